@@ -1,0 +1,92 @@
+//! riscv64: the raw syscall entry and the ABI values that differ per architecture.
+//!
+//! The entry is our own `asm!` rather than `syscalls::raw`: the Linux RISC-V
+//! vector ABI says system calls clobber the vector registers, and that
+//! crate's stub declares no vector clobbers. Ours does, so code built with
+//! the `v` extension cannot keep live vector values across a syscall.
+
+include!("common.rs");
+
+/// Issues system call `nr` with six arguments and returns the kernel's raw
+/// result (`-4095..=-1` is `-errno`).
+///
+/// # Safety
+/// The arguments must be valid for system call `nr`: every pointer must point
+/// to memory of the size and mutability the kernel expects for that call.
+#[inline(always)]
+pub unsafe fn syscall6(nr: usize, a: [usize; 6]) -> isize {
+    let ret: isize;
+    // SAFETY: `ecall` takes the number in a7 and arguments in a0..a5, returns
+    // in a0 and preserves the integer and float registers; the vector
+    // registers are declared clobbered as the kernel's vector ABI requires.
+    // It does not use our stack. Memory effects are the caller's contract.
+    unsafe {
+        core::arch::asm!(
+            "ecall",
+            in("a7") nr,
+            inlateout("a0") a[0] as isize => ret,
+            in("a1") a[1],
+            in("a2") a[2],
+            in("a3") a[3],
+            in("a4") a[4],
+            in("a5") a[5],
+            out("v0") _, out("v1") _, out("v2") _, out("v3") _,
+            out("v4") _, out("v5") _, out("v6") _, out("v7") _,
+            out("v8") _, out("v9") _, out("v10") _, out("v11") _,
+            out("v12") _, out("v13") _, out("v14") _, out("v15") _,
+            out("v16") _, out("v17") _, out("v18") _, out("v19") _,
+            out("v20") _, out("v21") _, out("v22") _, out("v23") _,
+            out("v24") _, out("v25") _, out("v26") _, out("v27") _,
+            out("v28") _, out("v29") _, out("v30") _, out("v31") _,
+            options(nostack),
+        );
+    }
+    ret
+}
+
+// open(2) flags: riscv64 uses the generic values (asm-generic/fcntl.h).
+pub const O_RDONLY: u64 = 0o0;
+pub const O_WRONLY: u64 = 0o1;
+pub const O_RDWR: u64 = 0o2;
+pub const O_CREAT: u64 = 0o100;
+pub const O_EXCL: u64 = 0o200;
+pub const O_NOCTTY: u64 = 0o400;
+pub const O_TRUNC: u64 = 0o1000;
+pub const O_APPEND: u64 = 0o2000;
+pub const O_NONBLOCK: u64 = 0o4000;
+pub const O_DSYNC: u64 = 0o10000;
+pub const O_DIRECT: u64 = 0o40000;
+pub const O_LARGEFILE: u64 = 0o100000;
+pub const O_DIRECTORY: u64 = 0o200000;
+pub const O_NOFOLLOW: u64 = 0o400000;
+pub const O_NOATIME: u64 = 0o1000000;
+pub const O_CLOEXEC: u64 = 0o2000000;
+pub const O_SYNC: u64 = 0o4000000 | O_DSYNC;
+pub const O_PATH: u64 = 0o10000000;
+pub const O_TMPFILE: u64 = 0o20000000 | O_DIRECTORY;
+/// `struct stat` of `fstat(2)` in the asm-generic layout (128 bytes).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct Stat {
+    pub st_dev: u64,
+    pub st_ino: u64,
+    pub st_mode: u32,
+    pub st_nlink: u32,
+    pub st_uid: u32,
+    pub st_gid: u32,
+    pub st_rdev: u64,
+    pub pad1: u64,
+    pub st_size: i64,
+    pub st_blksize: i32,
+    pub pad2: i32,
+    pub st_blocks: i64,
+    pub st_times: [u64; 6],
+    pub unused: [u32; 2],
+}
+
+const _: () = {
+    use core::mem::{offset_of, size_of};
+    assert!(size_of::<Stat>() == 128);
+    assert!(offset_of!(Stat, st_ino) == 8);
+    assert!(offset_of!(Stat, st_mode) == 16);
+};

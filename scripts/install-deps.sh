@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs on a fresh Debian bookworm machine:
+# the rustup targets and components, qemu-user 10 from bookworm-backports, the
+# riscv64 cross linker and libc, strace. Idempotent: a second run only checks.
+set -euo pipefail
+
+need_apt=()
+command -v qemu-aarch64 >/dev/null && command -v qemu-riscv64 >/dev/null || need_apt+=(qemu-user)
+command -v riscv64-linux-gnu-gcc >/dev/null || need_apt+=(gcc-riscv64-linux-gnu)
+[ -d /usr/riscv64-linux-gnu/lib ] || need_apt+=(libc6-dev-riscv64-cross)
+command -v strace >/dev/null || need_apt+=(strace)
+
+if [ ${#need_apt[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  src=/etc/apt/sources.list.d/bookworm-backports.list
+  if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    echo 'deb http://deb.debian.org/debian bookworm-backports main' | $SUDO tee "$src" >/dev/null
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  # qemu-user must be version 10 (bookworm's own 7.2 lacks syscalls we test).
+  $SUDO apt-get install -y -qq -t bookworm-backports qemu-user >/dev/null
+  $SUDO apt-get install -y -qq gcc-riscv64-linux-gnu libc6-dev-riscv64-cross strace >/dev/null
+fi
+
+installed=$(rustup target list --installed)
+for t in aarch64-unknown-linux-musl riscv64gc-unknown-linux-gnu x86_64-unknown-none; do
+  grep -qx "$t" <<<"$installed" || rustup target add "$t"
+done
+for c in clippy rustfmt; do
+  rustup component list --installed | grep -q "^$c" || rustup component add "$c"
+done
+
+qemu-aarch64 --version | head -1

@@ -1,0 +1,126 @@
+//! An owned file descriptor that closes itself on drop.
+
+use crate::error::Error;
+use crate::sys::{self, Errno};
+use core::fmt;
+
+/// An owned file descriptor: closed when dropped. Every descriptor this
+/// crate returns carries `O_CLOEXEC`.
+pub struct OwnedFd {
+    fd: i32,
+}
+
+impl OwnedFd {
+    /// The raw descriptor number; `self` still owns it.
+    pub fn as_raw_fd(&self) -> i32 {
+        self.fd
+    }
+
+    /// Gives up ownership: the caller must close the returned descriptor.
+    pub fn into_raw_fd(self) -> i32 {
+        let fd = self.fd;
+        core::mem::forget(self);
+        fd
+    }
+
+    /// Takes ownership of `fd`.
+    ///
+    /// # Safety
+    /// `fd` must be an open file descriptor that nothing else owns or will
+    /// close: it is closed when the returned value is dropped.
+    pub unsafe fn from_raw_fd(fd: i32) -> OwnedFd {
+        OwnedFd { fd }
+    }
+
+    /// `read(2)` into `buf`, retried on `EINTR`; returns the bytes read
+    /// (0 at end of file).
+    pub fn read(&self, buf: &mut [u8]) -> Result<usize, Error> {
+        loop {
+            match sys::read(self.fd, buf) {
+                Err(Errno::EINTR) => continue,
+                r => return r.map_err(|e| Error::os(e, "read")),
+            }
+        }
+    }
+
+    /// Writes all of `buf` (as procfs expects, in as few `write(2)` calls
+    /// as the kernel allows), retrying on `EINTR`.
+    pub fn write_all(&self, mut buf: &[u8]) -> Result<(), Error> {
+        while !buf.is_empty() {
+            match sys::write(self.fd, buf) {
+                Ok(0) => return Err(Error::os(Errno::EIO, "write returned 0")),
+                Ok(n) => buf = buf.get(n..).unwrap_or(&[]),
+                Err(Errno::EINTR) => {}
+                Err(e) => return Err(Error::os(e, "write")),
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for OwnedFd {
+    fn drop(&mut self) {
+        // Errors from close(2) cannot be acted on here (the fd is gone either way).
+        let _ = sys::close(self.fd);
+    }
+}
+
+impl fmt::Debug for OwnedFd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OwnedFd").field("fd", &self.fd).finish()
+    }
+}
+
+#[cfg(feature = "std")]
+mod std_interop {
+    use super::OwnedFd;
+    use crate::handle::Handle;
+    use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, RawFd};
+
+    impl From<OwnedFd> for std::os::fd::OwnedFd {
+        fn from(fd: OwnedFd) -> Self {
+            // SAFETY: `into_raw_fd` hands over sole ownership of an open fd.
+            unsafe { std::os::fd::OwnedFd::from_raw_fd(fd.into_raw_fd()) }
+        }
+    }
+
+    impl From<OwnedFd> for std::fs::File {
+        fn from(fd: OwnedFd) -> Self {
+            std::fs::File::from(std::os::fd::OwnedFd::from(fd))
+        }
+    }
+
+    impl From<std::os::fd::OwnedFd> for OwnedFd {
+        fn from(fd: std::os::fd::OwnedFd) -> Self {
+            // SAFETY: std's OwnedFd hands over sole ownership of an open fd.
+            unsafe { OwnedFd::from_raw_fd(fd.into_raw_fd()) }
+        }
+    }
+
+    impl AsRawFd for OwnedFd {
+        fn as_raw_fd(&self) -> RawFd {
+            self.fd
+        }
+    }
+
+    impl AsFd for OwnedFd {
+        fn as_fd(&self) -> BorrowedFd<'_> {
+            // SAFETY: `self.fd` stays open for as long as `self` is borrowed.
+            unsafe { BorrowedFd::borrow_raw(self.fd) }
+        }
+    }
+
+    impl AsRawFd for Handle {
+        fn as_raw_fd(&self) -> RawFd {
+            self.root_fd()
+        }
+    }
+
+    impl AsFd for Handle {
+        fn as_fd(&self) -> BorrowedFd<'_> {
+            // SAFETY: the handle's root fd stays open while the handle lives
+            // (for the cached handle: for the life of the process).
+            unsafe { BorrowedFd::borrow_raw(self.root_fd()) }
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! What a file descriptor is and where it lives: filesystem magic, inode,
+//! type and mount id. Mount ids come from `statx(STATX_MNT_ID_UNIQUE |
+//! STATX_MNT_ID)`, or, when the kernel lacks that, refuses it, or reports an
+//! id of 0 (qemu-user), from the `mnt_id:` line of the fd's `fdinfo`, whose
+//! `ino:` line is cross-checked against the fd's real inode.
+
+use crate::arch;
+use crate::error::Error;
+use crate::fd::OwnedFd;
+use crate::path::PathBuf;
+use crate::probe::{self, Feature};
+use crate::sys::{self, Errno};
+
+/// A mount id, remembering which kind it is: the 64-bit unique id
+/// (Linux 6.8+) and the classic id are different numbers for one mount.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct MountId {
+    pub(crate) id: u64,
+    pub(crate) unique: bool,
+}
+
+/// What [`inspect`] learns about a file descriptor.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FileInfo {
+    pub(crate) ino: u64,
+    pub(crate) mode: u32,
+    pub(crate) mnt: MountId,
+}
+
+impl FileInfo {
+    pub(crate) fn is_dir(&self) -> bool {
+        self.mode & sys::S_IFMT == sys::S_IFDIR
+    }
+    pub(crate) fn is_symlink(&self) -> bool {
+        self.mode & sys::S_IFMT == sys::S_IFLNK
+    }
+}
+
+/// Fails with `EXDEV` unless `fd` is on a procfs.
+pub(crate) fn check_procfs(fd: i32) -> Result<(), Error> {
+    match sys::fstatfs_type(fd) {
+        Ok(sys::PROC_SUPER_MAGIC) => Ok(()),
+        Ok(_) => Err(Error::unsafe_path("file is not on a procfs")),
+        Err(e) => Err(Error::os(e, "fstatfs")),
+    }
+}
+
+/// Inode, type and mount id of `fd`. `proc_root` is the procfs root used
+/// to read `fdinfo` when `statx` cannot give the mount id.
+pub(crate) fn inspect(proc_root: i32, fd: i32) -> Result<FileInfo, Error> {
+    let (ino, mode) = if !probe::missing(Feature::Statx) {
+        let mask = sys::STATX_TYPE
+            | sys::STATX_MODE
+            | sys::STATX_INO
+            | sys::STATX_MNT_ID
+            | sys::STATX_MNT_ID_UNIQUE;
+        match sys::statx(fd, c"", sys::AT_EMPTY_PATH | sys::AT_SYMLINK_NOFOLLOW, mask) {
+            Ok(stx) => {
+                let ino = stx.stx_ino;
+                let mode = u32::from(stx.stx_mode);
+                if !probe::missing(Feature::StatxMountId) && stx.stx_mnt_id != 0 {
+                    if stx.stx_mask & sys::STATX_MNT_ID_UNIQUE != 0 {
+                        let mnt = MountId {
+                            id: stx.stx_mnt_id,
+                            unique: true,
+                        };
+                        return Ok(FileInfo { ino, mode, mnt });
+                    }
+                    if stx.stx_mask & sys::STATX_MNT_ID != 0 {
+                        let mnt = MountId {
+                            id: stx.stx_mnt_id,
+                            unique: false,
+                        };
+                        return Ok(FileInfo { ino, mode, mnt });
+                    }
+                }
+                // No usable id (old kernel, or qemu-user's id of 0): fdinfo.
+                probe::mark_missing(Feature::StatxMountId);
+                (ino, mode)
+            }
+            Err(e) if probe::is_unavailable(e) => {
+                probe::mark_missing(Feature::Statx);
+                sys::fstat(fd).map_err(|e| Error::os(e, "fstat"))?
+            }
+            Err(e) => return Err(Error::os(e, "statx")),
+        }
+    } else {
+        sys::fstat(fd).map_err(|e| Error::os(e, "fstat"))?
+    };
+    let id = fdinfo_mount_id(proc_root, fd, ino)?;
+    Ok(FileInfo {
+        ino,
+        mode,
+        mnt: MountId { id, unique: false },
+    })
+}
+
+/// Fails with `EXDEV` unless `fd` is on the procfs mount `root_mnt` (of the
+/// root `root_fd`). Returns what it learnt about `fd`.
+pub(crate) fn check_same_mount(
+    root_fd: i32,
+    root_mnt: MountId,
+    fd: i32,
+) -> Result<FileInfo, Error> {
+    check_procfs(fd)?;
+    let mut info = inspect(root_fd, fd)?;
+    if info.mnt.unique != root_mnt.unique {
+        // statx changed behaviour since the root was measured (a seccomp
+        // filter arrived): compare classic ids, both from fdinfo.
+        let root_ino = sys::fstat(root_fd).map_err(|e| Error::os(e, "fstat"))?.0;
+        let root_classic = fdinfo_mount_id(root_fd, root_fd, root_ino)?;
+        info.mnt = MountId {
+            id: fdinfo_mount_id(root_fd, fd, info.ino)?,
+            unique: false,
+        };
+        return same(root_classic, info);
+    }
+    same(root_mnt.id, info)
+}
+
+fn same(root_id: u64, info: FileInfo) -> Result<FileInfo, Error> {
+    if info.mnt.id == root_id {
+        Ok(info)
+    } else {
+        Err(Error::unsafe_path("path crosses a mount point"))
+    }
+}
+
+/// The classic mount id of `fd` from `<proc_root>/self/fdinfo/<fd>`, after
+/// checking that the file's `ino:` line names `fd`'s inode `ino`.
+fn fdinfo_mount_id(proc_root: i32, fd: i32, ino: u64) -> Result<u64, Error> {
+    let file = open_fdinfo(proc_root, fd)?;
+    let mut buf = [0u8; 1024];
+    let mut len = 0;
+    while len < buf.len() {
+        match file.read(&mut buf[len..])? {
+            0 => break,
+            n => len += n,
+        }
+    }
+    let text = &buf[..len];
+    let mnt_id = field(text, b"mnt_id:");
+    let file_ino = field(text, b"ino:");
+    match (mnt_id, file_ino) {
+        (Some(id), Some(i)) if i == ino => Ok(id),
+        (Some(_), Some(_)) => Err(Error::unsafe_path("fdinfo describes another file")),
+        _ => Err(Error::unsafe_path("fdinfo has no mnt_id/ino line")),
+    }
+}
+
+/// Opens `self/fdinfo/<fd>` beneath `proc_root`: by `openat2` where it
+/// works, else step by step, each step checked to be on a procfs. The fd's
+/// own mount cannot be checked by mount id here (that is what we are
+/// computing); the `ino:` cross-check in the caller covers the content.
+fn open_fdinfo(proc_root: i32, fd: i32) -> Result<OwnedFd, Error> {
+    let read_flags = arch::O_RDONLY | arch::O_CLOEXEC | arch::O_NOCTTY | arch::O_NOFOLLOW;
+    if !probe::missing(Feature::Openat2) {
+        let mut path = PathBuf::from_bytes(b"self/fdinfo/")?;
+        path.push_u32(fd as u32)?;
+        let resolve = sys::RESOLVE_BENEATH | sys::RESOLVE_NO_MAGICLINKS | sys::RESOLVE_NO_XDEV;
+        match sys::openat2(proc_root, path.as_cstr(), read_flags, resolve) {
+            Ok(f) => return check_procfs(f.as_raw_fd()).map(|()| f),
+            Err(e) if probe::is_unavailable(e) => probe::mark_missing(Feature::Openat2),
+            Err(Errno::EXDEV) => return Err(Error::unsafe_path("fdinfo path crosses a mount")),
+            Err(e) => return Err(Error::os(e, "openat2 fdinfo")),
+        }
+    }
+    let dir_flags = arch::O_PATH | arch::O_DIRECTORY | arch::O_NOFOLLOW | arch::O_CLOEXEC;
+    let mut pid = [0u8; 16];
+    let n =
+        sys::readlinkat(proc_root, c"self", &mut pid).map_err(|e| Error::os(e, "readlink self"))?;
+    let pid = PathBuf::from_bytes(&pid[..n.min(pid.len() - 1)])?;
+    if pid.as_bytes().is_empty() || !pid.as_bytes().iter().all(u8::is_ascii_digit) {
+        return Err(Error::unsafe_path("procfs 'self' is not a pid"));
+    }
+    let pid_dir =
+        sys::openat(proc_root, pid.as_cstr(), dir_flags).map_err(|e| Error::os(e, "open self"))?;
+    check_procfs(pid_dir.as_raw_fd())?;
+    let dir = sys::openat(pid_dir.as_raw_fd(), c"fdinfo", dir_flags)
+        .map_err(|e| Error::os(e, "open fdinfo"))?;
+    check_procfs(dir.as_raw_fd())?;
+    let mut name = PathBuf::new();
+    name.push_u32(fd as u32)?;
+    let file = sys::openat(dir.as_raw_fd(), name.as_cstr(), read_flags)
+        .map_err(|e| Error::os(e, "open fdinfo"))?;
+    check_procfs(file.as_raw_fd())?;
+    Ok(file)
+}
+
+/// The decimal value of the line starting with `key` in `text`.
+fn field(text: &[u8], key: &[u8]) -> Option<u64> {
+    let line = text.split(|&b| b == b'\n').find(|l| l.starts_with(key))?;
+    let digits = line[key.len()..].trim_ascii();
+    if digits.is_empty() || digits.len() > 19 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(digits.iter().fold(0, |n, d| n * 10 + u64::from(d - b'0')))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fdinfo_fields() {
+        let t = b"pos:\t0\nflags:\t012100000\nmnt_id:\t26\nino:\t4026531840\n";
+        assert_eq!(field(t, b"mnt_id:"), Some(26));
+        assert_eq!(field(t, b"ino:"), Some(4026531840));
+        assert_eq!(field(t, b"nope:"), None);
+        assert_eq!(field(b"mnt_id:\t\n", b"mnt_id:"), None);
+        assert_eq!(field(b"mnt_id:\t12x\n", b"mnt_id:"), None);
+        assert_eq!(field(b"mnt_id:\t99999999999999999999\n", b"mnt_id:"), None);
+    }
+}

@@ -1,0 +1,94 @@
+//! Process-wide feature detection, cached in atomics: a syscall that is
+//! missing is probed once, not on every call. A cached "works" never stops a
+//! fallback: callers still fall back when a working syscall later fails
+//! with `ENOSYS`/`EPERM` (a seccomp filter installed mid-run).
+
+use crate::sys::{self, Errno};
+use core::sync::atomic::{AtomicU8, AtomicU32, Ordering::Relaxed};
+
+/// A kernel facility with a fallback.
+#[derive(Clone, Copy)]
+pub(crate) enum Feature {
+    /// `openat2(2)` with `RESOLVE_*`.
+    Openat2 = 0,
+    /// `statx(2)` itself.
+    Statx = 1,
+    /// A non-zero mount id from `statx` (qemu-user reports the mask bit
+    /// with an id of 0).
+    StatxMountId = 2,
+    /// `fsopen`/`fsconfig`/`fsmount`.
+    NewMountApi = 3,
+    /// `open_tree(OPEN_TREE_CLONE)`.
+    OpenTree = 4,
+}
+
+const UNKNOWN: u8 = 0;
+const MISSING: u8 = 1;
+
+static STATE: [AtomicU8; 5] = [const { AtomicU8::new(UNKNOWN) }; 5];
+
+/// True once `f` has been seen to be missing in this process.
+#[inline]
+pub(crate) fn missing(f: Feature) -> bool {
+    STATE[f as usize].load(Relaxed) == MISSING
+}
+
+/// Records that `f` is missing: later calls go straight to the fallback.
+pub(crate) fn mark_missing(f: Feature) {
+    STATE[f as usize].store(MISSING, Relaxed);
+}
+
+/// Whether an errno means "this syscall is not available here" (not built
+/// in, or refused by a seccomp filter), so the fallback should run.
+pub(crate) fn is_unavailable(e: Errno) -> bool {
+    e == Errno::ENOSYS || e == Errno::EPERM
+}
+
+/// `(major << 16) | minor` of the running kernel; 0 until read.
+static KERNEL: AtomicU32 = AtomicU32::new(0);
+
+/// Whether the running kernel is at least `major.minor` (read once by
+/// `uname`). An unreadable version counts as new enough: every feature is
+/// still probed and falls back on failure.
+pub(crate) fn kernel_at_least(major: u32, minor: u32) -> bool {
+    let mut v = KERNEL.load(Relaxed);
+    if v == 0 {
+        v = sys::uname()
+            .ok()
+            .and_then(|u| parse_release(&u.release))
+            .unwrap_or(u32::MAX);
+        KERNEL.store(v, Relaxed);
+    }
+    v >= (major << 16) | minor
+}
+
+/// Parses "6.18.44-foo" into `(6 << 16) | 18`.
+fn parse_release(release: &[u8]) -> Option<u32> {
+    let mut parts = release.split(|&b| b == b'.' || b == b'-' || b == 0);
+    let major = parse_num(parts.next()?)?;
+    let minor = parse_num(parts.next()?)?;
+    Some((major.min(0xffff) << 16) | minor.min(0xffff))
+}
+
+fn parse_num(s: &[u8]) -> Option<u32> {
+    if s.is_empty() || s.len() > 9 || !s.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(s.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0')))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn release_parsing() {
+        assert_eq!(parse_release(b"6.18.44-fc-v669\0\0"), Some((6 << 16) | 18));
+        assert_eq!(parse_release(b"5.2\0"), Some((5 << 16) | 2));
+        assert_eq!(parse_release(b"4.19.0-rc1"), Some((4 << 16) | 19));
+        assert_eq!(parse_release(b"garbage"), None);
+        assert_eq!(parse_release(b""), None);
+        assert!(kernel_at_least(3, 17));
+        assert!(!kernel_at_least(999, 0));
+    }
+}

@@ -1,0 +1,242 @@
+//! Safe resolution of a path beneath a verified procfs root.
+//!
+//! Fast path: one `openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS |
+//! RESOLVE_NO_XDEV)`: the kernel refuses mount crossings, magic-links and
+//! escapes. Fallback (no `openat2`, or a seccomp filter refusing it): a walk
+//! one component at a time with `O_PATH|O_NOFOLLOW`, checking fs type and
+//! mount id at every step and following procfs's regular symlinks by
+//! re-resolving their text the same way.
+
+use crate::arch::{O_CLOEXEC, O_DIRECTORY, O_NOATIME, O_NOFOLLOW, O_PATH};
+use crate::error::{Error, ErrorKind};
+use crate::fd::OwnedFd;
+use crate::mount::{self, FileInfo};
+use crate::path::{self, PathBuf};
+use crate::probe::{self, Feature};
+use crate::root::Root;
+use crate::sys::{self, Errno};
+
+const RESOLVE: u64 = sys::RESOLVE_BENEATH | sys::RESOLVE_NO_MAGICLINKS | sys::RESOLVE_NO_XDEV;
+/// Regular symlinks followed in one walk before giving up, as the kernel.
+const MAX_SYMLINKS: u32 = 40;
+/// The flags for a walk step or a parent directory.
+const STEP: u64 = O_PATH | O_NOFOLLOW | O_CLOEXEC;
+
+fn eloop(step: &'static str) -> Error {
+    Error::new(ErrorKind::SafetyViolation, Errno::ELOOP, step)
+}
+
+/// Maps an error of a resolution syscall: `EXDEV` is a safety violation.
+fn resolve_err(e: Errno, step: &'static str) -> Error {
+    if e == Errno::EXDEV {
+        Error::unsafe_path("path crosses a mount point")
+    } else {
+        Error::os(e, step)
+    }
+}
+
+/// Whether an `openat2` failure means "fall back to the walk"; remembers
+/// a missing `openat2`. `EPERM` is also `O_NOATIME` on another user's
+/// file, so with that flag it is not taken as "missing".
+fn openat2_unavailable(e: Errno, flags: u64) -> bool {
+    if !probe::is_unavailable(e) {
+        return false;
+    }
+    if e == Errno::ENOSYS || flags & O_NOATIME == 0 {
+        probe::mark_missing(Feature::Openat2);
+    }
+    true
+}
+
+/// Opens `path` (relative, validated) beneath `root` with the kernel
+/// `flags` (already normalised by the caller).
+pub(crate) fn open(root: &Root, path: &PathBuf, flags: u64) -> Result<OwnedFd, Error> {
+    if !probe::missing(Feature::Openat2) {
+        match sys::openat2(root.fd, path.as_cstr(), flags, RESOLVE) {
+            Ok(fd) => {
+                if root.attackable() {
+                    // The kernel has refused crossings; on the host /proc we
+                    // still check where we landed.
+                    mount::check_same_mount(root.fd, root.mnt, fd.as_raw_fd())?;
+                }
+                return Ok(fd);
+            }
+            Err(Errno::ELOOP) if flags & O_NOFOLLOW == 0 => {
+                return follow_trailing(root, path, flags);
+            }
+            Err(e) if openat2_unavailable(e, flags) => {}
+            Err(e) => return Err(resolve_err(e, "openat2")),
+        }
+    }
+    walk(root, path.as_bytes(), flags)
+}
+
+/// `openat2` refused a magic-link: if it is the last component, open the
+/// parent safely, make sure the link is not itself a mount point, and
+/// follow it with a plain `openat` relative to the parent.
+fn follow_trailing(root: &Root, path: &PathBuf, flags: u64) -> Result<OwnedFd, Error> {
+    let (parent, last) = path::split_last(path.as_bytes());
+    if last.is_empty() || last == b"." {
+        return Err(eloop("magic-link inside the path"));
+    }
+    let parent_fd = if parent.is_empty() {
+        None
+    } else {
+        let p = PathBuf::from_bytes(parent)?;
+        match sys::openat2(
+            root.fd,
+            p.as_cstr(),
+            O_PATH | O_DIRECTORY | O_CLOEXEC,
+            RESOLVE,
+        ) {
+            Ok(fd) => Some(fd),
+            Err(Errno::ELOOP) => return Err(eloop("magic-link inside the path")),
+            Err(e) if openat2_unavailable(e, 0) => return walk(root, path.as_bytes(), flags),
+            Err(e) => return Err(resolve_err(e, "openat2 parent")),
+        }
+    };
+    let dirfd = parent_fd.as_ref().map_or(root.fd, OwnedFd::as_raw_fd);
+    let name = PathBuf::from_bytes(last)?;
+    if root.attackable() {
+        // Nothing can be mounted on a private or detached procfs behind our
+        // back; on the host /proc, check that the link is not a mount point
+        // (RESOLVE_NO_XDEV refuses to step onto one) and is a symlink.
+        let link = match sys::openat2(dirfd, name.as_cstr(), STEP, RESOLVE) {
+            Ok(fd) => fd,
+            Err(e) if openat2_unavailable(e, 0) => return walk(root, path.as_bytes(), flags),
+            Err(e) => return Err(resolve_err(e, "openat2 link")),
+        };
+        let info = mount::check_same_mount(root.fd, root.mnt, link.as_raw_fd())?;
+        if !info.is_symlink() {
+            return Err(eloop("magic-link inside the path"));
+        }
+    }
+    sys::openat(dirfd, name.as_cstr(), flags).map_err(|e| Error::os(e, "open magic-link"))
+}
+
+/// The next component of `rest`: (component, remainder), skipping empty and
+/// `.` components; `None` when nothing is left.
+fn next_component(mut rest: &[u8]) -> Option<(&[u8], &[u8])> {
+    loop {
+        let (comp, tail) = match rest.iter().position(|&b| b == b'/') {
+            Some(i) => (&rest[..i], &rest[i + 1..]),
+            None => (rest, &[][..]),
+        };
+        if !comp.is_empty() && comp != b"." {
+            return Some((comp, tail));
+        }
+        if tail.is_empty() {
+            return None;
+        }
+        rest = tail;
+    }
+}
+
+/// The fallback resolver: one component at a time, every step an
+/// `O_PATH|O_NOFOLLOW` fd checked to be on the root's procfs mount.
+fn walk(root: &Root, path: &[u8], flags: u64) -> Result<OwnedFd, Error> {
+    let nofollow = flags & O_NOFOLLOW != 0;
+    // A trailing '/' (or "/.") demands a directory and follows a final symlink.
+    let must_dir = path.ends_with(b"/") || path.ends_with(b"/.");
+    let mut todo = PathBuf::from_bytes(path)?;
+    let mut cur: Option<OwnedFd> = None;
+    let mut links = 0;
+    loop {
+        let dirfd = cur.as_ref().map_or(root.fd, OwnedFd::as_raw_fd);
+        let Some((comp, rest)) = next_component(todo.as_bytes()) else {
+            // Nothing but "." left: the target is the current directory.
+            return reopen(root, dirfd, c".", flags, None);
+        };
+        let is_last = next_component(rest).is_none();
+        let name = PathBuf::from_bytes(comp)?;
+        let step =
+            sys::openat(dirfd, name.as_cstr(), STEP).map_err(|e| Error::os(e, "open component"))?;
+        let info = mount::check_same_mount(root.fd, root.mnt, step.as_raw_fd())?;
+
+        if info.is_symlink() {
+            if is_last && nofollow && !must_dir {
+                // O_NOFOLLOW: an O_PATH open gets the link itself, others ELOOP.
+                return if flags & O_PATH != 0 {
+                    Ok(step)
+                } else {
+                    Err(Error::os(Errno::ELOOP, "trailing symlink with O_NOFOLLOW"))
+                };
+            }
+            let mut target = [0u8; 256];
+            let n = sys::readlinkat(step.as_raw_fd(), c"", &mut target)
+                .map_err(|e| Error::os(e, "readlink"))?;
+            let target = &target[..n];
+            if n == 0 || n == 256 || target[0] == b'/' || target.contains(&b':') {
+                // A magic-link (absolute target or "type:[id]"): only as the
+                // last component, where we checked the link itself above.
+                if is_last && !must_dir {
+                    return sys::openat(dirfd, name.as_cstr(), flags)
+                        .map_err(|e| Error::os(e, "open magic-link"));
+                }
+                return Err(eloop("magic-link inside the path"));
+            }
+            if target.split(|&b| b == b'/').any(|c| c == b"..") {
+                return Err(eloop("symlink with '..' in procfs"));
+            }
+            links += 1;
+            if links > MAX_SYMLINKS {
+                return Err(Error::os(Errno::ELOOP, "too many symlinks"));
+            }
+            // Resolve the link text in place of the link: target + "/" + rest.
+            let mut next = PathBuf::from_bytes(target)?;
+            if !rest.is_empty() {
+                next.push(b"/")?;
+                next.push(rest)?;
+            }
+            todo = next;
+            continue;
+        }
+
+        if is_last {
+            if (must_dir || flags & O_DIRECTORY != 0) && !info.is_dir() {
+                return Err(Error::os(Errno::ENOTDIR, "not a directory"));
+            }
+            if flags & O_PATH != 0 {
+                return Ok(step);
+            }
+            return reopen(root, dirfd, name.as_cstr(), flags, Some(info));
+        }
+        if !info.is_dir() {
+            return Err(Error::os(Errno::ENOTDIR, "not a directory"));
+        }
+        cur = Some(step);
+    }
+}
+
+/// Opens `name` in `dirfd` with the caller's flags (never following a
+/// symlink) and checks that the result is on the root's mount and is the
+/// same inode the walk verified, so a swap in between is caught.
+fn reopen(
+    root: &Root,
+    dirfd: i32,
+    name: &core::ffi::CStr,
+    flags: u64,
+    verified: Option<FileInfo>,
+) -> Result<OwnedFd, Error> {
+    let fd = sys::openat(dirfd, name, flags | O_NOFOLLOW).map_err(|e| Error::os(e, "open"))?;
+    let info = mount::check_same_mount(root.fd, root.mnt, fd.as_raw_fd())?;
+    match verified {
+        Some(v) if v.ino != info.ino => Err(Error::unsafe_path("file changed during the walk")),
+        _ => Ok(fd),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_component;
+
+    #[test]
+    fn components() {
+        assert_eq!(next_component(b"a/b"), Some((&b"a"[..], &b"b"[..])));
+        assert_eq!(next_component(b"./a//b/"), Some((&b"a"[..], &b"/b/"[..])));
+        assert_eq!(next_component(b"/b/"), Some((&b"b"[..], &b""[..])));
+        assert_eq!(next_component(b"."), None);
+        assert_eq!(next_component(b""), None);
+        assert_eq!(next_component(b"./"), None);
+    }
+}

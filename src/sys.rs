@@ -1,0 +1,284 @@
+//! The typed system-call layer: the only safe doorway to the kernel for the
+//! rest of the crate. Every wrapper checks its arguments' memory safety by
+//! construction (slices, `&CStr`, owned result structs) and returns
+//! `Result<_, Errno>`, never a raw negative number.
+
+use crate::arch::{self, OpenHow, Stat, Statfs, Statx, Utsname};
+use crate::fd::OwnedFd;
+use core::ffi::CStr;
+use core::mem::MaybeUninit;
+pub(crate) use syscalls::Errno;
+use syscalls::Sysno;
+
+pub(crate) const AT_FDCWD: i32 = -100;
+pub(crate) const AT_SYMLINK_NOFOLLOW: u32 = 0x100;
+pub(crate) const AT_EMPTY_PATH: u32 = 0x1000;
+
+pub(crate) const RESOLVE_NO_XDEV: u64 = 0x01;
+pub(crate) const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
+pub(crate) const RESOLVE_BENEATH: u64 = 0x08;
+
+pub(crate) const STATX_TYPE: u32 = 0x0001;
+pub(crate) const STATX_MODE: u32 = 0x0002;
+pub(crate) const STATX_INO: u32 = 0x0100;
+pub(crate) const STATX_MNT_ID: u32 = 0x1000;
+pub(crate) const STATX_MNT_ID_UNIQUE: u32 = 0x4000;
+
+pub(crate) const S_IFMT: u32 = 0o170000;
+pub(crate) const S_IFDIR: u32 = 0o040000;
+pub(crate) const S_IFLNK: u32 = 0o120000;
+
+pub(crate) const PROC_SUPER_MAGIC: i64 = 0x9fa0;
+pub(crate) const PROC_ROOT_INO: u64 = 1;
+
+pub(crate) const FSOPEN_CLOEXEC: u32 = 1;
+pub(crate) const FSCONFIG_SET_STRING: u32 = 1;
+pub(crate) const FSCONFIG_CMD_CREATE: u32 = 6;
+pub(crate) const FSMOUNT_CLOEXEC: u32 = 1;
+pub(crate) const MOUNT_ATTR_NOSUID: u32 = 0x2;
+pub(crate) const MOUNT_ATTR_NODEV: u32 = 0x4;
+pub(crate) const MOUNT_ATTR_NOEXEC: u32 = 0x8;
+pub(crate) const OPEN_TREE_CLONE: u32 = 1;
+
+/// Issues a system call and turns `-errno` into `Err`.
+///
+/// # Safety
+/// As [`arch::syscall6`]: the arguments must be valid for `nr`.
+#[inline(always)]
+unsafe fn call(nr: Sysno, a: [usize; 6]) -> Result<usize, Errno> {
+    // SAFETY: forwarded from this function's own contract.
+    let ret = unsafe { arch::syscall6(nr as usize, a) };
+    if (-4095..0).contains(&ret) {
+        Err(Errno::new(-ret as i32))
+    } else {
+        Ok(ret as usize)
+    }
+}
+
+/// Wraps a syscall result that is a new file descriptor.
+fn new_fd(r: Result<usize, Errno>) -> Result<OwnedFd, Errno> {
+    let fd = r? as i32;
+    // SAFETY: the kernel just returned `fd` as a new descriptor owned by us.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+fn ptr(s: &CStr) -> usize {
+    s.as_ptr() as usize
+}
+
+/// `openat(2)`.
+pub(crate) fn openat(dirfd: i32, path: &CStr, flags: u64) -> Result<OwnedFd, Errno> {
+    // SAFETY: `path` is a valid NUL-terminated string; no mode is needed as
+    // the crate never passes O_CREAT/O_TMPFILE (mode 0 is harmless anyway).
+    new_fd(unsafe {
+        call(
+            Sysno::openat,
+            [dirfd as usize, ptr(path), flags as usize, 0, 0, 0],
+        )
+    })
+}
+
+/// `openat2(2)` with `flags` and `resolve` (mode 0).
+pub(crate) fn openat2(dirfd: i32, path: &CStr, flags: u64, resolve: u64) -> Result<OwnedFd, Errno> {
+    let how = OpenHow {
+        flags,
+        mode: 0,
+        resolve,
+    };
+    let size = core::mem::size_of::<OpenHow>();
+    // SAFETY: `how` is a live `struct open_how` of the size we pass; `path`
+    // is NUL-terminated.
+    new_fd(unsafe {
+        call(
+            Sysno::openat2,
+            [
+                dirfd as usize,
+                ptr(path),
+                &how as *const OpenHow as usize,
+                size,
+                0,
+                0,
+            ],
+        )
+    })
+}
+
+/// `fstatfs(2)`: the filesystem magic of `fd`.
+pub(crate) fn fstatfs_type(fd: i32) -> Result<i64, Errno> {
+    let mut buf = MaybeUninit::<Statfs>::uninit();
+    // SAFETY: the kernel writes one `struct statfs` (layout asserted in arch/).
+    unsafe {
+        call(
+            Sysno::fstatfs,
+            [fd as usize, buf.as_mut_ptr() as usize, 0, 0, 0, 0],
+        )
+    }?;
+    // SAFETY: fstatfs succeeded, so the struct was filled.
+    Ok(unsafe { buf.assume_init() }.f_type)
+}
+
+/// `statx(2)`.
+pub(crate) fn statx(dirfd: i32, path: &CStr, flags: u32, mask: u32) -> Result<Statx, Errno> {
+    let mut buf = MaybeUninit::<Statx>::zeroed();
+    // SAFETY: the kernel writes at most one `struct statx` (256 bytes,
+    // asserted in arch/); `path` is NUL-terminated.
+    unsafe {
+        call(
+            Sysno::statx,
+            [
+                dirfd as usize,
+                ptr(path),
+                flags as usize,
+                mask as usize,
+                buf.as_mut_ptr() as usize,
+                0,
+            ],
+        )
+    }?;
+    // SAFETY: zero-initialised and partially overwritten by the kernel: every
+    // bit pattern is a valid `Statx` (plain integers).
+    Ok(unsafe { buf.assume_init() })
+}
+
+/// `fstat(2)`: (inode, mode) of `fd`, for when `statx` is unavailable.
+pub(crate) fn fstat(fd: i32) -> Result<(u64, u32), Errno> {
+    let mut buf = MaybeUninit::<Stat>::uninit();
+    // SAFETY: the kernel writes one `struct stat` of this architecture's
+    // layout (asserted in arch/).
+    unsafe {
+        call(
+            Sysno::fstat,
+            [fd as usize, buf.as_mut_ptr() as usize, 0, 0, 0, 0],
+        )
+    }?;
+    // SAFETY: fstat succeeded, so the struct was filled.
+    let st = unsafe { buf.assume_init() };
+    Ok((st.st_ino, st.st_mode))
+}
+
+/// `readlinkat(2)`: the number of bytes written into `buf`.
+pub(crate) fn readlinkat(dirfd: i32, path: &CStr, buf: &mut [u8]) -> Result<usize, Errno> {
+    // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`.
+    unsafe {
+        call(
+            Sysno::readlinkat,
+            [
+                dirfd as usize,
+                ptr(path),
+                buf.as_mut_ptr() as usize,
+                buf.len(),
+                0,
+                0,
+            ],
+        )
+    }
+}
+
+/// `read(2)`.
+pub(crate) fn read(fd: i32, buf: &mut [u8]) -> Result<usize, Errno> {
+    // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`.
+    unsafe {
+        call(
+            Sysno::read,
+            [fd as usize, buf.as_mut_ptr() as usize, buf.len(), 0, 0, 0],
+        )
+    }
+}
+
+/// `write(2)`.
+pub(crate) fn write(fd: i32, buf: &[u8]) -> Result<usize, Errno> {
+    // SAFETY: the kernel reads at most `buf.len()` bytes from `buf`.
+    unsafe {
+        call(
+            Sysno::write,
+            [fd as usize, buf.as_ptr() as usize, buf.len(), 0, 0, 0],
+        )
+    }
+}
+
+/// `close(2)`. Only [`OwnedFd`] and the handle's own fd call this.
+pub(crate) fn close(fd: i32) -> Result<(), Errno> {
+    // SAFETY: closing a descriptor touches no memory of ours; callers own `fd`.
+    unsafe { call(Sysno::close, [fd as usize, 0, 0, 0, 0, 0]) }.map(drop)
+}
+
+/// `fsopen(2)`.
+pub(crate) fn fsopen(fsname: &CStr, flags: u32) -> Result<OwnedFd, Errno> {
+    // SAFETY: `fsname` is NUL-terminated.
+    new_fd(unsafe { call(Sysno::fsopen, [ptr(fsname), flags as usize, 0, 0, 0, 0]) })
+}
+
+/// `fsconfig(FSCONFIG_SET_STRING, key, value)`.
+pub(crate) fn fsconfig_set_string(fd: i32, key: &CStr, value: &CStr) -> Result<(), Errno> {
+    // SAFETY: both strings are NUL-terminated; aux must be 0 for SET_STRING.
+    unsafe {
+        call(
+            Sysno::fsconfig,
+            [
+                fd as usize,
+                FSCONFIG_SET_STRING as usize,
+                ptr(key),
+                ptr(value),
+                0,
+                0,
+            ],
+        )
+    }
+    .map(drop)
+}
+
+/// `fsconfig(FSCONFIG_CMD_CREATE)`.
+pub(crate) fn fsconfig_create(fd: i32) -> Result<(), Errno> {
+    // SAFETY: CMD_CREATE takes no pointers (key and value must be NULL).
+    unsafe {
+        call(
+            Sysno::fsconfig,
+            [fd as usize, FSCONFIG_CMD_CREATE as usize, 0, 0, 0, 0],
+        )
+    }
+    .map(drop)
+}
+
+/// `fsmount(2)`.
+pub(crate) fn fsmount(fd: i32, flags: u32, attr: u32) -> Result<OwnedFd, Errno> {
+    // SAFETY: no pointers are passed.
+    new_fd(unsafe {
+        call(
+            Sysno::fsmount,
+            [fd as usize, flags as usize, attr as usize, 0, 0, 0],
+        )
+    })
+}
+
+/// `open_tree(2)`.
+pub(crate) fn open_tree(dirfd: i32, path: &CStr, flags: u32) -> Result<OwnedFd, Errno> {
+    // SAFETY: `path` is NUL-terminated.
+    new_fd(unsafe {
+        call(
+            Sysno::open_tree,
+            [dirfd as usize, ptr(path), flags as usize, 0, 0, 0],
+        )
+    })
+}
+
+/// `gettid(2)`: cannot fail.
+pub(crate) fn gettid() -> u32 {
+    // SAFETY: no arguments, no memory effects.
+    unsafe { call(Sysno::gettid, [0; 6]) }.unwrap_or(0) as u32
+}
+
+/// `getpid(2)`: cannot fail.
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) fn getpid() -> u32 {
+    // SAFETY: no arguments, no memory effects.
+    unsafe { call(Sysno::getpid, [0; 6]) }.unwrap_or(0) as u32
+}
+
+/// `uname(2)`.
+pub(crate) fn uname() -> Result<Utsname, Errno> {
+    let mut buf = MaybeUninit::<Utsname>::uninit();
+    // SAFETY: the kernel writes one `struct new_utsname` (390 bytes, asserted).
+    unsafe { call(Sysno::uname, [buf.as_mut_ptr() as usize, 0, 0, 0, 0, 0]) }?;
+    // SAFETY: uname succeeded, so the struct was filled.
+    Ok(unsafe { buf.assume_init() })
+}

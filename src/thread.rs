@@ -1,0 +1,61 @@
+//! Keeping a task on its OS thread while it uses a `thread-self` fd.
+
+/// Keeps the calling task on its current OS thread between `pin` and
+/// `unpin`, like Go's `runtime.LockOSThread`. A `thread-self` fd refers to
+/// the thread that opened it, so a green-threaded or async runtime must not
+/// move the task to another thread while the fd is in use.
+pub trait ThreadPin {
+    /// Pins the calling task to its OS thread.
+    fn pin(&self);
+    /// Undoes one [`pin`](ThreadPin::pin).
+    fn unpin(&self);
+}
+
+/// The [`ThreadPin`] for 1:1 threading (std threads, init binaries): every
+/// task already is an OS thread, so there is nothing to do.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoPin;
+
+impl ThreadPin for NoPin {
+    fn pin(&self) {}
+    fn unpin(&self) {}
+}
+
+/// Returned with a `thread-self` fd: unpins the thread exactly once, on
+/// [`close`](ThreadCloser::close) or drop. Close the fd first, then this.
+#[must_use = "dropping the closer unpins the thread at once; keep it until the fd is closed"]
+pub struct ThreadCloser<'p> {
+    pin: Option<&'p dyn ThreadPin>,
+}
+
+impl<'p> ThreadCloser<'p> {
+    /// A closer for a thread pinned with `pin`.
+    pub(crate) fn new(pin: &'p dyn ThreadPin) -> Self {
+        ThreadCloser { pin: Some(pin) }
+    }
+
+    /// Unpins the thread (the Go `ThreadCloser` call).
+    pub fn close(mut self) {
+        self.unpin_once();
+    }
+
+    fn unpin_once(&mut self) {
+        if let Some(pin) = self.pin.take() {
+            pin.unpin();
+        }
+    }
+}
+
+impl Drop for ThreadCloser<'_> {
+    fn drop(&mut self) {
+        self.unpin_once();
+    }
+}
+
+impl core::fmt::Debug for ThreadCloser<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ThreadCloser")
+            .field("pinned", &self.pin.is_some())
+            .finish()
+    }
+}
