@@ -52,4 +52,7 @@ pub use flags::{OpenFlags, OpenOption, ProcfsOpenFlags, ProcfsOpenHow, unmasked_
 pub use handle::{Handle, ProcBase};
 pub use path::PATH_BUF_LEN;
 pub use root::HandleKind;
+#[cfg(feature = "fault-injection")]
+#[doc(hidden)]
+pub use sys::fault as __fault_injection;
 pub use thread::{NoPin, ThreadCloser, ThreadPin};

@@ -46,6 +46,10 @@ pub(crate) const OPEN_TREE_CLONE: u32 = 1;
 /// As [`arch::syscall6`]: the arguments must be valid for `nr`.
 #[inline(always)]
 unsafe fn call(nr: Sysno, a: [usize; 6]) -> Result<usize, Errno> {
+    #[cfg(feature = "fault-injection")]
+    if let Some(e) = fault::injected(nr as usize) {
+        return Err(e);
+    }
     // SAFETY: forwarded from this function's own contract.
     let ret = unsafe { arch::syscall6(nr as usize, a) };
     if (-4095..0).contains(&ret) {
@@ -282,3 +286,37 @@ pub(crate) fn uname() -> Result<Utsname, Errno> {
     // SAFETY: uname succeeded, so the struct was filled.
     Ok(unsafe { buf.assume_init() })
 }
+
+/// Test-only syscall failure injection (feature `fault-injection`): the
+/// stand-in for seccomp filters where there are none (qemu-user).
+#[cfg(feature = "fault-injection")]
+pub mod fault {
+    use super::Errno;
+    use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+
+    const SLOTS: usize = 16;
+    // Each slot: syscall number + 1 (0 = free) and the errno to return.
+    static NR: [AtomicUsize; SLOTS] = [const { AtomicUsize::new(0) }; SLOTS];
+    static ERRNO: [AtomicUsize; SLOTS] = [const { AtomicUsize::new(0) }; SLOTS];
+
+    /// Makes system call `nr` fail with `errno` from now on, in this process.
+    pub fn block(nr: usize, errno: i32) {
+        for i in 0..SLOTS {
+            if NR[i].load(Relaxed) == 0 || NR[i].load(Relaxed) == nr + 1 {
+                ERRNO[i].store(errno as usize, Relaxed);
+                NR[i].store(nr + 1, Relaxed);
+                return;
+            }
+        }
+    }
+
+    pub(super) fn injected(nr: usize) -> Option<Errno> {
+        (0..SLOTS)
+            .find(|&i| NR[i].load(Relaxed) == nr + 1)
+            .map(|i| Errno::new(ERRNO[i].load(Relaxed) as i32))
+    }
+}
+
+#[cfg(test)]
+#[path = "sys_tests.rs"]
+mod tests;

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what it needs, checks formatting, lints and
+# docs for the three architectures, refuses an unsupported target, then runs
+# every test natively (x86_64) and under qemu-user (aarch64, riscv64), with
+# and without the `std` feature, and the example program on each.
+# Fails loudly if any architecture's tests fail or do not run. Run as root:
+# the attack tests need mount namespaces and a private procfs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TARGETS=(x86_64-unknown-linux-gnu aarch64-unknown-linux-musl riscv64gc-unknown-linux-gnu)
+log=$(mktemp -d)
+trap 'rm -rf "$log"' EXIT
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "installing dependencies"
+bash scripts/install-deps.sh
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "error: the test suite must run as root (mount namespaces, fsopen, seccomp)" >&2
+  exit 1
+fi
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+for t in "${TARGETS[@]}"; do
+  for features in "" "--features std"; do
+    step "clippy $t $features"
+    # shellcheck disable=SC2086
+    cargo clippy -q --all-targets --target "$t" $features -- -D warnings
+  done
+  step "cargo doc $t"
+  RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps --target "$t" --features std
+done
+
+step "an unsupported target is refused with one sentence"
+if cargo build -q --target x86_64-unknown-none >"$log/none.txt" 2>&1; then
+  echo "error: the build for x86_64-unknown-none succeeded" >&2
+  exit 1
+fi
+grep -q "safe-procfs supports only Linux on x86_64, aarch64 and riscv64" "$log/none.txt"
+echo "refused as expected"
+
+total_passed=0
+total_failed=0
+for t in "${TARGETS[@]}"; do
+  for features in "" "--features std"; do
+    step "tests on $t $features"
+    out="$log/test-$t${features// /}.txt"
+    # shellcheck disable=SC2086
+    if ! cargo test --target "$t" $features --features fault-injection 2>&1 | tee "$out"; then
+      echo "error: tests failed on $t $features" >&2
+      exit 1
+    fi
+    passed=$(awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^passed/) s += $i } END { print s + 0 }' "$out")
+    failed=$(awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^failed/) s += $i } END { print s + 0 }' "$out")
+    if [ "${passed:-0}" -eq 0 ]; then
+      echo "error: no test ran on $t $features" >&2
+      exit 1
+    fi
+    if grep -q "SKIPPED" "$out" && [ "${CI:-}" = "true" ]; then
+      echo "error: tests were skipped on $t under CI" >&2
+      exit 1
+    fi
+    echo "$t${features:+ $features}: $passed passed, $failed failed"
+    total_passed=$((total_passed + passed))
+    total_failed=$((total_failed + failed))
+  done
+  step "example proc_cat on $t"
+  cargo run -q --target "$t" --example proc_cat | tee "$log/example.txt"
+  grep -q "^Name:" "$log/example.txt"
+  grep -qx "Linux" "$log/example.txt"
+  grep -q "^--- /proc/self/exe -> /" "$log/example.txt"
+done
+
+printf '\nall architectures: %s passed, %s failed\n' "$total_passed" "$total_failed"
