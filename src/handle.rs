@@ -53,10 +53,8 @@ impl Handle {
             opt(&mut how)?;
         }
         let unmasked = how.flags.contains(ProcfsOpenFlags::UNMASKED);
-        if !unmasked {
-            if let Some(root) = root::cached() {
-                return Ok(Handle { root, cached: true });
-            }
+        if !unmasked && let Some(root) = root::cached() {
+            return Ok(Handle { root, cached: true });
         }
         let (fd, root) = root::acquire(unmasked)?;
         if unmasked {
@@ -127,6 +125,12 @@ impl Handle {
     ) -> Result<&'b [u8], Error> {
         let flags = OpenFlags::O_PATH | OpenFlags::O_NOFOLLOW;
         let fd = self.open_base(base, path.as_ref(), flags)?;
+        if buf.is_empty() {
+            return Err(Error::invalid(
+                Errno::ERANGE,
+                "readlink target longer than the buffer",
+            ));
+        }
         match sys::readlinkat(fd.as_raw_fd(), c"", buf) {
             Ok(n) if n < buf.len() => Ok(&buf[..n]),
             Ok(_) => Err(Error::invalid(

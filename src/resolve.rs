@@ -138,12 +138,15 @@ fn walk(root: &Root, path: &[u8], flags: u64) -> Result<OwnedFd, Error> {
     let nofollow = flags & O_NOFOLLOW != 0;
     // A trailing '/' (or "/.") demands a directory and follows a final symlink.
     let must_dir = path.ends_with(b"/") || path.ends_with(b"/.");
+    // What is left to resolve is `todo[pos..]`.
     let mut todo = PathBuf::from_bytes(path)?;
+    let mut pos = 0;
     let mut cur: Option<OwnedFd> = None;
     let mut links = 0;
     loop {
         let dirfd = cur.as_ref().map_or(root.fd, OwnedFd::as_raw_fd);
-        let Some((comp, rest)) = next_component(todo.as_bytes()) else {
+        let left = todo.as_bytes().get(pos..).unwrap_or(&[]);
+        let Some((comp, rest)) = next_component(left) else {
             // Nothing but "." left: the target is the current directory.
             return reopen(root, dirfd, c".", flags, None);
         };
@@ -189,6 +192,7 @@ fn walk(root: &Root, path: &[u8], flags: u64) -> Result<OwnedFd, Error> {
                 next.push(rest)?;
             }
             todo = next;
+            pos = 0;
             continue;
         }
 
@@ -204,6 +208,7 @@ fn walk(root: &Root, path: &[u8], flags: u64) -> Result<OwnedFd, Error> {
         if !info.is_dir() {
             return Err(Error::os(Errno::ENOTDIR, "not a directory"));
         }
+        pos = todo.as_bytes().len() - rest.len();
         cur = Some(step);
     }
 }

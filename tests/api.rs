@@ -1,0 +1,506 @@
+//! The public API on the real /proc: every method and base, magic-links,
+//! the errno contract, O_CLOEXEC, fd hygiene, fork and threads; and the same
+//! checks again under every fallback mode (seccomp filters natively).
+
+mod common;
+
+use common::*;
+use safe_procfs::{
+    Error, ErrorKind, Handle, HandleKind, NoPin, OpenFlags, ProcBase, ThreadPin, unmasked_proc_root,
+};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+const RD: OpenFlags = OpenFlags::O_RDONLY;
+
+fn handle() -> Handle {
+    Handle::open(&[]).expect("Handle::open")
+}
+
+fn read_to_vec(fd: &safe_procfs::OwnedFd) -> Vec<u8> {
+    let mut buf = vec![0u8; 64 * 1024];
+    let n = read_all(fd, &mut buf).expect("read");
+    buf.truncate(n);
+    buf
+}
+
+fn assert_errno<T>(r: Result<T, Error>, errno: i32, what: &str) {
+    assert_eq!(
+        errno_of(&r),
+        errno,
+        "{what}: expected errno {errno}, got {:?}",
+        r.err()
+    );
+}
+
+/// The checks run in every fallback mode, in a forked child (no allocation).
+fn api_checks(h: &Handle) -> Result<(), Msg> {
+    let mut buf = [0u8; 8192];
+    let pid = getpid();
+    let fd = try_ok!(h.open_self("status", RD), "open_self status");
+    let n = try_ok!(read_all(&fd, &mut buf), "read status");
+    ensure!(
+        status_pid(&buf[..n]) == Some(pid),
+        "self/status is not ours"
+    );
+    ensure!(has_cloexec(fd.as_raw_fd()), "no FD_CLOEXEC");
+
+    let fd = try_ok!(h.open_root("uptime", RD), "open_root uptime");
+    ensure!(
+        try_ok!(fd.read(&mut buf), "read uptime") > 0,
+        "empty uptime"
+    );
+    let fd = try_ok!(h.open_root("sys/kernel/ostype", RD), "open_root ostype");
+    let n = try_ok!(read_all(&fd, &mut buf), "read ostype");
+    ensure!(&buf[..n] == b"Linux\n", "ostype");
+    let fd = try_ok!(
+        h.open_root("mounts", RD),
+        "open_root mounts (a regular symlink)"
+    );
+    ensure!(
+        fs_magic(fd.as_raw_fd()) == PROC_SUPER_MAGIC,
+        "mounts not on procfs"
+    );
+
+    let fd = try_ok!(h.open_pid(pid, "status", RD), "open_pid self");
+    let n = try_ok!(read_all(&fd, &mut buf), "read");
+    ensure!(
+        status_pid(&buf[..n]) == Some(pid),
+        "open_pid(getpid) is not ours"
+    );
+    let fd = try_ok!(
+        h.open_pid(1, "status", RD),
+        "open_pid 1 (hidden by hidepid)"
+    );
+    let n = try_ok!(read_all(&fd, &mut buf), "read");
+    ensure!(status_pid(&buf[..n]) == Some(1), "open_pid(1) is not pid 1");
+
+    let (fd, closer) = try_ok!(h.open_thread_self("status", RD, &NoPin), "open_thread_self");
+    let n = try_ok!(read_all(&fd, &mut buf), "read");
+    ensure!(
+        status_pid(&buf[..n]) == Some(gettid()),
+        "thread-self is not our thread"
+    );
+    drop(fd);
+    closer.close();
+
+    // Magic-links: followed at the end without O_NOFOLLOW, never inside.
+    let exe = try_ok!(h.open_self("exe", OpenFlags::O_PATH), "open_self exe");
+    ensure!(
+        fd_stat(exe.as_raw_fd()).2 & libc::S_IFMT == libc::S_IFREG,
+        "exe is not a file"
+    );
+    let link = try_ok!(
+        h.open_self("exe", OpenFlags::O_PATH | OpenFlags::O_NOFOLLOW),
+        "exe nofollow"
+    );
+    ensure!(
+        fd_stat(link.as_raw_fd()).2 & libc::S_IFMT == libc::S_IFLNK,
+        "exe O_NOFOLLOW is not the link"
+    );
+    let e = errno_of(&h.open_self("exe", RD | OpenFlags::O_NOFOLLOW));
+    ensure!(e == libc::ELOOP, "exe O_RDONLY|O_NOFOLLOW: errno {e}");
+    let e = errno_of(&h.open_self("root/etc/hostname", RD));
+    ensure!(e == libc::ELOOP, "magic-link inside a path: errno {e}");
+    let target = try_ok!(
+        h.readlink(ProcBase::ProcSelf, "exe", &mut buf),
+        "readlink exe"
+    );
+    ensure!(target.first() == Some(&b'/'), "exe target not absolute");
+    let fd0 = try_ok!(h.open_self("fd/1", OpenFlags::O_PATH), "open fd/1");
+    let (d1, i1, _) = fd_stat(1);
+    let (d2, i2, _) = fd_stat(fd0.as_raw_fd());
+    ensure!((d1, i1) == (d2, i2), "fd/1 is not our stdout");
+    try_ok!(
+        h.readlink(ProcBase::ProcThreadSelf, "fd/1", &mut buf),
+        "readlink thread-self fd/1"
+    );
+
+    let e = errno_of(&h.open_self("no-such-file", RD));
+    ensure!(e == libc::ENOENT, "missing file: errno {e}");
+    let e = errno_of(&h.open_self("status/", RD));
+    ensure!(e == libc::ENOTDIR, "status/: errno {e}");
+    Ok(())
+}
+
+#[test]
+fn every_method_and_base_on_the_real_proc() {
+    if !require_root("every_method_and_base_on_the_real_proc") {
+        return;
+    }
+    let h = handle();
+    in_child(|| api_checks(&h)).unwrap();
+    let u = Handle::open(&[unmasked_proc_root]).unwrap();
+    assert!(!u.is_cached());
+    in_child(|| api_checks(&u)).unwrap();
+    u.close().unwrap();
+}
+
+#[test]
+fn the_same_checks_under_every_fallback_mode() {
+    if !require_root("the_same_checks_under_every_fallback_mode") {
+        return;
+    }
+    let qemu = under_qemu();
+    for mode in MODES {
+        let r = in_child(|| {
+            // Probe and cache everything first: the filters arrive later,
+            // as a container runtime installs them mid-run.
+            let h = try_ok!(Handle::open(&[]), "warm-up open");
+            try_ok!(h.open_self("status", RD), "warm-up");
+            mode.enter()?;
+            let u = try_ok!(Handle::open(&[unmasked_proc_root]), "unmasked open");
+            let want = mode.expected_kind(qemu);
+            ensure!(
+                u.kind() == want,
+                "unmasked handle is {:?}, expected {:?}",
+                u.kind(),
+                want
+            );
+            api_checks(&u)?;
+            api_checks(&h)?;
+            let fresh = try_ok!(Handle::open(&[]), "masked open");
+            api_checks(&fresh)
+        });
+        if let Err(e) = r {
+            panic!("mode '{}': {e}", mode.name);
+        }
+        eprintln!("mode '{}': ok", mode.name);
+    }
+}
+
+#[test]
+fn default_handle_is_cached_and_masked() {
+    let h = handle();
+    if h.kind() == HandleKind::PrivateInstance {
+        assert!(h.is_cached());
+        let again = handle();
+        assert!(again.is_cached());
+        again.close().unwrap();
+        // The cached handle survives close.
+        h.open_self("status", RD).unwrap();
+    } else {
+        // Under qemu-user there is no fsopen: a detached clone of /proc is
+        // not subset=pid, so it is not cached.
+        assert!(under_qemu(), "no private procfs natively: {:?}", h.kind());
+        assert!(!h.is_cached());
+    }
+    let u = Handle::open(&[unmasked_proc_root]).unwrap();
+    assert!(!u.is_cached());
+    assert!(u.open_root("uptime", RD).is_ok());
+}
+
+#[test]
+fn proc_root_retries_on_an_unmasked_instance() {
+    let h = handle();
+    // Global files are hidden by subset=pid on the cached handle, yet open_root
+    // finds them through a temporary unmasked instance.
+    let v = read_to_vec(&h.open_root("sys/kernel/ostype", RD).unwrap());
+    assert_eq!(v, b"Linux\n");
+    assert!(!read_to_vec(&h.open_root("uptime", RD).unwrap()).is_empty());
+    assert_errno(
+        h.open_root("no-such-global", RD),
+        libc::ENOENT,
+        "missing global",
+    );
+}
+
+#[test]
+fn magic_link_to_our_own_files() {
+    let h = handle();
+    let file = std::fs::File::open("Cargo.toml").unwrap();
+    use std::os::fd::AsRawFd;
+    let n = file.as_raw_fd();
+    let path = format!("fd/{n}");
+    let fd = h.open_self(&path, RD).unwrap();
+    let (d1, i1, _) = fd_stat(n);
+    let (d2, i2, _) = fd_stat(fd.as_raw_fd());
+    assert_eq!((d1, i1), (d2, i2));
+    assert_eq!(read_to_vec(&fd), std::fs::read("Cargo.toml").unwrap());
+    let mut buf = [0u8; 4096];
+    let target = h.readlink(ProcBase::ProcSelf, &path, &mut buf).unwrap();
+    let expected = std::fs::canonicalize("Cargo.toml").unwrap();
+    assert_eq!(target, expected.as_os_str().as_encoded_bytes());
+    let target = h
+        .readlink(ProcBase::ProcThreadSelf, &path, &mut buf)
+        .unwrap();
+    assert_eq!(target, expected.as_os_str().as_encoded_bytes());
+
+    // exe: the followed fd is the file readlink names.
+    let exe = h.open_self("exe", OpenFlags::O_PATH).unwrap();
+    let target = h.readlink(ProcBase::ProcSelf, "exe", &mut buf).unwrap();
+    let meta = std::fs::metadata(std::str::from_utf8(target).unwrap()).unwrap();
+    use std::os::unix::fs::MetadataExt;
+    let (d, i, _) = fd_stat(exe.as_raw_fd());
+    assert_eq!((d, i), (meta.dev(), meta.ino()));
+    // ns/* are magic-links too.
+    let ns = h.readlink(ProcBase::ProcSelf, "ns/mnt", &mut buf).unwrap();
+    assert!(ns.starts_with(b"mnt:["));
+    assert!(h.open_self("ns/mnt", RD).is_ok());
+    assert_errno(
+        h.open_self("cwd/Cargo.toml", RD),
+        libc::ELOOP,
+        "magic-link cwd in the middle",
+    );
+    assert_errno(
+        h.open_self("fd/0/x", RD),
+        libc::ELOOP,
+        "magic-link fd/0 in the middle",
+    );
+}
+
+#[test]
+fn errno_contract() {
+    let h = handle();
+    for bad in [
+        OpenFlags::O_CREAT,
+        OpenFlags::O_EXCL,
+        OpenFlags::O_TMPFILE,
+        OpenFlags::O_CREAT | OpenFlags::O_WRONLY,
+    ] {
+        let r = h.open_self("status", bad);
+        assert_errno(r, libc::EINVAL, "forbidden flag");
+    }
+    assert_eq!(
+        h.open_self("status", OpenFlags::O_CREAT)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::InvalidArgument
+    );
+    assert_errno(h.open_self("", RD), libc::EINVAL, "empty path");
+    assert_errno(
+        h.open_self("/etc/passwd", RD),
+        libc::EINVAL,
+        "absolute path",
+    );
+    assert_errno(
+        h.open_root("/proc/self/status", RD),
+        libc::EINVAL,
+        "absolute path",
+    );
+    assert_errno(h.open_self("sta\0tus", RD), libc::EINVAL, "NUL in path");
+    assert_errno(h.open_self("../1/status", RD), libc::EINVAL, "..");
+    assert_errno(h.open_self("task/..", RD), libc::EINVAL, ".. at the end");
+    let long = "a/".repeat(safe_procfs::PATH_BUF_LEN);
+    assert_errno(h.open_self(&long, RD), libc::ENAMETOOLONG, "long path");
+    let mut small = [0u8; 3];
+    assert_errno(
+        h.readlink(ProcBase::ProcSelf, "exe", &mut small),
+        libc::ERANGE,
+        "small buffer",
+    );
+    assert_errno(
+        h.readlink(ProcBase::ProcRoot, "self", &mut []),
+        libc::ERANGE,
+        "empty buffer",
+    );
+    assert_errno(h.open_pid(0, "status", RD), libc::EINVAL, "pid 0");
+    assert_errno(h.open_pid(1 << 31, "status", RD), libc::EINVAL, "pid 2^31");
+    assert_errno(
+        h.open_pid(u32::MAX, "status", RD),
+        libc::EINVAL,
+        "pid u32::MAX",
+    );
+    let mut buf = [0u8; 64];
+    assert_errno(
+        h.readlink(ProcBase::ProcSelf, "status", &mut buf),
+        libc::EINVAL,
+        "readlink of a file",
+    );
+    assert_errno(h.open_self("status/", RD), libc::ENOTDIR, "trailing slash");
+    assert_errno(h.open_self("does-not-exist", RD), libc::ENOENT, "missing");
+    assert_errno(
+        h.open_pid(i32::MAX as u32, "status", RD),
+        libc::ENOENT,
+        "missing pid",
+    );
+    assert_errno(
+        h.open_self("root/etc", RD),
+        libc::ELOOP,
+        "magic-link inside",
+    );
+    assert_errno(
+        h.open_self("exe", OpenFlags::O_NOFOLLOW),
+        libc::ELOOP,
+        "O_NOFOLLOW on a symlink",
+    );
+    // readlink of the regular symlinks works without a thread pin.
+    let s = h.readlink(ProcBase::ProcRoot, "self", &mut buf).unwrap();
+    assert_eq!(s, getpid().to_string().as_bytes());
+    let s = h
+        .readlink(ProcBase::ProcRoot, "thread-self", &mut buf)
+        .unwrap();
+    assert_eq!(s, format!("{}/task/{}", getpid(), gettid()).as_bytes());
+    // Errors print their step and errno.
+    let e = h.open_self("does-not-exist", RD).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Os);
+    assert!(e.to_string().contains("ENOENT"), "{e}");
+}
+
+#[test]
+fn every_returned_fd_is_cloexec() {
+    let h = handle();
+    let fds = [
+        h.open_self("status", RD).unwrap(),
+        h.open_self("status", OpenFlags::O_PATH).unwrap(),
+        h.open_self("exe", OpenFlags::O_PATH).unwrap(),
+        h.open_self("fd/0", OpenFlags::O_PATH | OpenFlags::O_NOFOLLOW)
+            .unwrap(),
+        h.open_root("uptime", RD).unwrap(),
+        h.open_pid(1, "comm", RD).unwrap(),
+        h.open_thread_self("comm", OpenFlags::O_WRONLY, &NoPin)
+            .unwrap()
+            .0,
+    ];
+    for fd in &fds {
+        assert!(
+            has_cloexec(fd.as_raw_fd()),
+            "fd {} lacks FD_CLOEXEC",
+            fd.as_raw_fd()
+        );
+    }
+}
+
+struct CountingPin {
+    pins: AtomicUsize,
+    unpins: AtomicUsize,
+}
+
+impl ThreadPin for CountingPin {
+    fn pin(&self) {
+        self.pins.fetch_add(1, Ordering::SeqCst);
+    }
+    fn unpin(&self) {
+        self.unpins.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn thread_self_from_a_spawned_thread_with_a_counting_pin() {
+    let h = handle();
+    std::thread::spawn(move || {
+        let pin = CountingPin {
+            pins: AtomicUsize::new(0),
+            unpins: AtomicUsize::new(0),
+        };
+        let (fd, closer) = h.open_thread_self("status", RD, &pin).unwrap();
+        assert_eq!(pin.pins.load(Ordering::SeqCst), 1);
+        assert_eq!(pin.unpins.load(Ordering::SeqCst), 0);
+        assert_eq!(status_pid(&read_to_vec(&fd)), Some(gettid()));
+        assert_ne!(gettid(), getpid());
+        drop(fd);
+        closer.close();
+        assert_eq!(pin.unpins.load(Ordering::SeqCst), 1);
+
+        // Drop unpins too, exactly once.
+        let (_fd, closer) = h.open_thread_self("comm", RD, &pin).unwrap();
+        drop(closer);
+        assert_eq!(
+            (
+                pin.pins.load(Ordering::SeqCst),
+                pin.unpins.load(Ordering::SeqCst)
+            ),
+            (2, 2)
+        );
+
+        // On error the thread is unpinned and no closer is returned.
+        assert!(h.open_thread_self("no-such-file", RD, &pin).is_err());
+        assert_eq!(
+            (
+                pin.pins.load(Ordering::SeqCst),
+                pin.unpins.load(Ordering::SeqCst)
+            ),
+            (3, 3)
+        );
+        assert!(h.open_thread_self("", RD, &pin).is_err());
+        assert_eq!(
+            (
+                pin.pins.load(Ordering::SeqCst),
+                pin.unpins.load(Ordering::SeqCst)
+            ),
+            (4, 4)
+        );
+    })
+    .join()
+    .unwrap();
+}
+
+#[test]
+fn no_fd_leaks_after_thousands_of_calls() {
+    if !require_root("no_fd_leaks_after_thousands_of_calls") {
+        return;
+    }
+    // In a child: other tests open fds concurrently in this process.
+    in_child(|| {
+        let h = try_ok!(Handle::open(&[]), "open");
+        let mut buf = [0u8; 256];
+        let before = count_fds();
+        for i in 0..3000u32 {
+            let _ = h.open_self("status", RD);
+            let _ = h.open_self("no-such", RD);
+            let _ = h.open_self("exe", OpenFlags::O_PATH);
+            let _ = h.open_self("root/etc", RD);
+            let _ = h.readlink(ProcBase::ProcSelf, "exe", &mut buf);
+            let _ = h.readlink(ProcBase::ProcSelf, "exe", &mut buf[..2]);
+            let _ = h.open_thread_self("comm", RD, &NoPin);
+            let _ = h.open_pid(1, "comm", RD);
+            if i % 10 == 0 {
+                let _ = h.open_root("uptime", RD);
+                let _ = h.open_root("nope", RD);
+                let _ = Handle::open(&[unmasked_proc_root]);
+            }
+        }
+        let after = count_fds();
+        ensure!(before == after, "fds before {before}, after {after}");
+        Ok(())
+    })
+    .unwrap();
+}
+
+#[test]
+fn a_forked_child_reads_its_own_self() {
+    if !require_root("a_forked_child_reads_its_own_self") {
+        return;
+    }
+    let h = handle();
+    let parent = getpid();
+    // Resolved per call: the child sees itself, not the parent.
+    in_child(|| {
+        let mut buf = [0u8; 4096];
+        let fd = try_ok!(h.open_self("status", RD), "open_self in child");
+        let n = try_ok!(read_all(&fd, &mut buf), "read");
+        let pid = status_pid(&buf[..n]);
+        ensure!(
+            pid == Some(getpid()) && pid != Some(parent),
+            "child saw {pid:?}"
+        );
+        let h2 = try_ok!(Handle::open(&[]), "Handle::open in child");
+        let fd = try_ok!(h2.open_self("status", RD), "open_self in child");
+        let n = try_ok!(read_all(&fd, &mut buf), "read");
+        ensure!(
+            status_pid(&buf[..n]) == Some(getpid()),
+            "child saw the parent"
+        );
+        Ok(())
+    })
+    .unwrap();
+}
+
+#[test]
+fn writes_go_to_the_real_file() {
+    let h = handle();
+    std::thread::spawn(move || {
+        let (fd, closer) = h
+            .open_thread_self("comm", OpenFlags::O_WRONLY, &NoPin)
+            .unwrap();
+        fd.write_all(b"safe-procfs-t").unwrap();
+        drop(fd);
+        closer.close();
+        let mut buf = [0u8; 64];
+        let (fd, closer) = h.open_thread_self("comm", RD, &NoPin).unwrap();
+        let n = read_all(&fd, &mut buf).unwrap();
+        assert_eq!(&buf[..n], b"safe-procfs-t\n");
+        closer.close();
+    })
+    .join()
+    .unwrap();
+}

@@ -1,0 +1,562 @@
+//! Helpers shared by the integration tests: root checks, forked children
+//! that report without allocating, mounts in private namespaces, and
+//! syscall blocking (real seccomp natively; fault injection under qemu-user,
+//! which has no seccomp).
+#![allow(dead_code)]
+
+use safe_procfs::{Error, OwnedFd};
+use std::fmt::Write as _;
+
+/// A message from a forked child: fixed-size, so building it never allocates.
+pub type Msg = heapless::String<1024>;
+
+/// Returns `Err(Msg)` with a formatted message.
+#[macro_export]
+macro_rules! fail {
+    ($($t:tt)*) => {{
+        let mut m = $crate::common::Msg::new();
+        let _ = ::core::fmt::Write::write_fmt(&mut m, format_args!($($t)*));
+        return Err(m);
+    }};
+}
+
+/// `fail!` unless the condition holds.
+#[macro_export]
+macro_rules! ensure {
+    ($c:expr, $($t:tt)*) => {
+        if !$c {
+            $crate::fail!($($t)*);
+        }
+    };
+}
+
+/// Unwraps a crate `Result` in a child, failing with the error and a label.
+#[macro_export]
+macro_rules! try_ok {
+    ($e:expr, $($t:tt)*) => {
+        match $e {
+            Ok(v) => v,
+            Err(err) => $crate::fail!("{}: {}", format_args!($($t)*), err),
+        }
+    };
+}
+
+/// Whether we run as root. Tests that need root call [`require_root`].
+pub fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// True when the test may run; prints a visible SKIPPED line otherwise.
+/// Under CI a missing privilege is a failure, never a skip.
+pub fn require_root(test: &str) -> bool {
+    if is_root() {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{test} needs root and must not be skipped in CI"
+    );
+    eprintln!("SKIPPED {test}: needs root");
+    false
+}
+
+/// Whether we run under qemu-user: relative to a procfs dirfd, `self/exe`
+/// names the emulator.
+pub fn under_qemu() -> bool {
+    let exe = std::fs::File::open("/proc").ok().and_then(|d| {
+        use std::os::fd::AsRawFd;
+        let mut buf = [0u8; 512];
+        // SAFETY: valid fd, NUL-terminated path, buffer of the given size.
+        let n = unsafe {
+            libc::readlinkat(
+                d.as_raw_fd(),
+                c"self/exe".as_ptr(),
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+            )
+        };
+        (n > 0).then(|| String::from_utf8_lossy(&buf[..n as usize]).into_owned())
+    });
+    exe.is_some_and(|e| e.contains("qemu"))
+}
+
+/// Runs `f` in a forked child and returns its verdict. The child reports
+/// through a pipe with a fixed-size message and `_exit`s: nothing it does
+/// touches the parent's allocator or locks.
+pub fn in_child(f: impl FnOnce() -> Result<(), Msg>) -> Result<(), String> {
+    let mut fds = [0; 2];
+    // SAFETY: fds is a valid array of two ints.
+    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+    // SAFETY: the child only runs `f` (no allocation by contract) and _exits.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork failed");
+    if pid == 0 {
+        // SAFETY: closing our copy of the read end.
+        unsafe { libc::close(fds[0]) };
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+        let (code, msg) = match result {
+            Ok(Ok(())) => (0, Msg::new()),
+            Ok(Err(m)) => (1, m),
+            Err(_) => (2, Msg::try_from("child panicked").unwrap_or_default()),
+        };
+        // SAFETY: writing a live buffer to our pipe, then leaving at once.
+        unsafe {
+            libc::write(fds[1], msg.as_ptr().cast(), msg.len());
+            libc::_exit(code);
+        }
+    }
+    // SAFETY: closing our copy of the write end.
+    unsafe { libc::close(fds[1]) };
+    let mut out = Vec::new();
+    let mut buf = [0u8; 1024];
+    loop {
+        // SAFETY: reading into a live buffer of the given size.
+        let n = unsafe { libc::read(fds[0], buf.as_mut_ptr().cast(), buf.len()) };
+        if n <= 0 {
+            break;
+        }
+        out.extend_from_slice(&buf[..n as usize]);
+    }
+    // SAFETY: closing the read end; waiting for our own child.
+    let mut status = 0;
+    unsafe {
+        libc::close(fds[0]);
+        libc::waitpid(pid, &mut status, 0);
+    }
+    let msg = String::from_utf8_lossy(&out).into_owned();
+    if libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0 {
+        Ok(())
+    } else if msg.is_empty() {
+        Err(format!("child failed with wait status {status:#x}"))
+    } else {
+        Err(msg)
+    }
+}
+
+/// A NUL-terminated path formatted on the stack.
+pub struct CPath(heapless::String<256>);
+
+impl CPath {
+    pub fn new(args: std::fmt::Arguments<'_>) -> CPath {
+        let mut s = heapless::String::new();
+        let _ = s.write_fmt(args);
+        let _ = s.push('\0');
+        CPath(s)
+    }
+    pub fn ptr(&self) -> *const libc::c_char {
+        self.0.as_ptr().cast()
+    }
+    pub fn as_str(&self) -> &str {
+        self.0.trim_end_matches('\0')
+    }
+}
+
+/// `cpath!("/proc/{}/status", pid)`
+#[macro_export]
+macro_rules! cpath {
+    ($($t:tt)*) => { $crate::common::CPath::new(format_args!($($t)*)) };
+}
+
+fn last_errno() -> i32 {
+    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+}
+
+/// Enters a private mount namespace: `unshare(CLONE_NEWNS)` and `/` made
+/// `MS_REC|MS_PRIVATE`, so nothing mounted here leaks out.
+pub fn private_mount_ns() -> Result<(), Msg> {
+    // SAFETY: plain syscalls with valid, NUL-terminated arguments.
+    unsafe {
+        ensure!(
+            libc::unshare(libc::CLONE_NEWNS) == 0,
+            "unshare(CLONE_NEWNS): errno {}",
+            last_errno()
+        );
+        let r = libc::mount(
+            std::ptr::null(),
+            c"/".as_ptr(),
+            std::ptr::null(),
+            libc::MS_REC | libc::MS_PRIVATE,
+            std::ptr::null(),
+        );
+        ensure!(r == 0, "making / MS_REC|MS_PRIVATE: errno {}", last_errno());
+    }
+    Ok(())
+}
+
+/// `mount -t tmpfs tmpfs <target>`.
+pub fn mount_tmpfs(target: &CPath) -> Result<(), Msg> {
+    // SAFETY: valid NUL-terminated strings.
+    let r = unsafe {
+        libc::mount(
+            c"tmpfs".as_ptr(),
+            target.ptr(),
+            c"tmpfs".as_ptr(),
+            0,
+            std::ptr::null(),
+        )
+    };
+    ensure!(
+        r == 0,
+        "mount tmpfs on {}: errno {}",
+        target.as_str(),
+        last_errno()
+    );
+    Ok(())
+}
+
+/// `mount -t proc proc <target>`: a second procfs instance.
+pub fn mount_proc(target: &CPath) -> Result<(), Msg> {
+    // SAFETY: valid NUL-terminated strings.
+    let r = unsafe {
+        libc::mount(
+            c"proc".as_ptr(),
+            target.ptr(),
+            c"proc".as_ptr(),
+            0,
+            std::ptr::null(),
+        )
+    };
+    ensure!(
+        r == 0,
+        "mount proc on {}: errno {}",
+        target.as_str(),
+        last_errno()
+    );
+    Ok(())
+}
+
+/// `mount --bind <src> <dst>`.
+pub fn bind(src: &CPath, dst: &CPath) -> Result<(), Msg> {
+    // SAFETY: valid NUL-terminated strings.
+    let r = unsafe {
+        libc::mount(
+            src.ptr(),
+            dst.ptr(),
+            std::ptr::null(),
+            libc::MS_BIND,
+            std::ptr::null(),
+        )
+    };
+    ensure!(
+        r == 0,
+        "bind {} on {}: errno {}",
+        src.as_str(),
+        dst.as_str(),
+        last_errno()
+    );
+    Ok(())
+}
+
+/// Bind-mounts the symlink `src` over the symlink `dst` themselves (not
+/// their targets), through `O_PATH|O_NOFOLLOW` fds and `/proc/self/fd`.
+pub fn bind_symlink(src: &CPath, dst: &CPath) -> Result<(), Msg> {
+    let flags = libc::O_PATH | libc::O_NOFOLLOW | libc::O_CLOEXEC;
+    // SAFETY: valid NUL-terminated strings; fds closed below.
+    unsafe {
+        let s = libc::open(src.ptr(), flags);
+        let d = libc::open(dst.ptr(), flags);
+        ensure!(
+            s >= 0 && d >= 0,
+            "open symlinks {} {}: errno {}",
+            src.as_str(),
+            dst.as_str(),
+            last_errno()
+        );
+        let r = bind(&cpath!("/proc/self/fd/{s}"), &cpath!("/proc/self/fd/{d}"));
+        libc::close(s);
+        libc::close(d);
+        r
+    }
+}
+
+/// Unmounts `target` (lazily).
+pub fn umount(target: &CPath) -> Result<(), Msg> {
+    // SAFETY: valid NUL-terminated string.
+    let r = unsafe { libc::umount2(target.ptr(), libc::MNT_DETACH) };
+    ensure!(r == 0, "umount {}: errno {}", target.as_str(), last_errno());
+    Ok(())
+}
+
+/// Creates (or truncates) `path` with `content`.
+pub fn write_file(path: &CPath, content: &[u8]) -> Result<(), Msg> {
+    // SAFETY: valid NUL-terminated string and buffer.
+    unsafe {
+        let fd = libc::open(
+            path.ptr(),
+            libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC | libc::O_CLOEXEC,
+            0o644,
+        );
+        ensure!(fd >= 0, "create {}: errno {}", path.as_str(), last_errno());
+        let n = libc::write(fd, content.as_ptr().cast(), content.len());
+        libc::close(fd);
+        ensure!(n == content.len() as isize, "write {}", path.as_str());
+    }
+    Ok(())
+}
+
+/// `mkdir -p`-less mkdir (ignores EEXIST).
+pub fn mkdir(path: &CPath) -> Result<(), Msg> {
+    // SAFETY: valid NUL-terminated string.
+    let r = unsafe { libc::mkdir(path.ptr(), 0o755) };
+    ensure!(
+        r == 0 || last_errno() == libc::EEXIST,
+        "mkdir {}: errno {}",
+        path.as_str(),
+        last_errno()
+    );
+    Ok(())
+}
+
+/// Creates the symlink `path` -> `target`.
+pub fn symlink(target: &CPath, path: &CPath) -> Result<(), Msg> {
+    // SAFETY: valid NUL-terminated strings.
+    let r = unsafe { libc::symlink(target.ptr(), path.ptr()) };
+    ensure!(r == 0, "symlink {}: errno {}", path.as_str(), last_errno());
+    Ok(())
+}
+
+/// Reads `fd` to the end into `buf`; returns the length.
+pub fn read_all(fd: &OwnedFd, buf: &mut [u8]) -> Result<usize, Error> {
+    let mut len = 0;
+    while len < buf.len() {
+        match fd.read(&mut buf[len..])? {
+            0 => break,
+            n => len += n,
+        }
+    }
+    Ok(len)
+}
+
+/// The filesystem magic of `fd`.
+pub fn fs_magic(fd: i32) -> i64 {
+    // SAFETY: fstatfs writes one struct statfs into a zeroed value.
+    unsafe {
+        let mut s: libc::statfs = std::mem::zeroed();
+        if libc::fstatfs(fd, &mut s) != 0 {
+            return -1;
+        }
+        s.f_type as i64
+    }
+}
+
+pub const PROC_SUPER_MAGIC: i64 = 0x9fa0;
+
+/// (st_dev, st_ino, st_mode) of `fd`.
+pub fn fd_stat(fd: i32) -> (u64, u64, u32) {
+    // SAFETY: fstat writes one struct stat into a zeroed value.
+    unsafe {
+        let mut s: libc::stat = std::mem::zeroed();
+        libc::fstat(fd, &mut s);
+        (s.st_dev as u64, s.st_ino as u64, s.st_mode as u32)
+    }
+}
+
+/// Whether `fd` has FD_CLOEXEC.
+pub fn has_cloexec(fd: i32) -> bool {
+    // SAFETY: F_GETFD has no memory effects.
+    let f = unsafe { libc::fcntl(fd, libc::F_GETFD) };
+    f >= 0 && f & libc::FD_CLOEXEC != 0
+}
+
+/// The number of open file descriptors (probing 0..4096; no allocation).
+pub fn count_fds() -> usize {
+    // SAFETY: F_GETFD has no memory effects.
+    (0..4096)
+        .filter(|&fd| unsafe { libc::fcntl(fd, libc::F_GETFD) } >= 0)
+        .count()
+}
+
+pub fn getpid() -> u32 {
+    std::process::id()
+}
+
+pub fn gettid() -> u32 {
+    // SAFETY: gettid has no preconditions.
+    unsafe { libc::gettid() as u32 }
+}
+
+/// Kernel facilities a test can take away.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Facility {
+    /// fsopen, fsconfig, fsmount
+    NewMountApi,
+    OpenTree,
+    Openat2,
+    Statx,
+}
+
+fn syscalls_of(f: Facility) -> &'static [syscalls::Sysno] {
+    use syscalls::Sysno;
+    match f {
+        Facility::NewMountApi => &[Sysno::fsopen, Sysno::fsconfig, Sysno::fsmount],
+        Facility::OpenTree => &[Sysno::open_tree],
+        Facility::Openat2 => &[Sysno::openat2],
+        Facility::Statx => &[Sysno::statx],
+    }
+}
+
+/// Makes the syscalls of `what` fail with `errno` in this process from now
+/// on: with a real seccomp filter natively, with the crate's fault
+/// injection under qemu-user (which implements no seccomp). Call it in a
+/// forked child only: a filter cannot be removed.
+pub fn block(what: &[Facility], errno: i32) -> Result<(), Msg> {
+    let nrs = what.iter().flat_map(|f| syscalls_of(*f)).map(|s| *s as u32);
+    if under_qemu() {
+        #[cfg(feature = "fault-injection")]
+        {
+            for nr in nrs {
+                safe_procfs::__fault_injection::block(nr as usize, errno);
+            }
+            return Ok(());
+        }
+        #[cfg(not(feature = "fault-injection"))]
+        {
+            let _ = nrs;
+            fail!("qemu-user has no seccomp: run the tests with --features fault-injection");
+        }
+    }
+    let mut prog: heapless::Vec<libc::sock_filter, 32> = heapless::Vec::new();
+    let stmt = |code: u32, k: u32| libc::sock_filter {
+        code: code as u16,
+        jt: 0,
+        jf: 0,
+        k,
+    };
+    // Load the syscall number (offset 0 of struct seccomp_data).
+    let _ = prog.push(stmt(libc::BPF_LD | libc::BPF_W | libc::BPF_ABS, 0));
+    for nr in nrs {
+        // if nr == k: return ERRNO(errno), else skip that return.
+        let _ = prog.push(libc::sock_filter {
+            code: (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16,
+            jt: 0,
+            jf: 1,
+            k: nr,
+        });
+        let _ = prog.push(stmt(
+            libc::BPF_RET | libc::BPF_K,
+            libc::SECCOMP_RET_ERRNO | (errno as u32 & 0xffff),
+        ));
+    }
+    let _ = prog.push(stmt(libc::BPF_RET | libc::BPF_K, libc::SECCOMP_RET_ALLOW));
+    let fprog = libc::sock_fprog {
+        len: prog.len() as u16,
+        filter: prog.as_mut_ptr(),
+    };
+    // SAFETY: prctl/seccomp with a valid, live filter program.
+    unsafe {
+        ensure!(
+            libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0,
+            "PR_SET_NO_NEW_PRIVS: errno {}",
+            last_errno()
+        );
+        let r = libc::syscall(
+            libc::SYS_seccomp,
+            libc::SECCOMP_SET_MODE_FILTER,
+            0,
+            &fprog as *const libc::sock_fprog,
+        );
+        ensure!(r == 0, "seccomp: errno {}", last_errno());
+    }
+    Ok(())
+}
+
+/// The value of the `Pid:` line of a `status` file.
+pub fn status_pid(text: &[u8]) -> Option<u32> {
+    let line = text
+        .split(|&b| b == b'\n')
+        .find(|l| l.starts_with(b"Pid:"))?;
+    std::str::from_utf8(&line[4..]).ok()?.trim().parse().ok()
+}
+
+/// The errno of an expected error (`-1` if the call succeeded).
+pub fn errno_of<T>(r: &Result<T, Error>) -> i32 {
+    match r {
+        Ok(_) => -1,
+        Err(e) => e.raw_os_error().unwrap_or(0),
+    }
+}
+
+/// A fallback mode: which facilities are taken away, with which errno, and
+/// the handle kind an unmasked `Handle::open` must then produce.
+#[derive(Clone, Copy, Debug)]
+pub struct Mode {
+    pub name: &'static str,
+    pub blocked: &'static [Facility],
+    pub errno: i32,
+}
+
+use Facility::*;
+
+/// Every fallback combination the tests go through.
+pub const MODES: &[Mode] = &[
+    Mode {
+        name: "private",
+        blocked: &[],
+        errno: 0,
+    },
+    Mode {
+        name: "private, no openat2/statx (ENOSYS)",
+        blocked: &[Openat2, Statx],
+        errno: libc::ENOSYS,
+    },
+    Mode {
+        name: "detached, no new mount API (ENOSYS)",
+        blocked: &[NewMountApi],
+        errno: libc::ENOSYS,
+    },
+    Mode {
+        name: "detached, no new mount API (EPERM)",
+        blocked: &[NewMountApi],
+        errno: libc::EPERM,
+    },
+    Mode {
+        name: "detached, no mount API/openat2/statx (EPERM)",
+        blocked: &[NewMountApi, Openat2, Statx],
+        errno: libc::EPERM,
+    },
+    Mode {
+        name: "host, no mount API/open_tree (ENOSYS)",
+        blocked: &[NewMountApi, OpenTree],
+        errno: libc::ENOSYS,
+    },
+    Mode {
+        name: "host, no mount API/open_tree (EPERM)",
+        blocked: &[NewMountApi, OpenTree],
+        errno: libc::EPERM,
+    },
+    Mode {
+        name: "host, nothing but openat (ENOSYS)",
+        blocked: &[NewMountApi, OpenTree, Openat2, Statx],
+        errno: libc::ENOSYS,
+    },
+    Mode {
+        name: "host, nothing but openat (EPERM)",
+        blocked: &[NewMountApi, OpenTree, Openat2, Statx],
+        errno: libc::EPERM,
+    },
+];
+
+impl Mode {
+    /// The kind of handle an unmasked `Handle::open` yields in this mode
+    /// (qemu-user has no new mount API at all).
+    pub fn expected_kind(&self, qemu: bool) -> safe_procfs::HandleKind {
+        use safe_procfs::HandleKind::*;
+        if self.blocked.contains(&OpenTree) {
+            HostMount
+        } else if self.blocked.contains(&NewMountApi) || qemu {
+            DetachedClone
+        } else {
+            PrivateInstance
+        }
+    }
+
+    /// Takes this mode's facilities away (in a child).
+    pub fn enter(&self) -> Result<(), Msg> {
+        if self.blocked.is_empty() {
+            Ok(())
+        } else {
+            block(self.blocked, self.errno)
+        }
+    }
+}
