@@ -248,9 +248,10 @@ pub fn bind(src: &CPath, dst: &CPath) -> Result<(), Msg> {
     Ok(())
 }
 
-/// Bind-mounts the symlink `src` over the symlink `dst` themselves (not
-/// their targets), through `O_PATH|O_NOFOLLOW` fds and `/proc/self/fd`.
-pub fn bind_symlink(src: &CPath, dst: &CPath) -> Result<(), Msg> {
+/// Bind-mounts `src` over `dst` without following either when they are
+/// symlinks or magic-links (so a symlink can cover a symlink, or a file a
+/// magic-link), through `O_PATH|O_NOFOLLOW` fds and `/proc/self/fd`.
+pub fn bind_via_fds(src: &CPath, dst: &CPath) -> Result<(), Msg> {
     let flags = libc::O_PATH | libc::O_NOFOLLOW | libc::O_CLOEXEC;
     // SAFETY: valid NUL-terminated strings; fds closed below.
     unsafe {
