@@ -9,7 +9,9 @@
 mod common;
 
 use common::*;
-use safe_procfs::{Error, ErrorKind, Handle, HandleKind, NoPin, OpenFlags, OwnedFd, ProcBase, unmasked_proc_root};
+use safe_procfs::{
+    Error, ErrorKind, Handle, HandleKind, NoPin, OpenFlags, OwnedFd, ProcBase, unmasked_proc_root,
+};
 
 const RD: OpenFlags = OpenFlags::O_RDONLY;
 const SCRATCH: &str = "/tmp/safe-procfs-attacks";
@@ -34,11 +36,17 @@ struct Ctx {
 }
 
 /// Classifies an operation's result; `Err` if it handed out something else.
-fn classify<T>(r: Result<T, Error>, what: &str, genuine: impl FnOnce(&T) -> bool) -> Result<Outcome, Msg> {
+fn classify<T>(
+    r: Result<T, Error>,
+    what: &str,
+    genuine: impl FnOnce(&T) -> bool,
+) -> Result<Outcome, Msg> {
     match r {
         Ok(v) if genuine(&v) => Ok(Outcome::Genuine),
         Ok(_) => fail!("{what}: handed out the attacker's object"),
-        Err(e) if e.raw_os_error() == Some(libc::EXDEV) || e.kind() == ErrorKind::SafetyViolation => {
+        Err(e)
+            if e.raw_os_error() == Some(libc::EXDEV) || e.kind() == ErrorKind::SafetyViolation =>
+        {
             Ok(Outcome::Refused)
         }
         Err(e) => fail!("{what}: unexpected error {e}"),
@@ -60,20 +68,40 @@ fn is_our_status(fd: &OwnedFd, pid: u32) -> bool {
 /// Combines outcomes of several operations of one probe: all must agree
 /// except that a refusal is always allowed.
 fn worst(outcomes: &[Outcome]) -> Outcome {
-    if outcomes.contains(&Outcome::Refused) { Outcome::Refused } else { Outcome::Genuine }
+    if outcomes.contains(&Outcome::Refused) {
+        Outcome::Refused
+    } else {
+        Outcome::Genuine
+    }
 }
 
 fn probe_status(h: &Handle, c: &Ctx) -> Result<Outcome, Msg> {
-    let a = classify(h.open_self("status", RD), "open_self status", |f| is_our_status(f, c.pid))?;
-    let b = classify(h.open_pid(c.pid, "status", RD), "open_pid status", |f| is_our_status(f, c.pid))?;
-    let d = classify(h.open_root("self/status", RD), "open_root self/status", |f| is_our_status(f, c.pid))?;
+    let a = classify(h.open_self("status", RD), "open_self status", |f| {
+        is_our_status(f, c.pid)
+    })?;
+    let b = classify(h.open_pid(c.pid, "status", RD), "open_pid status", |f| {
+        is_our_status(f, c.pid)
+    })?;
+    let d = classify(
+        h.open_root("self/status", RD),
+        "open_root self/status",
+        |f| is_our_status(f, c.pid),
+    )?;
     Ok(worst(&[a, b, d]))
 }
 
 fn probe_attr(h: &Handle, _c: &Ctx) -> Result<Outcome, Msg> {
     let on_proc = |f: &OwnedFd| fs_magic(f.as_raw_fd()) == PROC_SUPER_MAGIC;
-    let a = classify(h.open_self("attr/current", RD), "open_self attr/current", on_proc)?;
-    let b = classify(h.open_self("attr/exec", OpenFlags::O_WRONLY | OpenFlags::O_NOFOLLOW), "attr/exec", on_proc)?;
+    let a = classify(
+        h.open_self("attr/current", RD),
+        "open_self attr/current",
+        on_proc,
+    )?;
+    let b = classify(
+        h.open_self("attr/exec", OpenFlags::O_WRONLY | OpenFlags::O_NOFOLLOW),
+        "attr/exec",
+        on_proc,
+    )?;
     Ok(worst(&[a, b]))
 }
 
@@ -86,9 +114,11 @@ fn probe_fd(h: &Handle, c: &Ctx) -> Result<Outcome, Msg> {
     let a = classify(h.open_self(path.as_str(), RD), "open_self fd/N", same)?;
     let mut buf = [0u8; 256];
     let want = cpath!("{SCRATCH}/ours");
-    let b = classify(h.readlink(ProcBase::ProcSelf, path.as_str(), &mut buf), "readlink fd/N", |t| {
-        *t == want.as_str().as_bytes()
-    })?;
+    let b = classify(
+        h.readlink(ProcBase::ProcSelf, path.as_str(), &mut buf),
+        "readlink fd/N",
+        |t| *t == want.as_str().as_bytes(),
+    )?;
     Ok(worst(&[a, b]))
 }
 
@@ -101,12 +131,17 @@ fn probe_net(h: &Handle, _c: &Ctx) -> Result<Outcome, Msg> {
 
 fn probe_task(h: &Handle, c: &Ctx) -> Result<Outcome, Msg> {
     let a = classify(
-        h.open_thread_self("status", RD, &NoPin).map(|(f, _closer)| f),
+        h.open_thread_self("status", RD, &NoPin)
+            .map(|(f, _closer)| f),
         "open_thread_self status",
         |f| is_our_status(f, gettid()),
     )?;
     let path = cpath!("task/{}/status", gettid());
-    let b = classify(h.open_self(path.as_str(), RD), "open_self task/tid/status", |f| is_our_status(f, c.pid))?;
+    let b = classify(
+        h.open_self(path.as_str(), RD),
+        "open_self task/tid/status",
+        |f| is_our_status(f, c.pid),
+    )?;
     Ok(worst(&[a, b]))
 }
 
@@ -118,54 +153,77 @@ fn probe_fdinfo(h: &Handle, c: &Ctx) -> Result<Outcome, Msg> {
 }
 
 fn probe_sys(h: &Handle, _c: &Ctx) -> Result<Outcome, Msg> {
-    classify(h.open_root("sys/kernel/ostype", RD), "open_root sys/kernel/ostype", |f| {
-        content_is(f, |t| t == b"Linux\n")
-    })
+    classify(
+        h.open_root("sys/kernel/ostype", RD),
+        "open_root sys/kernel/ostype",
+        |f| content_is(f, |t| t == b"Linux\n"),
+    )
 }
 
 fn probe_core_pattern(h: &Handle, c: &Ctx) -> Result<Outcome, Msg> {
-    classify(h.open_root("sys/kernel/core_pattern", RD), "open_root core_pattern", |f| {
-        content_is(f, |t| t == c.core_pattern.as_slice())
-    })
+    classify(
+        h.open_root("sys/kernel/core_pattern", RD),
+        "open_root core_pattern",
+        |f| content_is(f, |t| t == c.core_pattern.as_slice()),
+    )
 }
 
 fn probe_exe(h: &Handle, c: &Ctx) -> Result<Outcome, Msg> {
-    let a = classify(h.open_self("exe", OpenFlags::O_PATH), "open_self exe", |f| {
-        let (d, i, _) = fd_stat(f.as_raw_fd());
-        (d, i) == c.exe_id
-    })?;
+    let a = classify(
+        h.open_self("exe", OpenFlags::O_PATH),
+        "open_self exe",
+        |f| {
+            let (d, i, _) = fd_stat(f.as_raw_fd());
+            (d, i) == c.exe_id
+        },
+    )?;
     let mut buf = [0u8; 512];
-    let b = classify(h.readlink(ProcBase::ProcSelf, "exe", &mut buf), "readlink exe", |t| {
-        !t.ends_with(b"fake-exe")
-    })?;
+    let b = classify(
+        h.readlink(ProcBase::ProcSelf, "exe", &mut buf),
+        "readlink exe",
+        |t| !t.ends_with(b"fake-exe"),
+    )?;
     Ok(worst(&[a, b]))
 }
 
 fn probe_whole_proc(h: &Handle, c: &Ctx) -> Result<Outcome, Msg> {
     let a = probe_status(h, c)?;
-    let b = classify(h.open_root("uptime", RD), "open_root uptime", |f| content_is(f, |t| !t.is_empty()))?;
+    let b = classify(h.open_root("uptime", RD), "open_root uptime", |f| {
+        content_is(f, |t| !t.is_empty())
+    })?;
     Ok(worst(&[a, b]))
 }
 
 type Setup = fn(&Ctx) -> Result<(), Msg>;
+/// Where the attack mounts something (checked in the mount table, so an
+/// attack that silently did not happen fails the test), or "" for an
+/// attack that unmounts /proc.
+type Target = fn(&Ctx) -> CPath;
 type Probe = fn(&Handle, &Ctx) -> Result<Outcome, Msg>;
 
 /// Runs one attack under every mode and checks the verdicts.
-fn run(name: &str, setup: Setup, probe: Probe, replaces_proc: bool) {
+fn run(name: &str, target: Target, setup: Setup, probe: Probe, replaces_proc: bool) {
     if !require_root(name) {
         return;
     }
     std::fs::create_dir_all(SCRATCH).unwrap();
     let qemu = under_qemu();
     for mode in MODES {
-        let r = in_child(|| attack_in_child(mode, qemu, setup, probe, replaces_proc));
+        let r = in_child(|| attack_in_child(mode, qemu, target, setup, probe, replaces_proc));
         if let Err(e) = r {
             panic!("attack '{name}', mode '{}': {e}", mode.name);
         }
     }
 }
 
-fn attack_in_child(mode: &Mode, qemu: bool, setup: Setup, probe: Probe, replaces_proc: bool) -> Result<(), Msg> {
+fn attack_in_child(
+    mode: &Mode,
+    qemu: bool,
+    target: Target,
+    setup: Setup,
+    probe: Probe,
+    replaces_proc: bool,
+) -> Result<(), Msg> {
     // Warm the crate's caches first, as a long-running program would have.
     let cached = try_ok!(Handle::open(&[]), "warm-up Handle::open");
     try_ok!(cached.open_self("status", RD), "warm-up open_self");
@@ -176,19 +234,59 @@ fn attack_in_child(mode: &Mode, qemu: bool, setup: Setup, probe: Probe, replaces
     write_file(&cpath!("{SCRATCH}/ours"), b"our file\n")?;
     write_file(&cpath!("{SCRATCH}/attacker"), b"Name:\tATTACKER\nPid:\t1\n")?;
     // SAFETY: opening a scratch file with a valid NUL-terminated path.
-    let test_fd = unsafe { libc::open(cpath!("{SCRATCH}/ours").ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
+    let test_fd = unsafe {
+        libc::open(
+            cpath!("{SCRATCH}/ours").ptr(),
+            libc::O_RDONLY | libc::O_CLOEXEC,
+        )
+    };
     ensure!(test_fd >= 0, "open scratch file");
     let (d, i, _) = fd_stat(test_fd);
-    let exe = try_ok!(Handle::open(&[]).and_then(|h| h.open_self("exe", OpenFlags::O_PATH)), "exe");
+    let exe = try_ok!(
+        Handle::open(&[]).and_then(|h| h.open_self("exe", OpenFlags::O_PATH)),
+        "exe"
+    );
     let (ed, ei, _) = fd_stat(exe.as_raw_fd());
     let mut core_pattern = heapless::Vec::new();
-    let cp = try_ok!(Handle::open(&[]).and_then(|h| h.open_root("sys/kernel/core_pattern", RD)), "core_pattern");
+    let cp = try_ok!(
+        Handle::open(&[]).and_then(|h| h.open_root("sys/kernel/core_pattern", RD)),
+        "core_pattern"
+    );
     let mut buf = [0u8; 256];
     let n = try_ok!(read_all(&cp, &mut buf), "read core_pattern");
     let _ = core_pattern.extend_from_slice(&buf[..n]);
-    let ctx = Ctx { pid: getpid(), test_fd, test_id: (d, i), exe_id: (ed, ei), core_pattern };
+    let ctx = Ctx {
+        pid: getpid(),
+        test_fd,
+        test_id: (d, i),
+        exe_id: (ed, ei),
+        core_pattern,
+    };
 
+    let mountinfo = open_mountinfo();
+    ensure!(mountinfo >= 0, "open mountinfo");
+    let at = target(&ctx);
+    ensure!(
+        at.as_str() == "/proc" || mounted_at(mountinfo, at.as_str()).is_none(),
+        "{} already mounted",
+        at.as_str()
+    );
     setup(&ctx)?;
+    // The attack must really be in place.
+    let top = mounted_at(mountinfo, at.as_str());
+    if setup as usize == unmount_proc as usize {
+        ensure!(top.is_none(), "/proc is still mounted");
+    } else {
+        ensure!(
+            top.is_some(),
+            "nothing mounted on {}: the attack did not happen",
+            at.as_str()
+        );
+        ensure!(
+            !replaces_proc || top.as_deref() == Some("tmpfs"),
+            "/proc is not covered by tmpfs"
+        );
+    }
     mode.enter()?;
 
     let expected_kind = mode.expected_kind(qemu);
@@ -202,26 +300,44 @@ fn attack_in_child(mode: &Mode, qemu: bool, setup: Setup, probe: Probe, replaces
                 // /proc (its verification may read the attacked entries),
                 // or where /proc itself is gone and no private procfs can be
                 // made.
+                // (Natively the "cached" handle is the cached private one;
+                // under qemu-user nothing is cached, so it is acquired anew.)
+                let fresh = label == "unmasked" || qemu;
                 ensure!(
-                    (host_only && label == "unmasked")
+                    (host_only && fresh)
                         || (replaces_proc && expected_kind != HandleKind::PrivateInstance),
                     "{label} Handle::open failed: {e}"
                 );
-                ensure!(e.kind() == ErrorKind::SafetyViolation, "{label} Handle::open: {e}");
+                ensure!(
+                    e.kind() == ErrorKind::SafetyViolation,
+                    "{label} Handle::open: {e}"
+                );
                 continue;
             }
         };
         if label == "unmasked" {
-            ensure!(h.kind() == expected_kind, "unmasked handle is {:?}, expected {:?}", h.kind(), expected_kind);
+            ensure!(
+                h.kind() == expected_kind,
+                "unmasked handle is {:?}, expected {:?}",
+                h.kind(),
+                expected_kind
+            );
         }
         let outcome = probe(&h, &ctx)?;
         match h.kind() {
-            HandleKind::HostMount => ensure!(outcome == Outcome::Refused, "{label}: host /proc attack not refused"),
+            HandleKind::HostMount => ensure!(
+                outcome == Outcome::Refused,
+                "{label}: host /proc attack not refused"
+            ),
             // A private or detached procfs cannot be attacked: the call must
             // succeed, unless it needed a temporary unmasked procfs that
             // could only be the host's.
             _ if !host_only && !replaces_proc => {
-                ensure!(outcome == Outcome::Genuine, "{label} ({:?}): refused a harmless attack", h.kind())
+                ensure!(
+                    outcome == Outcome::Genuine,
+                    "{label} ({:?}): refused a harmless attack",
+                    h.kind()
+                )
             }
             _ => {}
         }
@@ -235,19 +351,37 @@ fn proc_path(c: &Ctx, sub: &str) -> CPath {
 
 #[test]
 fn regular_file_over_status() {
-    run("regular_file_over_status", |c| bind(&cpath!("{SCRATCH}/attacker"), &proc_path(c, "status")), probe_status, false);
+    run(
+        "regular_file_over_status",
+        |c| proc_path(c, "status"),
+        |c| bind(&cpath!("{SCRATCH}/attacker"), &proc_path(c, "status")),
+        probe_status,
+        false,
+    );
 }
 
 #[test]
 fn procfs_file_over_status() {
-    run("procfs_file_over_status", |c| bind(&cpath!("/proc/1/status"), &proc_path(c, "status")), probe_status, false);
+    run(
+        "procfs_file_over_status",
+        |c| proc_path(c, "status"),
+        |c| bind(&cpath!("/proc/1/status"), &proc_path(c, "status")),
+        probe_status,
+        false,
+    );
 }
 
 #[test]
 fn procfs_file_over_core_pattern() {
     run(
         "procfs_file_over_core_pattern",
-        |_| bind(&cpath!("/proc/sys/kernel/hostname"), &cpath!("/proc/sys/kernel/core_pattern")),
+        |_| cpath!("/proc/sys/kernel/core_pattern"),
+        |_| {
+            bind(
+                &cpath!("/proc/sys/kernel/hostname"),
+                &cpath!("/proc/sys/kernel/core_pattern"),
+            )
+        },
         probe_core_pattern,
         false,
     );
@@ -257,6 +391,7 @@ fn procfs_file_over_core_pattern() {
 fn regular_file_over_exe() {
     run(
         "regular_file_over_exe",
+        |c| proc_path(c, "exe"),
         |c| {
             write_file(&cpath!("{SCRATCH}/fake-exe"), b"#!/bin/sh\n")?;
             bind_via_fds(&cpath!("{SCRATCH}/fake-exe"), &proc_path(c, "exe"))
@@ -270,6 +405,7 @@ fn regular_file_over_exe() {
 fn tmpfs_over_attr() {
     run(
         "tmpfs_over_attr",
+        |c| proc_path(c, "attr"),
         |c| {
             mount_tmpfs(&proc_path(c, "attr"))?;
             write_file(&cpath!("/proc/{}/attr/current", c.pid), b"unconfined")?;
@@ -284,9 +420,13 @@ fn tmpfs_over_attr() {
 fn tmpfs_over_fd() {
     run(
         "tmpfs_over_fd",
+        |c| proc_path(c, "fd"),
         |c| {
             mount_tmpfs(&proc_path(c, "fd"))?;
-            symlink(&cpath!("{SCRATCH}/attacker"), &cpath!("/proc/{}/fd/{}", c.pid, c.test_fd))
+            symlink(
+                &cpath!("{SCRATCH}/attacker"),
+                &cpath!("/proc/{}/fd/{}", c.pid, c.test_fd),
+            )
         },
         probe_fd,
         false,
@@ -297,6 +437,7 @@ fn tmpfs_over_fd() {
 fn tmpfs_over_net() {
     run(
         "tmpfs_over_net",
+        |c| proc_path(c, "net"),
         |c| {
             mount_tmpfs(&proc_path(c, "net"))?;
             write_file(&cpath!("/proc/{}/net/dev", c.pid), b"ATTACKER")
@@ -310,6 +451,7 @@ fn tmpfs_over_net() {
 fn tmpfs_over_task() {
     run(
         "tmpfs_over_task",
+        |c| cpath!("/proc/{}/task/{}", c.pid, gettid()),
         |c| {
             let dir = cpath!("/proc/{}/task/{}", c.pid, gettid());
             mount_tmpfs(&dir)?;
@@ -324,9 +466,13 @@ fn tmpfs_over_task() {
 fn tmpfs_over_fdinfo() {
     run(
         "tmpfs_over_fdinfo",
+        |c| proc_path(c, "fdinfo"),
         |c| {
             mount_tmpfs(&proc_path(c, "fdinfo"))?;
-            write_file(&cpath!("/proc/{}/fdinfo/{}", c.pid, c.test_fd), b"pos:\t0\nmnt_id:\t1\nino:\t1\n")
+            write_file(
+                &cpath!("/proc/{}/fdinfo/{}", c.pid, c.test_fd),
+                b"pos:\t0\nmnt_id:\t1\nino:\t1\n",
+            )
         },
         probe_fdinfo,
         false,
@@ -337,6 +483,7 @@ fn tmpfs_over_fdinfo() {
 fn tmpfs_over_sys() {
     run(
         "tmpfs_over_sys",
+        |_| cpath!("/proc/sys"),
         |_| {
             mount_tmpfs(&cpath!("/proc/sys"))?;
             mkdir(&cpath!("/proc/sys/kernel"))?;
@@ -349,13 +496,20 @@ fn tmpfs_over_sys() {
 
 #[test]
 fn other_pid_dir_over_our_pid_dir() {
-    run("other_pid_dir_over_our_pid_dir", |c| bind(&cpath!("/proc/1"), &cpath!("/proc/{}", c.pid)), probe_status, false);
+    run(
+        "other_pid_dir_over_our_pid_dir",
+        |c| cpath!("/proc/{}", c.pid),
+        |c| bind(&cpath!("/proc/1"), &cpath!("/proc/{}", c.pid)),
+        probe_status,
+        false,
+    );
 }
 
 #[test]
 fn pid_dir_of_a_second_procfs_over_our_pid_dir() {
     run(
         "pid_dir_of_a_second_procfs_over_our_pid_dir",
+        |c| cpath!("/proc/{}", c.pid),
         |c| {
             mkdir(&cpath!("{SCRATCH}/proc2"))?;
             mount_proc(&cpath!("{SCRATCH}/proc2"))?;
@@ -370,6 +524,7 @@ fn pid_dir_of_a_second_procfs_over_our_pid_dir() {
 fn symlink_over_the_self_symlink() {
     run(
         "symlink_over_the_self_symlink",
+        |_| cpath!("/proc/self"),
         |_| {
             symlink(&cpath!("1"), &cpath!("{SCRATCH}/evil-self"))?;
             bind_via_fds(&cpath!("{SCRATCH}/evil-self"), &cpath!("/proc/self"))
@@ -383,6 +538,7 @@ fn symlink_over_the_self_symlink() {
 fn tmpfs_over_proc() {
     run(
         "tmpfs_over_proc",
+        |_| cpath!("/proc"),
         |_| {
             mount_tmpfs(&cpath!("/proc"))?;
             mkdir(&cpath!("/proc/1"))?;
@@ -395,5 +551,15 @@ fn tmpfs_over_proc() {
 
 #[test]
 fn proc_unmounted() {
-    run("proc_unmounted", |_| umount(&cpath!("/proc")), probe_whole_proc, true);
+    run(
+        "proc_unmounted",
+        |_| cpath!("/proc"),
+        unmount_proc,
+        probe_whole_proc,
+        true,
+    );
+}
+
+fn unmount_proc(_: &Ctx) -> Result<(), Msg> {
+    umount(&cpath!("/proc"))
 }

@@ -62,8 +62,14 @@ pub fn require_root(test: &str) -> bool {
 }
 
 /// Whether we run under qemu-user: relative to a procfs dirfd, `self/exe`
-/// names the emulator.
+/// names the emulator. Computed once (call it before forking: the answer
+/// must not depend on an attacked /proc).
 pub fn under_qemu() -> bool {
+    static QEMU: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *QEMU.get_or_init(detect_qemu)
+}
+
+fn detect_qemu() -> bool {
     let exe = std::fs::File::open("/proc").ok().and_then(|d| {
         use std::os::fd::AsRawFd;
         let mut buf = [0u8; 512];
@@ -255,8 +261,8 @@ pub fn bind_via_fds(src: &CPath, dst: &CPath) -> Result<(), Msg> {
     let flags = libc::O_PATH | libc::O_NOFOLLOW | libc::O_CLOEXEC;
     // SAFETY: valid NUL-terminated strings; fds closed below.
     unsafe {
-        let s = libc::open(src.ptr(), flags);
-        let d = libc::open(dst.ptr(), flags);
+        let s = open_unfaked(src, flags);
+        let d = open_unfaked(dst, flags);
         ensure!(
             s >= 0 && d >= 0,
             "open symlinks {} {}: errno {}",
@@ -269,6 +275,71 @@ pub fn bind_via_fds(src: &CPath, dst: &CPath) -> Result<(), Msg> {
         libc::close(d);
         r
     }
+}
+
+/// Opens `path`; a path under /proc is opened relative to a /proc dirfd,
+/// because qemu-user fakes absolute /proc/self and /proc/<pid> paths.
+pub fn open_unfaked(path: &CPath, flags: i32) -> i32 {
+    let p = path.as_str();
+    // SAFETY: valid NUL-terminated strings; the dirfd is closed below.
+    unsafe {
+        if let Some(rel) = p.strip_prefix("/proc/") {
+            let dir = libc::open(
+                c"/proc".as_ptr(),
+                libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
+            );
+            let fd = libc::openat(dir, cpath!("{rel}").ptr(), flags);
+            libc::close(dir);
+            fd
+        } else {
+            libc::open(path.ptr(), flags)
+        }
+    }
+}
+
+/// An fd to our mount table (`thread-self/mountinfo`), opened before an
+/// attack so that it can be read after /proc was covered.
+pub fn open_mountinfo() -> i32 {
+    open_unfaked(
+        &cpath!("/proc/thread-self/mountinfo"),
+        libc::O_RDONLY | libc::O_CLOEXEC,
+    )
+}
+
+/// The filesystem type of the topmost mount at `path` in the mount table
+/// read from `mountinfo_fd` (from its start), or `None` if nothing is
+/// mounted there. No allocation: a 64 KiB stack buffer.
+pub fn mounted_at(mountinfo_fd: i32, path: &str) -> Option<heapless::String<32>> {
+    let mut buf = [0u8; 65536];
+    let mut len = 0;
+    loop {
+        // SAFETY: pread into the unused tail of a live buffer.
+        let n = unsafe {
+            libc::pread(
+                mountinfo_fd,
+                buf[len..].as_mut_ptr().cast(),
+                buf.len() - len,
+                len as libc::off_t,
+            )
+        };
+        if n <= 0 {
+            break;
+        }
+        len += n as usize;
+    }
+    let mut found = None;
+    for line in buf[..len].split(|&b| b == b'\n') {
+        // "id parent major:minor root mountpoint opts [optional...] - fstype source superopts"
+        let mut fields = line.split(|&b| b == b' ');
+        if fields.nth(4) != Some(path.as_bytes()) {
+            continue;
+        }
+        let mut rest = fields.skip_while(|f| *f != b"-");
+        rest.next();
+        let fstype = std::str::from_utf8(rest.next().unwrap_or(b"?")).unwrap_or("?");
+        found = heapless::String::try_from(fstype).ok();
+    }
+    found
 }
 
 /// Unmounts `target` (lazily).
@@ -552,7 +623,8 @@ impl Mode {
         }
     }
 
-    /// Takes this mode's facilities away (in a child).
+    /// Takes this mode's facilities away (in a child; `under_qemu` must have
+    /// been computed before the fork).
     pub fn enter(&self) -> Result<(), Msg> {
         if self.blocked.is_empty() {
             Ok(())
