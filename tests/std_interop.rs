@@ -1,0 +1,56 @@
+//! The `std` feature: conversions to std types.
+#![cfg(feature = "std")]
+
+use safe_procfs::{Handle, OpenFlags, ProcBase};
+use std::io::Read;
+use std::os::fd::{AsFd, AsRawFd};
+
+#[test]
+fn owned_fd_becomes_a_file() {
+    let h = Handle::open(&[]).unwrap();
+    let fd = h.open_self("status", OpenFlags::O_RDONLY).unwrap();
+    let raw = fd.as_raw_fd();
+    assert_eq!(fd.as_fd().as_raw_fd(), raw);
+    let mut file = std::fs::File::from(fd);
+    assert_eq!(file.as_raw_fd(), raw);
+    let mut s = String::new();
+    file.read_to_string(&mut s).unwrap();
+    assert!(s.contains(&format!("Pid:\t{}\n", std::process::id())));
+
+    let std_fd: std::os::fd::OwnedFd = h.open_root("uptime", OpenFlags::O_RDONLY).unwrap().into();
+    let back = safe_procfs::OwnedFd::from(std_fd);
+    let mut buf = [0u8; 64];
+    assert!(back.read(&mut buf).unwrap() > 0);
+}
+
+#[test]
+fn handle_exposes_its_root_fd() {
+    let h = Handle::open(&[]).unwrap();
+    let fd = h.as_fd();
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: fstatfs on a borrowed, open fd into a zeroed struct.
+    assert_eq!(unsafe { libc::fstatfs(fd.as_raw_fd(), &mut st) }, 0);
+    assert_eq!(st.f_type as i64, 0x9fa0);
+    assert_eq!(h.as_raw_fd(), fd.as_raw_fd());
+}
+
+#[test]
+fn error_becomes_an_io_error() {
+    let h = Handle::open(&[]).unwrap();
+    let e = h
+        .open_self("no-such-file", OpenFlags::O_RDONLY)
+        .unwrap_err();
+    let io: std::io::Error = e.into();
+    assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+    assert_eq!(io.raw_os_error(), Some(libc::ENOENT));
+    let e = h
+        .readlink(ProcBase::ProcSelf, "exe", &mut [0u8; 2])
+        .unwrap_err();
+    assert_eq!(std::io::Error::from(e).raw_os_error(), Some(libc::ERANGE));
+    // Usable with `?` in std code.
+    fn f() -> std::io::Result<()> {
+        Handle::open(&[])?.open_self("", OpenFlags::O_RDONLY)?;
+        Ok(())
+    }
+    assert_eq!(f().unwrap_err().raw_os_error(), Some(libc::EINVAL));
+}
