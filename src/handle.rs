@@ -132,7 +132,7 @@ impl Handle {
             ));
         }
         match sys::readlinkat(fd.as_raw_fd(), c"", buf) {
-            Ok(n) if n < buf.len() => Ok(&buf[..n]),
+            Ok(n) if n < buf.len() => Ok(buf.get(..n).unwrap_or_default()),
             Ok(_) => Err(Error::invalid(
                 Errno::ERANGE,
                 "readlink target longer than the buffer",

@@ -20,6 +20,19 @@
 //! ```
 #![no_std]
 #![deny(missing_docs)]
+// The library never panics: no unwrap, no indexing that could go out of bounds.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
 
 #[cfg(any(test, feature = "std"))]
 extern crate std;

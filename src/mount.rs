@@ -132,13 +132,13 @@ fn fdinfo_mount_id(proc_root: i32, fd: i32, ino: u64) -> Result<u64, Error> {
     let file = open_fdinfo(proc_root, fd)?;
     let mut buf = [0u8; 1024];
     let mut len = 0;
-    while len < buf.len() {
-        match file.read(&mut buf[len..])? {
+    while let Some(rest @ [_, ..]) = buf.get_mut(len..) {
+        match file.read(rest)? {
             0 => break,
             n => len += n,
         }
     }
-    let text = &buf[..len];
+    let text = buf.get(..len).unwrap_or_default();
     let mnt_id = field(text, b"mnt_id:");
     let file_ino = field(text, b"ino:");
     match (mnt_id, file_ino) {
@@ -169,7 +169,7 @@ fn open_fdinfo(proc_root: i32, fd: i32) -> Result<OwnedFd, Error> {
     let mut pid = [0u8; 16];
     let n =
         sys::readlinkat(proc_root, c"self", &mut pid).map_err(|e| Error::os(e, "readlink self"))?;
-    let pid = PathBuf::from_bytes(&pid[..n.min(pid.len() - 1)])?;
+    let pid = PathBuf::from_bytes(pid.get(..n).unwrap_or_default())?;
     if pid.as_bytes().is_empty() || !pid.as_bytes().iter().all(u8::is_ascii_digit) {
         return Err(Error::unsafe_path("procfs 'self' is not a pid"));
     }
@@ -190,7 +190,7 @@ fn open_fdinfo(proc_root: i32, fd: i32) -> Result<OwnedFd, Error> {
 /// The decimal value of the line starting with `key` in `text`.
 fn field(text: &[u8], key: &[u8]) -> Option<u64> {
     let line = text.split(|&b| b == b'\n').find(|l| l.starts_with(key))?;
-    let digits = line[key.len()..].trim_ascii();
+    let digits = line.get(key.len()..)?.trim_ascii();
     if digits.is_empty() || digits.len() > 19 || !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }

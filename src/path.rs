@@ -58,7 +58,7 @@ impl PathBuf {
 
     /// The path without its NUL.
     pub(crate) fn as_bytes(&self) -> &[u8] {
-        &self.bytes[..self.bytes.len() - 1]
+        self.bytes.split_last().map_or(&[], |(_nul, path)| path)
     }
 
     pub(crate) fn as_cstr(&self) -> &CStr {
@@ -70,16 +70,17 @@ impl PathBuf {
 
 /// Writes `n` in decimal into `buf` and returns the digits.
 pub(crate) fn fmt_u32(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
+    let mut start = buf.len();
+    // u32::MAX has 10 digits: the buffer always suffices.
+    for slot in buf.iter_mut().rev() {
+        *slot = b'0' + (n % 10) as u8;
+        start -= 1;
         n /= 10;
-        if n == 0 || i == 0 {
+        if n == 0 {
             break;
         }
     }
-    &buf[i..]
+    buf.get(start..).unwrap_or_default()
 }
 
 /// Checks a caller's path: not empty, relative, no NUL, no `..` component.
@@ -88,7 +89,7 @@ pub(crate) fn validate(path: &[u8]) -> Result<(), Error> {
     if path.is_empty() {
         return Err(Error::invalid(Errno::EINVAL, "path is empty"));
     }
-    if path[0] == b'/' {
+    if path.first() == Some(&b'/') {
         return Err(Error::invalid(Errno::EINVAL, "path is absolute"));
     }
     if path.contains(&0) {
@@ -113,7 +114,10 @@ pub(crate) fn validate(path: &[u8]) -> Result<(), Error> {
 /// empty for a single component. Trailing slashes are not expected here.
 pub(crate) fn split_last(path: &[u8]) -> (&[u8], &[u8]) {
     match path.iter().rposition(|&b| b == b'/') {
-        Some(i) => (&path[..i], &path[i + 1..]),
+        Some(i) => (
+            path.get(..i).unwrap_or_default(),
+            path.get(i + 1..).unwrap_or_default(),
+        ),
         None => (&[], path),
     }
 }

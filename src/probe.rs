@@ -30,12 +30,16 @@ static STATE: [AtomicU8; 5] = [const { AtomicU8::new(UNKNOWN) }; 5];
 /// True once `f` has been seen to be missing in this process.
 #[inline]
 pub(crate) fn missing(f: Feature) -> bool {
-    STATE[f as usize].load(Relaxed) == MISSING
+    STATE
+        .get(f as usize)
+        .is_some_and(|s| s.load(Relaxed) == MISSING)
 }
 
 /// Records that `f` is missing: later calls go straight to the fallback.
 pub(crate) fn mark_missing(f: Feature) {
-    STATE[f as usize].store(MISSING, Relaxed);
+    if let Some(s) = STATE.get(f as usize) {
+        s.store(MISSING, Relaxed);
+    }
 }
 
 /// Whether an errno means "this syscall is not available here" (not built

@@ -119,7 +119,7 @@ fn follow_trailing(root: &Root, path: &PathBuf, flags: u64) -> Result<OwnedFd, E
 fn next_component(mut rest: &[u8]) -> Option<(&[u8], &[u8])> {
     loop {
         let (comp, tail) = match rest.iter().position(|&b| b == b'/') {
-            Some(i) => (&rest[..i], &rest[i + 1..]),
+            Some(i) => (rest.get(..i)?, rest.get(i + 1..)?),
             None => (rest, &[][..]),
         };
         if !comp.is_empty() && comp != b"." {
@@ -168,8 +168,9 @@ fn walk(root: &Root, path: &[u8], flags: u64) -> Result<OwnedFd, Error> {
             let mut target = [0u8; 256];
             let n = sys::readlinkat(step.as_raw_fd(), c"", &mut target)
                 .map_err(|e| Error::os(e, "readlink"))?;
-            let target = &target[..n];
-            if n == 0 || n == 256 || target[0] == b'/' || target.contains(&b':') {
+            let target = target.get(..n).unwrap_or_default();
+            let magic = target.first() == Some(&b'/') || target.contains(&b':');
+            if target.is_empty() || n >= 256 || magic {
                 // A magic-link (absolute target or "type:[id]"): only as the
                 // last component, where we checked the link itself above.
                 if is_last && !must_dir {

@@ -301,19 +301,20 @@ pub mod fault {
 
     /// Makes system call `nr` fail with `errno` from now on, in this process.
     pub fn block(nr: usize, errno: i32) {
-        for i in 0..SLOTS {
-            if NR[i].load(Relaxed) == 0 || NR[i].load(Relaxed) == nr + 1 {
-                ERRNO[i].store(errno as usize, Relaxed);
-                NR[i].store(nr + 1, Relaxed);
+        for (slot, e) in NR.iter().zip(&ERRNO) {
+            if slot.load(Relaxed) == 0 || slot.load(Relaxed) == nr + 1 {
+                e.store(errno as usize, Relaxed);
+                slot.store(nr + 1, Relaxed);
                 return;
             }
         }
     }
 
     pub(super) fn injected(nr: usize) -> Option<Errno> {
-        (0..SLOTS)
-            .find(|&i| NR[i].load(Relaxed) == nr + 1)
-            .map(|i| Errno::new(ERRNO[i].load(Relaxed) as i32))
+        NR.iter()
+            .zip(&ERRNO)
+            .find(|(slot, _)| slot.load(Relaxed) == nr + 1)
+            .map(|(_, e)| Errno::new(e.load(Relaxed) as i32))
     }
 }
 

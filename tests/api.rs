@@ -2,6 +2,8 @@
 //! the errno contract, O_CLOEXEC, fd hygiene, fork and threads; and the same
 //! checks again under every fallback mode (seccomp filters natively).
 
+#![allow(clippy::result_large_err)] // Msg is a fixed-size buffer: no allocation in the child
+
 mod common;
 
 use common::*;

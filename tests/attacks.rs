@@ -6,6 +6,8 @@
 //! must be a refusal; on a private or detached procfs the attack is harmless
 //! and the call must succeed.
 
+#![allow(clippy::result_large_err)] // Msg is a fixed-size buffer: no allocation in the child
+
 mod common;
 
 use common::*;
@@ -195,6 +197,15 @@ fn probe_whole_proc(h: &Handle, c: &Ctx) -> Result<Outcome, Msg> {
 }
 
 type Setup = fn(&Ctx) -> Result<(), Msg>;
+
+/// What an attack does to /proc itself.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ProcFate {
+    /// /proc stays; something is mounted beneath it.
+    Kept,
+    CoveredByTmpfs,
+    Unmounted,
+}
 /// Where the attack mounts something (checked in the mount table, so an
 /// attack that silently did not happen fails the test), or "" for an
 /// attack that unmounts /proc.
@@ -202,14 +213,14 @@ type Target = fn(&Ctx) -> CPath;
 type Probe = fn(&Handle, &Ctx) -> Result<Outcome, Msg>;
 
 /// Runs one attack under every mode and checks the verdicts.
-fn run(name: &str, target: Target, setup: Setup, probe: Probe, replaces_proc: bool) {
+fn run(name: &str, target: Target, setup: Setup, probe: Probe, fate: ProcFate) {
     if !require_root(name) {
         return;
     }
     std::fs::create_dir_all(SCRATCH).unwrap();
     let qemu = under_qemu();
     for mode in MODES {
-        let r = in_child(|| attack_in_child(mode, qemu, target, setup, probe, replaces_proc));
+        let r = in_child(|| attack_in_child(mode, qemu, target, setup, probe, fate));
         if let Err(e) = r {
             panic!("attack '{name}', mode '{}': {e}", mode.name);
         }
@@ -222,7 +233,7 @@ fn attack_in_child(
     target: Target,
     setup: Setup,
     probe: Probe,
-    replaces_proc: bool,
+    fate: ProcFate,
 ) -> Result<(), Msg> {
     // Warm the crate's caches first, as a long-running program would have.
     let cached = try_ok!(Handle::open(&[]), "warm-up Handle::open");
@@ -266,26 +277,26 @@ fn attack_in_child(
     let mountinfo = open_mountinfo();
     ensure!(mountinfo >= 0, "open mountinfo");
     let at = target(&ctx);
+    let replaces_proc = fate != ProcFate::Kept;
     ensure!(
-        at.as_str() == "/proc" || mounted_at(mountinfo, at.as_str()).is_none(),
+        replaces_proc || mounted_at(mountinfo, at.as_str()).is_none(),
         "{} already mounted",
         at.as_str()
     );
     setup(&ctx)?;
     // The attack must really be in place.
     let top = mounted_at(mountinfo, at.as_str());
-    if setup as usize == unmount_proc as usize {
-        ensure!(top.is_none(), "/proc is still mounted");
-    } else {
-        ensure!(
+    match fate {
+        ProcFate::Unmounted => ensure!(top.is_none(), "/proc is still mounted"),
+        ProcFate::CoveredByTmpfs => ensure!(
+            top.as_deref() == Some("tmpfs"),
+            "/proc is not covered by tmpfs"
+        ),
+        ProcFate::Kept => ensure!(
             top.is_some(),
             "nothing mounted on {}: the attack did not happen",
             at.as_str()
-        );
-        ensure!(
-            !replaces_proc || top.as_deref() == Some("tmpfs"),
-            "/proc is not covered by tmpfs"
-        );
+        ),
     }
     mode.enter()?;
 
@@ -356,7 +367,7 @@ fn regular_file_over_status() {
         |c| proc_path(c, "status"),
         |c| bind(&cpath!("{SCRATCH}/attacker"), &proc_path(c, "status")),
         probe_status,
-        false,
+        ProcFate::Kept,
     );
 }
 
@@ -367,7 +378,7 @@ fn procfs_file_over_status() {
         |c| proc_path(c, "status"),
         |c| bind(&cpath!("/proc/1/status"), &proc_path(c, "status")),
         probe_status,
-        false,
+        ProcFate::Kept,
     );
 }
 
@@ -383,7 +394,7 @@ fn procfs_file_over_core_pattern() {
             )
         },
         probe_core_pattern,
-        false,
+        ProcFate::Kept,
     );
 }
 
@@ -397,7 +408,7 @@ fn regular_file_over_exe() {
             bind_via_fds(&cpath!("{SCRATCH}/fake-exe"), &proc_path(c, "exe"))
         },
         probe_exe,
-        false,
+        ProcFate::Kept,
     );
 }
 
@@ -412,7 +423,7 @@ fn tmpfs_over_attr() {
             write_file(&cpath!("/proc/{}/attr/exec", c.pid), b"")
         },
         probe_attr,
-        false,
+        ProcFate::Kept,
     );
 }
 
@@ -429,7 +440,7 @@ fn tmpfs_over_fd() {
             )
         },
         probe_fd,
-        false,
+        ProcFate::Kept,
     );
 }
 
@@ -443,7 +454,7 @@ fn tmpfs_over_net() {
             write_file(&cpath!("/proc/{}/net/dev", c.pid), b"ATTACKER")
         },
         probe_net,
-        false,
+        ProcFate::Kept,
     );
 }
 
@@ -458,7 +469,7 @@ fn tmpfs_over_task() {
             write_file(&cpath!("{}/status", dir.as_str()), b"Pid:\t1\n")
         },
         probe_task,
-        false,
+        ProcFate::Kept,
     );
 }
 
@@ -475,7 +486,7 @@ fn tmpfs_over_fdinfo() {
             )
         },
         probe_fdinfo,
-        false,
+        ProcFate::Kept,
     );
 }
 
@@ -490,7 +501,7 @@ fn tmpfs_over_sys() {
             write_file(&cpath!("/proc/sys/kernel/ostype"), b"Linux\n")
         },
         probe_sys,
-        false,
+        ProcFate::Kept,
     );
 }
 
@@ -501,7 +512,7 @@ fn other_pid_dir_over_our_pid_dir() {
         |c| cpath!("/proc/{}", c.pid),
         |c| bind(&cpath!("/proc/1"), &cpath!("/proc/{}", c.pid)),
         probe_status,
-        false,
+        ProcFate::Kept,
     );
 }
 
@@ -516,7 +527,7 @@ fn pid_dir_of_a_second_procfs_over_our_pid_dir() {
             bind(&cpath!("{SCRATCH}/proc2/1"), &cpath!("/proc/{}", c.pid))
         },
         probe_status,
-        false,
+        ProcFate::Kept,
     );
 }
 
@@ -530,7 +541,7 @@ fn symlink_over_the_self_symlink() {
             bind_via_fds(&cpath!("{SCRATCH}/evil-self"), &cpath!("/proc/self"))
         },
         probe_status,
-        false,
+        ProcFate::Kept,
     );
 }
 
@@ -545,7 +556,7 @@ fn tmpfs_over_proc() {
             write_file(&cpath!("/proc/uptime"), b"ATTACKER")
         },
         probe_whole_proc,
-        true,
+        ProcFate::CoveredByTmpfs,
     );
 }
 
@@ -554,12 +565,8 @@ fn proc_unmounted() {
     run(
         "proc_unmounted",
         |_| cpath!("/proc"),
-        unmount_proc,
+        |_| umount(&cpath!("/proc")),
         probe_whole_proc,
-        true,
+        ProcFate::Unmounted,
     );
-}
-
-fn unmount_proc(_: &Ctx) -> Result<(), Msg> {
-    umount(&cpath!("/proc"))
 }

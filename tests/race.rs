@@ -1,6 +1,8 @@
 //! Eight threads race on the process's first `Handle::open`. Alone in its
 //! test binary, so that the process-wide cache starts empty.
 
+#![allow(clippy::result_large_err)]
+
 mod common;
 
 use common::*;
