@@ -75,4 +75,4 @@ for t in "${TARGETS[@]}"; do
   grep -q "^--- /proc/self/exe -> /" "$log/example.txt"
 done
 
-printf '\nall architectures: %s passed, %s failed\n' "$total_passed" "$total_failed"
+printf '\ntotal: %s passed, %s failed\n' "$total_passed" "$total_failed"

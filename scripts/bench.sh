@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The hot-path benchmark: prints the README's table (syscalls and median
+# time per operation for a plain open, safe-procfs and pathrs 0.2.6).
+# Run as root (fsopen needs CAP_SYS_ADMIN, as in production container shims).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v strace >/dev/null || { apt-get update -qq && apt-get install -y -qq strace >/dev/null; }
+cargo build -q --release --manifest-path bench/Cargo.toml
+exec bench/target/release/safe-procfs-bench "$@"
