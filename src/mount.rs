@@ -9,6 +9,7 @@ use crate::error::Error;
 use crate::fd::OwnedFd;
 use crate::path::PathBuf;
 use crate::probe::{self, Feature};
+use crate::root::Root;
 use crate::sys::{self, Errno};
 
 /// A mount id, remembering which kind it is: the 64-bit unique id
@@ -43,6 +44,20 @@ pub(crate) fn check_procfs(fd: i32) -> Result<(), Error> {
         Ok(_) => Err(Error::unsafe_path("file is not on a procfs")),
         Err(e) => Err(Error::os(e, "fstatfs")),
     }
+}
+
+/// The inode number of `fd` (no mount id: cheap everywhere).
+pub(crate) fn inode(fd: i32) -> Result<u64, Error> {
+    if !probe::missing(Feature::Statx) {
+        match sys::statx(fd, c"", sys::AT_EMPTY_PATH, sys::STATX_INO) {
+            Ok(stx) => return Ok(stx.stx_ino),
+            Err(e) if probe::is_unavailable(e) => probe::mark_missing(Feature::Statx),
+            Err(e) => return Err(Error::os(e, "statx")),
+        }
+    }
+    sys::fstat(fd)
+        .map(|(ino, _)| ino)
+        .map_err(|e| Error::os(e, "fstat"))
 }
 
 /// Inode, type and mount id of `fd`. `proc_root` is the procfs root used
@@ -95,14 +110,12 @@ pub(crate) fn inspect(proc_root: i32, fd: i32) -> Result<FileInfo, Error> {
     })
 }
 
-/// Fails with `EXDEV` unless `fd` is on the procfs mount `root_mnt` (of the
-/// root `root_fd`). Returns what it learnt about `fd`.
-pub(crate) fn check_same_mount(
-    root_fd: i32,
-    root_mnt: MountId,
-    fd: i32,
-) -> Result<FileInfo, Error> {
+/// Fails with `EXDEV` unless `fd` is on the procfs mount of `root`.
+/// Returns what it learnt about `fd`.
+pub(crate) fn check_same_mount(root: &Root, fd: i32) -> Result<FileInfo, Error> {
     check_procfs(fd)?;
+    let root_fd = root.fd;
+    let root_mnt = root.mount_id()?;
     let mut info = inspect(root_fd, fd)?;
     if info.mnt.unique != root_mnt.unique {
         // statx changed behaviour since the root was measured (a seccomp

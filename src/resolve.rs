@@ -57,7 +57,7 @@ pub(crate) fn open(root: &Root, path: &PathBuf, flags: u64) -> Result<OwnedFd, E
                 if root.attackable() {
                     // The kernel has refused crossings; on the host /proc we
                     // still check where we landed.
-                    mount::check_same_mount(root.fd, root.mnt, fd.as_raw_fd())?;
+                    mount::check_same_mount(root, fd.as_raw_fd())?;
                 }
                 return Ok(fd);
             }
@@ -106,7 +106,7 @@ fn follow_trailing(root: &Root, path: &PathBuf, flags: u64) -> Result<OwnedFd, E
             Err(e) if openat2_unavailable(e, 0) => return walk(root, path.as_bytes(), flags),
             Err(e) => return Err(resolve_err(e, "openat2 link")),
         };
-        let info = mount::check_same_mount(root.fd, root.mnt, link.as_raw_fd())?;
+        let info = mount::check_same_mount(root, link.as_raw_fd())?;
         if !info.is_symlink() {
             return Err(eloop("magic-link inside the path"));
         }
@@ -135,6 +135,8 @@ fn next_component(mut rest: &[u8]) -> Option<(&[u8], &[u8])> {
 /// The fallback resolver: one component at a time, every step an
 /// `O_PATH|O_NOFOLLOW` fd checked to be on the root's procfs mount.
 fn walk(root: &Root, path: &[u8], flags: u64) -> Result<OwnedFd, Error> {
+    // Measure the root's mount once for the whole walk.
+    let root = &root.with_mount_id()?;
     let nofollow = flags & O_NOFOLLOW != 0;
     // A trailing '/' (or "/.") demands a directory and follows a final symlink.
     let must_dir = path.ends_with(b"/") || path.ends_with(b"/.");
@@ -154,7 +156,7 @@ fn walk(root: &Root, path: &[u8], flags: u64) -> Result<OwnedFd, Error> {
         let name = PathBuf::from_bytes(comp)?;
         let step =
             sys::openat(dirfd, name.as_cstr(), STEP).map_err(|e| Error::os(e, "open component"))?;
-        let info = mount::check_same_mount(root.fd, root.mnt, step.as_raw_fd())?;
+        let info = mount::check_same_mount(root, step.as_raw_fd())?;
 
         if info.is_symlink() {
             if is_last && nofollow && !must_dir {
@@ -225,7 +227,7 @@ fn reopen(
     verified: Option<FileInfo>,
 ) -> Result<OwnedFd, Error> {
     let fd = sys::openat(dirfd, name, flags | O_NOFOLLOW).map_err(|e| Error::os(e, "open"))?;
-    let info = mount::check_same_mount(root.fd, root.mnt, fd.as_raw_fd())?;
+    let info = mount::check_same_mount(root, fd.as_raw_fd())?;
     match verified {
         Some(v) if v.ino != info.ino => Err(Error::unsafe_path("file changed during the walk")),
         _ => Ok(fd),

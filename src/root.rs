@@ -34,7 +34,9 @@ pub enum HandleKind {
 pub(crate) struct Root {
     pub(crate) fd: i32,
     pub(crate) kind: HandleKind,
-    pub(crate) mnt: MountId,
+    /// Measured eagerly for the host /proc (checked on every call), lazily
+    /// for a private or detached procfs (only the fallback walk needs it).
+    pub(crate) mnt: Option<MountId>,
     /// `subset=pid` is in force: global files are hidden.
     pub(crate) subset: bool,
     /// `hidepid=ptraceable` is in force: other users' pids are hidden.
@@ -51,6 +53,22 @@ impl Root {
     /// Only a masked handle that nobody else can mount on is cached.
     fn cacheable(&self) -> bool {
         self.subset && self.kind != HandleKind::HostMount
+    }
+
+    /// The root's mount id, measuring it if that was not done yet.
+    pub(crate) fn mount_id(&self) -> Result<MountId, Error> {
+        match self.mnt {
+            Some(m) => Ok(m),
+            None => mount::inspect(self.fd, self.fd).map(|info| info.mnt),
+        }
+    }
+
+    /// This root with its mount id measured.
+    pub(crate) fn with_mount_id(&self) -> Result<Root, Error> {
+        Ok(Root {
+            mnt: Some(self.mount_id()?),
+            ..*self
+        })
     }
 
     /// Whether mounts could appear beneath this root behind our back.
@@ -111,7 +129,8 @@ fn host_mount() -> Result<(OwnedFd, Root), Error> {
     verify(fd, HandleKind::HostMount, false, false)
 }
 
-/// Checks that `fd` is the root directory of a procfs and records its mount.
+/// Checks that `fd` is the root directory of a procfs; records the mount
+/// id of the host /proc.
 fn verify(
     fd: OwnedFd,
     kind: HandleKind,
@@ -120,20 +139,31 @@ fn verify(
 ) -> Result<(OwnedFd, Root), Error> {
     let raw = fd.as_raw_fd();
     mount::check_procfs(raw)?;
-    let info = mount::inspect(raw, raw)?;
-    if info.ino != sys::PROC_ROOT_INO {
-        return Err(Error::unsafe_path("not the root of a procfs"));
+    let mut root = Root {
+        fd: raw,
+        kind,
+        mnt: None,
+        subset,
+        hidepid,
+    };
+    match kind {
+        // fsmount() returns the root of the new instance by construction.
+        HandleKind::PrivateInstance => {}
+        // A lookup of "/proc" may give a procfs subdirectory bind-mounted there.
+        HandleKind::DetachedClone => {
+            if mount::inode(raw)? != sys::PROC_ROOT_INO {
+                return Err(Error::unsafe_path("not the root of a procfs"));
+            }
+        }
+        HandleKind::HostMount => {
+            let info = mount::inspect(raw, raw)?;
+            if info.ino != sys::PROC_ROOT_INO {
+                return Err(Error::unsafe_path("not the root of a procfs"));
+            }
+            root.mnt = Some(info.mnt);
+        }
     }
-    Ok((
-        fd,
-        Root {
-            fd: raw,
-            kind,
-            mnt: info.mnt,
-            subset,
-            hidepid,
-        },
-    ))
+    Ok((fd, root))
 }
 
 // The process-wide cached handle. Published once: a racing loser closes its
@@ -159,13 +189,14 @@ pub(crate) fn cached() -> Option<Root> {
     } else {
         HandleKind::PrivateInstance
     };
+    let mnt = MountId {
+        id: CACHE_MNT.load(Ordering::Relaxed),
+        unique: meta & 2 != 0,
+    };
     Some(Root {
         fd: CACHE_FD.load(Ordering::Relaxed),
         kind,
-        mnt: MountId {
-            id: CACHE_MNT.load(Ordering::Relaxed),
-            unique: meta & 2 != 0,
-        },
+        mnt: (meta & 8 != 0).then_some(mnt),
         subset: true,
         hidepid: meta & 4 != 0,
     })
@@ -184,11 +215,16 @@ pub(crate) fn publish(fd: OwnedFd, root: Root) -> (Root, bool) {
         .compare_exchange(EMPTY, BUSY, Ordering::Acquire, Ordering::Acquire)
         .is_ok()
     {
+        let mnt = root.mnt.unwrap_or(MountId {
+            id: 0,
+            unique: false,
+        });
         let meta = u8::from(root.kind == HandleKind::DetachedClone)
-            | (u8::from(root.mnt.unique) << 1)
-            | (u8::from(root.hidepid) << 2);
+            | (u8::from(mnt.unique) << 1)
+            | (u8::from(root.hidepid) << 2)
+            | (u8::from(root.mnt.is_some()) << 3);
         CACHE_META.store(meta, Ordering::Relaxed);
-        CACHE_MNT.store(root.mnt.id, Ordering::Relaxed);
+        CACHE_MNT.store(mnt.id, Ordering::Relaxed);
         CACHE_FD.store(fd.into_raw_fd(), Ordering::Relaxed);
         CACHE_STATE.store(READY, Ordering::Release);
         return (root, true);
