@@ -24,6 +24,9 @@ fi
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
+for m in bench/Cargo.toml examples/freestanding/Cargo.toml; do
+  cargo fmt --manifest-path "$m" -- --check
+done
 
 for t in "${TARGETS[@]}"; do
   for features in "" "--features std"; do
@@ -31,9 +34,14 @@ for t in "${TARGETS[@]}"; do
     # shellcheck disable=SC2086
     cargo clippy -q --all-targets --target "$t" $features -- -D warnings
   done
+  step "clippy freestanding example $t"
+  cargo clippy -q --manifest-path examples/freestanding/Cargo.toml --target "$t" -- -D warnings
   step "cargo doc $t"
   RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps --target "$t" --features std
 done
+
+step "clippy bench (native only: it builds pathrs)"
+cargo clippy -q --manifest-path bench/Cargo.toml -- -D warnings
 
 step "an unsupported target is refused with one sentence"
 if cargo build -q --target x86_64-unknown-none >"$log/none.txt" 2>&1; then
@@ -74,5 +82,8 @@ for t in "${TARGETS[@]}"; do
   grep -qx "Linux" "$log/example.txt"
   grep -q "^--- /proc/self/exe -> /" "$log/example.txt"
 done
+
+step "freestanding init binary, natively and under qemu"
+bash scripts/freestanding.sh
 
 printf '\ntotal: %s passed, %s failed\n' "$total_passed" "$total_failed"

@@ -24,12 +24,17 @@ const OPS: [&str; 6] = [
     "open_root(uptime)+read",
     "cached Handle::open",
 ];
-const IMPLS: [&str; 3] = ["plain", "safe-procfs", "pathrs"];
 
 fn read_close(fd: OwnedFd) {
     let mut buf = [0u8; 4096];
     // SAFETY: reading into a live buffer from an open fd.
-    let n = unsafe { libc::read(std::os::fd::AsRawFd::as_raw_fd(&fd), buf.as_mut_ptr().cast(), buf.len()) };
+    let n = unsafe {
+        libc::read(
+            std::os::fd::AsRawFd::as_raw_fd(&fd),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+        )
+    };
     assert!(n > 0);
 }
 
@@ -49,7 +54,13 @@ fn op(imp: usize, op: usize) {
         (0, 1) => read_close(plain_open(c"/proc/thread-self/status", libc::O_RDONLY)),
         (0, 2) => {
             // SAFETY: valid path and buffer.
-            let n = unsafe { libc::readlink(c"/proc/self/exe".as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
+            let n = unsafe {
+                libc::readlink(
+                    c"/proc/self/exe".as_ptr(),
+                    buf.as_mut_ptr().cast(),
+                    buf.len(),
+                )
+            };
             assert!(n > 0);
         }
         (0, 3) => drop(plain_open(c"/proc/self/exe", libc::O_PATH)),
@@ -60,11 +71,17 @@ fn op(imp: usize, op: usize) {
             match op {
                 0 => read_close(h.open_self("status", OpenFlags::O_RDONLY).unwrap().into()),
                 1 => {
-                    let (fd, closer) = h.open_thread_self("status", OpenFlags::O_RDONLY, &NoPin).unwrap();
+                    let (fd, closer) = h
+                        .open_thread_self("status", OpenFlags::O_RDONLY, &NoPin)
+                        .unwrap();
                     read_close(fd.into());
                     closer.close();
                 }
-                2 => assert!(!h.readlink(ProcBase::ProcSelf, "exe", &mut buf).unwrap().is_empty()),
+                2 => assert!(
+                    !h.readlink(ProcBase::ProcSelf, "exe", &mut buf)
+                        .unwrap()
+                        .is_empty()
+                ),
                 3 => drop(h.open_self("exe", OpenFlags::O_PATH).unwrap()),
                 4 => read_close(h.open_root("uptime", OpenFlags::O_RDONLY).unwrap().into()),
                 _ => {}
@@ -73,11 +90,31 @@ fn op(imp: usize, op: usize) {
         (2, _) => {
             let h = ProcfsHandle::new().unwrap();
             match op {
-                0 => read_close(h.open(ProcfsBase::ProcSelf, "status", POpen::O_RDONLY).unwrap().into()),
-                1 => read_close(h.open(ProcfsBase::ProcThreadSelf, "status", POpen::O_RDONLY).unwrap().into()),
-                2 => assert!(!h.readlink(ProcfsBase::ProcSelf, "exe").unwrap().as_os_str().is_empty()),
-                3 => drop(h.open_follow(ProcfsBase::ProcSelf, "exe", POpen::O_PATH).unwrap()),
-                4 => read_close(h.open(ProcfsBase::ProcRoot, "uptime", POpen::O_RDONLY).unwrap().into()),
+                0 => read_close(
+                    h.open(ProcfsBase::ProcSelf, "status", POpen::O_RDONLY)
+                        .unwrap()
+                        .into(),
+                ),
+                1 => read_close(
+                    h.open(ProcfsBase::ProcThreadSelf, "status", POpen::O_RDONLY)
+                        .unwrap()
+                        .into(),
+                ),
+                2 => assert!(
+                    !h.readlink(ProcfsBase::ProcSelf, "exe")
+                        .unwrap()
+                        .as_os_str()
+                        .is_empty()
+                ),
+                3 => drop(
+                    h.open_follow(ProcfsBase::ProcSelf, "exe", POpen::O_PATH)
+                        .unwrap(),
+                ),
+                4 => read_close(
+                    h.open(ProcfsBase::ProcRoot, "uptime", POpen::O_RDONLY)
+                        .unwrap()
+                        .into(),
+                ),
                 _ => {}
             }
         }
@@ -87,7 +124,10 @@ fn op(imp: usize, op: usize) {
 
 /// Total syscalls of `count IMPL OP N` under `strace -f -c`.
 fn strace_total(imp: usize, o: usize, n: usize) -> u64 {
-    let out = std::env::temp_dir().join(format!("safe-procfs-bench-{}-{imp}-{o}-{n}", std::process::id()));
+    let out = std::env::temp_dir().join(format!(
+        "safe-procfs-bench-{}-{imp}-{o}-{n}",
+        std::process::id()
+    ));
     let exe = std::env::current_exe().unwrap();
     let status = Command::new("strace")
         .args(["-f", "-c", "-o"])
@@ -100,9 +140,16 @@ fn strace_total(imp: usize, o: usize, n: usize) -> u64 {
     let text = std::fs::read_to_string(&out).unwrap();
     let _ = std::fs::remove_file(&out);
     // The last line: "100.00 <secs> <usecs/call> <calls> <errors> total".
-    let total = text.lines().rev().find(|l| l.trim_end().ends_with("total")).expect("strace total line");
+    let total = text
+        .lines()
+        .rev()
+        .find(|l| l.trim_end().ends_with("total"))
+        .expect("strace total line");
     let fields: Vec<&str> = total.split_whitespace().collect();
-    fields[fields.len() - 3].parse().or_else(|_| fields[fields.len() - 2].parse()).unwrap()
+    fields[fields.len() - 3]
+        .parse()
+        .or_else(|_| fields[fields.len() - 2].parse())
+        .unwrap()
 }
 
 fn median(v: &mut [f64]) -> f64 {
@@ -113,7 +160,11 @@ fn median(v: &mut [f64]) -> f64 {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("count") {
-        let (imp, o, n): (usize, usize, usize) = (args[2].parse().unwrap(), args[3].parse().unwrap(), args[4].parse().unwrap());
+        let (imp, o, n): (usize, usize, usize) = (
+            args[2].parse().unwrap(),
+            args[3].parse().unwrap(),
+            args[4].parse().unwrap(),
+        );
         op(imp, o); // warm-up: caches and probes, as in a long-running program
         for _ in 0..n {
             op(imp, o);
@@ -134,7 +185,7 @@ fn main() {
     // implementations interleaved within a round.
     const ROUNDS: usize = 21;
     const ITERS: usize = 2000;
-    let mut samples = vec![vec![Vec::with_capacity(ROUNDS); 3]; 6];
+    let mut samples = vec![vec![Vec::new(); 3]; 6];
     for o in 0..6 {
         for imp in 0..3 {
             op(imp, o);
@@ -152,18 +203,33 @@ fn main() {
         }
     }
 
-    println!("| operation | syscalls: plain / safe-procfs / pathrs | ns/op: plain / safe-procfs / pathrs | safe-procfs ÷ plain | pathrs ÷ safe-procfs |");
+    println!(
+        "| operation | syscalls: plain / safe-procfs / pathrs | ns/op: plain / safe-procfs / pathrs | safe-procfs ÷ plain | pathrs ÷ safe-procfs |"
+    );
     println!("|---|---|---|---|---|");
     for o in 0..6 {
         let m: Vec<f64> = (0..3).map(|i| median(&mut samples[o][i])).collect();
         let c = calls[o];
-        let ratio = if m[0] > 1.0 { format!("{:.2}×", m[1] / m[0]) } else { "—".into() };
+        let ratio = if m[0] > 1.0 {
+            format!("{:.2}×", m[1] / m[0])
+        } else {
+            "—".into()
+        };
         println!(
             "| {} | {} / {} / {} | {:.0} / {:.0} / {:.0} | {} | {:.2}× |",
-            OPS[o], c[0], c[1], c[2], m[0], m[1], m[2], ratio, m[2] / m[1]
+            OPS[o],
+            c[0],
+            c[1],
+            c[2],
+            m[0],
+            m[1],
+            m[2],
+            ratio,
+            m[2] / m[1]
         );
     }
     println!();
-    println!("Medians of {ROUNDS} interleaved rounds of {ITERS} operations; syscalls per operation from strace -f -c over {N} operations minus 0 (after one warm-up), including the caller's read and close.");
-    let _ = IMPLS;
+    println!(
+        "Medians of {ROUNDS} interleaved rounds of {ITERS} operations; syscalls per operation from strace -f -c over {N} operations minus 0 (after one warm-up), including the caller's read and close."
+    );
 }

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Builds the freestanding init (examples/freestanding) for x86_64, aarch64 and
+# riscv64 without libc, runs it natively and under qemu-user, checks its
+# output and prints its stripped size per architecture.
+# Usage: scripts/freestanding.sh [--sizes-only]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export RUSTFLAGS="-C panic=abort -C linker=rust-lld -C relocation-model=static -C link-self-contained=no -C target-feature=+crt-static"
+manifest=examples/freestanding/Cargo.toml
+sizes=$'| target | stripped size |\n|---|---|' 
+for t in x86_64-unknown-linux-gnu aarch64-unknown-linux-musl riscv64gc-unknown-linux-gnu; do
+  cargo build -q --release --manifest-path "$manifest" --target "$t"
+  bin=examples/freestanding/target/$t/release/freestanding-init
+  size=$(stat -c %s "$bin")
+  if [ "${1:-}" != "--sizes-only" ]; then
+    case $t in
+      x86_64-*) runner=() ;;
+      aarch64-*) runner=(qemu-aarch64) ;;
+      riscv64*) runner=(qemu-riscv64) ;;
+    esac
+    out=$("${runner[@]}" "$bin") || { echo "$out"; echo "error: freestanding-init failed on $t" >&2; exit 1; }
+    echo "--- $t"
+    echo "$out"
+    for want in '^handle: ' '^status: Pid:	[0-9]+$' '^ostype: Linux$' '^exe: /' '^comm: safe-init$' '^ok$'; do
+      grep -qE "$want" <<<"$out" || { echo "error: $t output lacks /$want/" >&2; exit 1; }
+    done
+    if readelf -lW "$bin" | grep -qE 'INTERP|DYNAMIC'; then
+      echo "error: $bin is not a static executable" >&2
+      exit 1
+    fi
+  fi
+  sizes+=$'\n'"| $t | $size bytes ($(awk "BEGIN { printf \"%.1f\", $size / 1024 }") KiB) |"
+done
+echo "$sizes"
