@@ -94,7 +94,19 @@ impl Handle {
     /// Opens `path` relative to `/proc/thread-self` (the Go
     /// `OpenThreadSelf`). Calls `pin.pin()` first; on error the thread is
     /// unpinned again and no closer is returned. On success, close the fd
-    /// first and then the [`ThreadCloser`], which unpins exactly once.
+    /// first and then the [`ThreadCloser`], which unpins exactly once: a
+    /// `thread-self` fd used from another thread refers to the wrong thread.
+    ///
+    /// ```
+    /// use safe_procfs::{Handle, NoPin, OpenFlags};
+    ///
+    /// let proc = Handle::open(&[])?;
+    /// let (comm, closer) = proc.open_thread_self("comm", OpenFlags::O_WRONLY, &NoPin)?;
+    /// comm.write_all(b"worker-1")?;
+    /// drop(comm); // the fd first,
+    /// closer.close(); // then the closer
+    /// # Ok::<(), safe_procfs::Error>(())
+    /// ```
     pub fn open_thread_self<'p>(
         &self,
         path: impl AsRef<[u8]>,
