@@ -44,49 +44,5 @@ pub unsafe fn syscall6(nr: usize, a: [usize; 6]) -> isize {
     ret
 }
 
-// open(2) flags: riscv64 uses the generic values (asm-generic/fcntl.h).
-pub const O_RDONLY: u64 = 0o0;
-pub const O_WRONLY: u64 = 0o1;
-pub const O_RDWR: u64 = 0o2;
-pub const O_CREAT: u64 = 0o100;
-pub const O_EXCL: u64 = 0o200;
-pub const O_NOCTTY: u64 = 0o400;
-pub const O_TRUNC: u64 = 0o1000;
-pub const O_APPEND: u64 = 0o2000;
-pub const O_NONBLOCK: u64 = 0o4000;
-pub const O_DSYNC: u64 = 0o10000;
-pub const O_DIRECT: u64 = 0o40000;
-pub const O_LARGEFILE: u64 = 0o100000;
-pub const O_DIRECTORY: u64 = 0o200000;
-pub const O_NOFOLLOW: u64 = 0o400000;
-pub const O_NOATIME: u64 = 0o1000000;
-pub const O_CLOEXEC: u64 = 0o2000000;
-pub const O_SYNC: u64 = 0o4000000 | O_DSYNC;
-pub const O_PATH: u64 = 0o10000000;
-pub const O_TMPFILE: u64 = 0o20000000 | O_DIRECTORY;
-/// `struct stat` of `fstat(2)` in the asm-generic layout (128 bytes).
-#[repr(C)]
-#[derive(Clone, Copy)]
-pub struct Stat {
-    pub st_dev: u64,
-    pub st_ino: u64,
-    pub st_mode: u32,
-    pub st_nlink: u32,
-    pub st_uid: u32,
-    pub st_gid: u32,
-    pub st_rdev: u64,
-    pub pad1: u64,
-    pub st_size: i64,
-    pub st_blksize: i32,
-    pub pad2: i32,
-    pub st_blocks: i64,
-    pub st_times: [u64; 6],
-    pub unused: [u32; 2],
-}
-
-const _: () = {
-    use core::mem::{offset_of, size_of};
-    assert!(size_of::<Stat>() == 128);
-    assert!(offset_of!(Stat, st_ino) == 8);
-    assert!(offset_of!(Stat, st_mode) == 16);
-};
+include!("generic_open_flags.rs");
+include!("generic_stat.rs");

@@ -203,11 +203,7 @@ fn open_fdinfo(proc_root: i32, fd: i32) -> Result<OwnedFd, Error> {
 /// The decimal value of the line starting with `key` in `text`.
 fn field(text: &[u8], key: &[u8]) -> Option<u64> {
     let line = text.split(|&b| b == b'\n').find(|l| l.starts_with(key))?;
-    let digits = line.get(key.len()..)?.trim_ascii();
-    if digits.is_empty() || digits.len() > 19 || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    Some(digits.iter().fold(0, |n, d| n * 10 + u64::from(d - b'0')))
+    probe::parse_decimal(line.get(key.len()..)?.trim_ascii())
 }
 
 #[cfg(test)]

@@ -75,10 +75,15 @@ fn parse_release(release: &[u8]) -> Option<u32> {
 }
 
 fn parse_num(s: &[u8]) -> Option<u32> {
-    if s.is_empty() || s.len() > 9 || !s.iter().all(u8::is_ascii_digit) {
+    u32::try_from(parse_decimal(s)?).ok()
+}
+
+/// A decimal number of at most 19 digits (so it cannot overflow a u64).
+pub(crate) fn parse_decimal(s: &[u8]) -> Option<u64> {
+    if s.is_empty() || s.len() > 19 || !s.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    Some(s.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0')))
+    Some(s.iter().fold(0, |n, d| n * 10 + u64::from(d - b'0')))
 }
 
 #[cfg(test)]

@@ -506,3 +506,38 @@ fn writes_go_to_the_real_file() {
     .join()
     .unwrap();
 }
+
+#[test]
+fn open_flags_have_this_architectures_kernel_values() {
+    let pairs = [
+        (OpenFlags::O_WRONLY, libc::O_WRONLY),
+        (OpenFlags::O_RDWR, libc::O_RDWR),
+        (OpenFlags::O_CREAT, libc::O_CREAT),
+        (OpenFlags::O_EXCL, libc::O_EXCL),
+        (OpenFlags::O_NOCTTY, libc::O_NOCTTY),
+        (OpenFlags::O_TRUNC, libc::O_TRUNC),
+        (OpenFlags::O_APPEND, libc::O_APPEND),
+        (OpenFlags::O_NONBLOCK, libc::O_NONBLOCK),
+        (OpenFlags::O_DSYNC, libc::O_DSYNC),
+        (OpenFlags::O_DIRECT, libc::O_DIRECT),
+        (OpenFlags::O_DIRECTORY, libc::O_DIRECTORY),
+        (OpenFlags::O_NOFOLLOW, libc::O_NOFOLLOW),
+        (OpenFlags::O_NOATIME, libc::O_NOATIME),
+        (OpenFlags::O_CLOEXEC, libc::O_CLOEXEC),
+        (OpenFlags::O_SYNC, libc::O_SYNC),
+        (OpenFlags::O_PATH, libc::O_PATH),
+        (OpenFlags::O_TMPFILE, libc::O_TMPFILE),
+    ];
+    for (ours, libc_value) in pairs {
+        assert_eq!(ours.bits(), libc_value as u64, "{ours:?}");
+    }
+    assert_eq!(OpenFlags::O_RDONLY.bits(), 0);
+    // glibc defines O_LARGEFILE as 0 on 64-bit targets; the kernel value is
+    // what openat2 sees (and refuses together with O_PATH).
+    let largefile = if cfg!(target_arch = "aarch64") {
+        0o400000
+    } else {
+        0o100000
+    };
+    assert_eq!(OpenFlags::O_LARGEFILE.bits(), largefile);
+}
