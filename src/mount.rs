@@ -162,7 +162,8 @@ fn fdinfo_mount_id(proc_root: i32, fd: i32, ino: u64) -> Result<u64, Error> {
 }
 
 /// Opens `self/fdinfo/<fd>` beneath `proc_root`: by `openat2` where it
-/// works, else step by step, each step checked to be on a procfs. The fd's
+/// works, else as `<getpid()>/fdinfo/<fd>` step by step, each step checked
+/// to be on a procfs. The fd's
 /// own mount cannot be checked by mount id here (that is what we are
 /// computing); the `ino:` cross-check in the caller covers the content.
 fn open_fdinfo(proc_root: i32, fd: i32) -> Result<OwnedFd, Error> {
@@ -179,13 +180,12 @@ fn open_fdinfo(proc_root: i32, fd: i32) -> Result<OwnedFd, Error> {
         }
     }
     let dir_flags = arch::O_PATH | arch::O_DIRECTORY | arch::O_NOFOLLOW | arch::O_CLOEXEC;
-    let mut pid = [0u8; 16];
-    let n =
-        sys::readlinkat(proc_root, c"self", &mut pid).map_err(|e| Error::os(e, "readlink self"))?;
-    let pid = PathBuf::from_bytes(pid.get(..n).unwrap_or_default())?;
-    if pid.as_bytes().is_empty() || !pid.as_bytes().iter().all(u8::is_ascii_digit) {
-        return Err(Error::unsafe_path("procfs 'self' is not a pid"));
-    }
+    // Our pid from the kernel, not from the "self" symlink: on the host
+    // /proc an attacker can bind-mount a symlink of their own over "self".
+    // On a procfs of another pid namespace this names another process, whose
+    // fdinfo then fails the inode cross-check: we refuse, never misread.
+    let mut pid = PathBuf::new();
+    pid.push_u32(sys::getpid())?;
     let pid_dir =
         sys::openat(proc_root, pid.as_cstr(), dir_flags).map_err(|e| Error::os(e, "open self"))?;
     check_procfs(pid_dir.as_raw_fd())?;

@@ -272,7 +272,6 @@ pub(crate) fn gettid() -> u32 {
 }
 
 /// `getpid(2)`: cannot fail.
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn getpid() -> u32 {
     // SAFETY: no arguments, no memory effects.
     unsafe { call(Sysno::getpid, [0; 6]) }.unwrap_or(0) as u32
