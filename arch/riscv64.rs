@@ -16,10 +16,9 @@ include!("common.rs");
 #[inline(always)]
 pub unsafe fn syscall6(nr: usize, a: [usize; 6]) -> isize {
     let ret: isize;
-    // SAFETY: `ecall` takes the number in a7 and arguments in a0..a5, returns
-    // in a0 and preserves the integer and float registers; the vector
-    // registers are declared clobbered as the kernel's vector ABI requires.
-    // It does not use our stack. Memory effects are the caller's contract.
+    // SAFETY: `ecall` takes a7 and a0..a5, returns in a0, keeps the integer
+    // and float registers and our stack; the vector registers are declared
+    // clobbered (kernel vector ABI). Memory effects: the caller's contract.
     unsafe {
         core::arch::asm!(
             "ecall",

@@ -76,7 +76,7 @@
 //! # Ok::<(), safe_procfs::Error>(())
 //! ```
 //!
-//! Get the (unsafe, diagnostic only) path of one of our fds. `readlink` needs
+//! Get the path of one of our fds, for diagnostics only (never to reopen). `readlink` needs
 //! no thread pinning, even with [`ProcBase::ProcThreadSelf`]:
 //!
 //! ```
