@@ -5,7 +5,7 @@
 //! `ino:` line is cross-checked against the fd's real inode.
 
 use crate::arch;
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::fd::OwnedFd;
 use crate::path::PathBuf;
 use crate::probe::{self, Feature};
@@ -157,7 +157,12 @@ fn fdinfo_mount_id(proc_root: i32, fd: i32, ino: u64) -> Result<u64, Error> {
     match (mnt_id, file_ino) {
         (Some(id), Some(i)) if i == ino => Ok(id),
         (Some(_), Some(_)) => Err(Error::unsafe_path("fdinfo describes another file")),
-        _ => Err(Error::unsafe_path("fdinfo has no mnt_id/ino line")),
+        // Kernels before 3.15 print no mnt_id: mounts cannot be checked.
+        _ => Err(Error::new(
+            ErrorKind::NotSupported,
+            Errno::EOPNOTSUPP,
+            "no mount id: statx and fdinfo both lack it",
+        )),
     }
 }
 

@@ -426,36 +426,54 @@ fn thread_self_from_a_spawned_thread_with_a_counting_pin() {
     .unwrap();
 }
 
+/// Thousands of mixed successful and failing calls; the fd count must not move.
+fn leak_check(iterations: u32) -> Result<(), Msg> {
+    let h = try_ok!(Handle::open(&[]), "open");
+    let mut buf = [0u8; 256];
+    let before = count_fds();
+    for i in 0..iterations {
+        let _ = h.open_self("status", RD);
+        let _ = h.open_self("no-such", RD);
+        let _ = h.open_self("exe", OpenFlags::O_PATH);
+        let _ = h.open_self("root/etc", RD);
+        let _ = h.readlink(ProcBase::ProcSelf, "exe", &mut buf);
+        let _ = h.readlink(ProcBase::ProcSelf, "exe", &mut buf[..2]);
+        let _ = h.open_thread_self("comm", RD, &NoPin);
+        let _ = h.open_pid(1, "comm", RD);
+        if i % 10 == 0 {
+            let _ = h.open_root("uptime", RD);
+            let _ = h.open_root("nope", RD);
+            let _ = Handle::open(&[unmasked_proc_root]);
+        }
+    }
+    let after = count_fds();
+    ensure!(before == after, "fds before {before}, after {after}");
+    Ok(())
+}
+
 #[test]
 fn no_fd_leaks_after_thousands_of_calls() {
     if !require_root("no_fd_leaks_after_thousands_of_calls") {
         return;
     }
     // In a child: other tests open fds concurrently in this process.
-    in_child(|| {
-        let h = try_ok!(Handle::open(&[]), "open");
-        let mut buf = [0u8; 256];
-        let before = count_fds();
-        for i in 0..3000u32 {
-            let _ = h.open_self("status", RD);
-            let _ = h.open_self("no-such", RD);
-            let _ = h.open_self("exe", OpenFlags::O_PATH);
-            let _ = h.open_self("root/etc", RD);
-            let _ = h.readlink(ProcBase::ProcSelf, "exe", &mut buf);
-            let _ = h.readlink(ProcBase::ProcSelf, "exe", &mut buf[..2]);
-            let _ = h.open_thread_self("comm", RD, &NoPin);
-            let _ = h.open_pid(1, "comm", RD);
-            if i % 10 == 0 {
-                let _ = h.open_root("uptime", RD);
-                let _ = h.open_root("nope", RD);
-                let _ = Handle::open(&[unmasked_proc_root]);
-            }
+    in_child(|| leak_check(3000)).unwrap();
+}
+
+#[test]
+fn no_fd_leaks_in_any_fallback_mode() {
+    if !require_root("no_fd_leaks_in_any_fallback_mode") {
+        return;
+    }
+    under_qemu();
+    for mode in MODES {
+        if let Err(e) = in_child(|| {
+            mode.enter()?;
+            leak_check(300)
+        }) {
+            panic!("mode '{}': {e}", mode.name);
         }
-        let after = count_fds();
-        ensure!(before == after, "fds before {before}, after {after}");
-        Ok(())
-    })
-    .unwrap();
+    }
 }
 
 #[test]
