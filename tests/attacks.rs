@@ -11,6 +11,7 @@
 mod common;
 
 use common::*;
+use core::fmt::Write as _;
 use safe_procfs::{
     Error, ErrorKind, Handle, HandleKind, NoPin, OpenFlags, OwnedFd, ProcBase, unmasked_proc_root,
 };
@@ -220,9 +221,14 @@ fn run(name: &str, target: Target, setup: Setup, probe: Probe, fate: ProcFate) {
     std::fs::create_dir_all(SCRATCH).unwrap();
     let qemu = under_qemu();
     for mode in MODES {
-        let r = in_child(|| attack_in_child(mode, qemu, target, setup, probe, fate));
-        if let Err(e) = r {
-            panic!("attack '{name}', mode '{}': {e}", mode.name);
+        match in_child_report(|| attack_in_child(mode, qemu, target, setup, probe, fate)) {
+            // The matrix of the closing note: `cargo test --test attacks -- --nocapture`.
+            Ok(report) => {
+                // One write, so that the harness's output cannot split the line.
+                let line = format!("MATRIX | {name} | {} |{report}\n", mode.name);
+                let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
+            }
+            Err(e) => panic!("attack '{name}', mode '{}': {e}", mode.name),
         }
     }
 }
@@ -234,7 +240,8 @@ fn attack_in_child(
     setup: Setup,
     probe: Probe,
     fate: ProcFate,
-) -> Result<(), Msg> {
+) -> Result<Msg, Msg> {
+    let mut report = Msg::new();
     // Warm the crate's caches first, as a long-running program would have.
     let cached = try_ok!(Handle::open(&[]), "warm-up Handle::open");
     try_ok!(cached.open_self("status", RD), "warm-up open_self");
@@ -323,6 +330,7 @@ fn attack_in_child(
                     e.kind() == ErrorKind::SafetyViolation,
                     "{label} Handle::open: {e}"
                 );
+                let _ = write!(report, " {label}: Handle::open refused ({}) |", e.step());
                 continue;
             }
         };
@@ -352,8 +360,9 @@ fn attack_in_child(
             }
             _ => {}
         }
+        let _ = write!(report, " {label}: {:?} {:?} |", h.kind(), outcome);
     }
-    Ok(())
+    Ok(report)
 }
 
 fn proc_path(c: &Ctx, sub: &str) -> CPath {

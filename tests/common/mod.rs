@@ -91,6 +91,11 @@ fn detect_qemu() -> bool {
 /// through a pipe with a fixed-size message and `_exit`s: nothing it does
 /// touches the parent's allocator or locks.
 pub fn in_child(f: impl FnOnce() -> Result<(), Msg>) -> Result<(), String> {
+    in_child_report(|| f().map(|()| Msg::new())).map(drop)
+}
+
+/// Like [`in_child`], and the child's report on success is returned too.
+pub fn in_child_report(f: impl FnOnce() -> Result<Msg, Msg>) -> Result<String, String> {
     let mut fds = [0; 2];
     // SAFETY: fds is a valid array of two ints.
     assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
@@ -102,7 +107,7 @@ pub fn in_child(f: impl FnOnce() -> Result<(), Msg>) -> Result<(), String> {
         unsafe { libc::close(fds[0]) };
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
         let (code, msg) = match result {
-            Ok(Ok(())) => (0, Msg::new()),
+            Ok(Ok(report)) => (0, report),
             Ok(Err(m)) => (1, m),
             Err(_) => (2, Msg::try_from("child panicked").unwrap_or_default()),
         };
@@ -132,7 +137,7 @@ pub fn in_child(f: impl FnOnce() -> Result<(), Msg>) -> Result<(), String> {
     }
     let msg = String::from_utf8_lossy(&out).into_owned();
     if libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0 {
-        Ok(())
+        Ok(msg)
     } else if msg.is_empty() {
         Err(format!("child failed with wait status {status:#x}"))
     } else {
