@@ -559,3 +559,20 @@ fn open_flags_have_this_architectures_kernel_values() {
     };
     assert_eq!(OpenFlags::O_LARGEFILE.bits(), largefile);
 }
+
+#[test]
+fn public_types_have_the_contracts_traits() {
+    fn send_sync<T: Send + Sync>() {}
+    fn copy_eq_debug<T: Copy + Eq + std::fmt::Debug>() {}
+    fn error<T: Copy + std::fmt::Debug + std::fmt::Display + core::error::Error>() {}
+    send_sync::<Handle>();
+    copy_eq_debug::<ProcBase>();
+    copy_eq_debug::<ErrorKind>();
+    copy_eq_debug::<HandleKind>();
+    error::<Error>();
+    let how = safe_procfs::ProcfsOpenHow::default();
+    assert!(how.flags.is_empty());
+    let mut how = how;
+    unmasked_proc_root(&mut how).unwrap();
+    assert!(how.flags.contains(safe_procfs::ProcfsOpenFlags::UNMASKED));
+}
