@@ -43,5 +43,10 @@ pub unsafe fn syscall6(nr: usize, a: [usize; 6]) -> isize {
     ret
 }
 
-include!("generic_open_flags.rs");
+// open(2) flags that differ per architecture: on riscv64 the asm-generic values
+// (include/uapi/asm-generic/fcntl.h); aarch64 has its own.
+pub const O_DIRECT: u64 = 0o40000;
+pub const O_LARGEFILE: u64 = 0o100000;
+pub const O_DIRECTORY: u64 = 0o200000;
+pub const O_NOFOLLOW: u64 = 0o400000;
 include!("generic_stat.rs");

@@ -37,7 +37,12 @@ pub unsafe fn syscall6(nr: usize, a: [usize; 6]) -> isize {
     ret
 }
 
-include!("generic_open_flags.rs");
+// open(2) flags that differ per architecture: on x86_64 the asm-generic values
+// (include/uapi/asm-generic/fcntl.h); aarch64 has its own.
+pub const O_DIRECT: u64 = 0o40000;
+pub const O_LARGEFILE: u64 = 0o100000;
+pub const O_DIRECTORY: u64 = 0o200000;
+pub const O_NOFOLLOW: u64 = 0o400000;
 
 /// `struct stat` of `fstat(2)` on x86_64 (144 bytes).
 #[repr(C)]
