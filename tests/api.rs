@@ -99,6 +99,12 @@ fn api_checks(h: &Handle) -> Result<(), Msg> {
         fd_stat(link.as_raw_fd()).2 & libc::S_IFMT == libc::S_IFLNK,
         "exe O_NOFOLLOW is not the link"
     );
+    let dir_link = OpenFlags::O_PATH | OpenFlags::O_NOFOLLOW | OpenFlags::O_DIRECTORY;
+    let e = errno_of(&h.open_self("exe", dir_link));
+    ensure!(
+        e == libc::ENOTDIR,
+        "exe O_PATH|O_NOFOLLOW|O_DIRECTORY: errno {e}"
+    );
     let e = errno_of(&h.open_self("exe", RD | OpenFlags::O_NOFOLLOW));
     ensure!(e == libc::ELOOP, "exe O_RDONLY|O_NOFOLLOW: errno {e}");
     let e = errno_of(&h.open_self("root/etc/hostname", RD));
