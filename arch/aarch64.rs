@@ -16,8 +16,13 @@ include!("common.rs");
 pub unsafe fn syscall6(nr: usize, a: [usize; 6]) -> isize {
     let ret: isize;
     // SAFETY: `svc 0` takes the number in x8 and arguments in x0..x5, returns
-    // in x0 and preserves all other registers, flags included; it does not
-    // use our stack. Memory effects are the caller's contract above.
+    // in x0 and preserves all other general registers, flags included; it
+    // does not use our stack. With SVE, the kernel zeroes p0-p15 and ffr
+    // and the bits of z0-z31 above the 128 of v0-v31 (kernel
+    // Documentation/arch/arm64/sve.rst): the predicates are declared
+    // clobbered below; the upper z bits cannot be named in `asm!` and hold
+    // nothing live, because this crate is not built with `+sve`. Memory
+    // effects are the caller's contract above.
     unsafe {
         core::arch::asm!(
             "svc 0",
@@ -28,6 +33,11 @@ pub unsafe fn syscall6(nr: usize, a: [usize; 6]) -> isize {
             in("x3") a[3],
             in("x4") a[4],
             in("x5") a[5],
+            out("p0") _, out("p1") _, out("p2") _, out("p3") _,
+            out("p4") _, out("p5") _, out("p6") _, out("p7") _,
+            out("p8") _, out("p9") _, out("p10") _, out("p11") _,
+            out("p12") _, out("p13") _, out("p14") _, out("p15") _,
+            out("ffr") _,
             options(nostack, preserves_flags),
         );
     }

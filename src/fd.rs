@@ -74,7 +74,6 @@ impl fmt::Debug for OwnedFd {
 #[cfg(feature = "std")]
 mod std_interop {
     use super::OwnedFd;
-    use crate::handle::Handle;
     use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, RawFd};
 
     impl From<OwnedFd> for std::os::fd::OwnedFd {
@@ -107,20 +106,6 @@ mod std_interop {
         fn as_fd(&self) -> BorrowedFd<'_> {
             // SAFETY: `self.fd` stays open for as long as `self` is borrowed.
             unsafe { BorrowedFd::borrow_raw(self.fd) }
-        }
-    }
-
-    impl AsRawFd for Handle {
-        fn as_raw_fd(&self) -> RawFd {
-            self.root_fd()
-        }
-    }
-
-    impl AsFd for Handle {
-        fn as_fd(&self) -> BorrowedFd<'_> {
-            // SAFETY: the handle's root fd stays open while the handle lives
-            // (for the cached handle: for the life of the process).
-            unsafe { BorrowedFd::borrow_raw(self.root_fd()) }
         }
     }
 }

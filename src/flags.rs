@@ -59,6 +59,13 @@ bitflags! {
         /// A procfs without `subset=pid` and `hidepid`: every global file
         /// is visible. Never cached; keep such a handle short-lived.
         const UNMASKED = 1;
+        /// Fail closed: never use the host `/proc` itself
+        /// ([`HandleKind::HostMount`](crate::HandleKind::HostMount)); where
+        /// neither a private instance nor a detached clone can be had,
+        /// [`Handle::open`](crate::Handle::open) fails with
+        /// [`ErrorKind::NotSupported`](crate::ErrorKind::NotSupported)
+        /// (`EOPNOTSUPP`).
+        const NO_HOST_FALLBACK = 2;
     }
 }
 
@@ -80,5 +87,14 @@ pub type OpenOption = fn(&mut ProcfsOpenHow) -> Result<(), Error>;
 /// procfs fd that leaks into a container is an escape route.
 pub fn unmasked_proc_root(how: &mut ProcfsOpenHow) -> Result<(), Error> {
     how.flags |= ProcfsOpenFlags::UNMASKED;
+    Ok(())
+}
+
+/// Fail closed instead of ever using the host `/proc`: see
+/// [`ProcfsOpenFlags::NO_HOST_FALLBACK`] and why in
+/// [`HandleKind::HostMount`](crate::HandleKind::HostMount). Combines with
+/// [`unmasked_proc_root`].
+pub fn no_host_fallback(how: &mut ProcfsOpenHow) -> Result<(), Error> {
+    how.flags |= ProcfsOpenFlags::NO_HOST_FALLBACK;
     Ok(())
 }

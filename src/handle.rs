@@ -4,13 +4,13 @@
 use crate::arch::{
     O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_NOCTTY, O_NOFOLLOW, O_PATH, O_TMPFILE,
 };
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::fd::OwnedFd;
 use crate::flags::{OpenFlags, OpenOption, ProcfsOpenFlags, ProcfsOpenHow};
 use crate::path::{self, PathBuf};
 use crate::probe;
 use crate::resolve;
-use crate::root::{self, HandleKind, Root};
+use crate::root::{self, HandleKind, Root, Want};
 use crate::sys::{self, Errno};
 use crate::thread::{ThreadCloser, ThreadPin};
 
@@ -37,39 +37,75 @@ pub enum ProcBase {
 /// A handle to a verified procfs. The default handle (no options) is masked
 /// (`subset=pid`, `hidepid=ptraceable` where possible) and cached process-
 /// wide; every method resolves beneath it without crossing a mount point.
+///
+/// Every call first checks that the handle's fd number still names its
+/// procfs root (a process may close it or reuse the number): the cached
+/// handle then re-acquires, a handle of your own fails with
+/// [`ErrorKind::SafetyViolation`](crate::ErrorKind::SafetyViolation)
+/// (`EBADF` if the fd was closed, `EXDEV` if it is now another file), and
+/// nothing is ever opened in the file that took the number.
 pub struct Handle {
-    root: Root,
-    cached: bool,
+    source: Source,
+    /// Never fall back to the host `/proc` (also for the temporary
+    /// unmasked procfs of a [`ProcBase::ProcRoot`] lookup).
+    no_host: bool,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Source {
+    /// The process-wide cached root (read from the cache on every call).
+    Cached(HandleKind),
+    /// A root this handle owns and closes.
+    Owned(Root),
 }
 
 impl Handle {
     /// Opens a procfs handle (the Go `OpenProcRoot`/`Open`). Without options
     /// the process-wide cached masked handle is returned when one exists
     /// (no syscalls). With [`unmasked_proc_root`](crate::unmasked_proc_root)
-    /// a new, uncached, unmasked handle is made: close it soon.
+    /// a new, uncached, unmasked handle is made: close it soon. With
+    /// [`no_host_fallback`](crate::no_host_fallback) the host `/proc` is
+    /// never used.
     pub fn open(opts: &[OpenOption]) -> Result<Handle, Error> {
         let mut how = ProcfsOpenHow::default();
         for opt in opts {
             opt(&mut how)?;
         }
-        let unmasked = how.flags.contains(ProcfsOpenFlags::UNMASKED);
-        if !unmasked && let Some(root) = root::cached() {
-            return Ok(Handle { root, cached: true });
-        }
-        let (fd, root) = root::acquire(unmasked)?;
-        if unmasked {
+        let want = Want {
+            unmasked: how.flags.contains(ProcfsOpenFlags::UNMASKED),
+            no_host: how.flags.contains(ProcfsOpenFlags::NO_HOST_FALLBACK),
+        };
+        if !want.unmasked
+            && let Some(c) = root::cached()
+        {
             return Ok(Handle {
-                root: Root {
-                    fd: fd.into_raw_fd(),
-                    ..root
-                },
-                cached: false,
+                source: Source::Cached(c.root.kind),
+                no_host: want.no_host,
             });
         }
-        let (root, cached) = root::publish(fd, root);
-        Ok(Handle { root, cached })
+        let (fd, root) = root::acquire(want)?;
+        if want.unmasked {
+            let root = Root {
+                fd: fd.into_raw_fd(),
+                ..root
+            };
+            return Ok(Handle {
+                source: Source::Owned(root),
+                no_host: want.no_host,
+            });
+        }
+        let source = match root::publish(fd, root, None) {
+            (root, None) => Source::Cached(root.kind),
+            (root, Some(fd)) => Source::Owned(Root {
+                fd: fd.into_raw_fd(),
+                ..root
+            }),
+        };
+        Ok(Handle {
+            source,
+            no_host: want.no_host,
+        })
     }
-
     /// Opens `path` relative to the procfs root (the Go `OpenRoot`).
     pub fn open_root(&self, path: impl AsRef<[u8]>, flags: OpenFlags) -> Result<OwnedFd, Error> {
         self.open_base(ProcBase::ProcRoot, path.as_ref(), flags)
@@ -159,63 +195,136 @@ impl Handle {
     }
 
     /// Closes the handle (the Go `Close`): a no-op for the cached handle.
+    /// Fails with a safety violation, closing nothing, if the handle's fd
+    /// number no longer names its procfs (it was closed or reused).
     pub fn close(self) -> Result<(), Error> {
         let this = core::mem::ManuallyDrop::new(self);
-        if this.cached {
-            return Ok(());
+        match this.source {
+            Source::Cached(_) => Ok(()),
+            Source::Owned(root) => {
+                root.check_still_ours()?;
+                sys::close(root.fd).map_err(|e| Error::os(e, "close procfs handle"))
+            }
         }
-        sys::close(this.root.fd).map_err(|e| Error::os(e, "close procfs handle"))
     }
 
     /// How this handle's procfs was obtained.
     pub fn kind(&self) -> HandleKind {
-        self.root.kind
+        match self.source {
+            Source::Cached(kind) => kind,
+            Source::Owned(root) => root.kind,
+        }
     }
 
     /// Whether this is the process-wide cached handle.
     pub fn is_cached(&self) -> bool {
-        self.cached
+        matches!(self.source, Source::Cached(_))
     }
 
+    /// The root fd (the cached one as last published; -1 if none is).
     #[cfg(feature = "std")]
-    pub(crate) fn root_fd(&self) -> i32 {
-        self.root.fd
+    fn root_fd(&self) -> i32 {
+        match self.source {
+            Source::Cached(_) => root::cached().map_or(-1, |c| c.root.fd),
+            Source::Owned(root) => root.fd,
+        }
+    }
+
+    /// Runs `f` on this handle's root once it is checked to still be ours.
+    /// A stale cached root is replaced by a new one.
+    fn with_root<T>(&self, f: impl FnOnce(&Root) -> Result<T, Error>) -> Result<T, Error> {
+        let stale = match self.source {
+            Source::Owned(root) => {
+                root.check_still_ours()?;
+                return f(&root);
+            }
+            Source::Cached(_) => match root::cached() {
+                Some(c) => match c.root.check_still_ours() {
+                    Ok(()) => return f(&c.root),
+                    Err(e) if e.kind() == ErrorKind::SafetyViolation => Some(c),
+                    Err(e) => return Err(e),
+                },
+                // Being re-published by another thread, or left half-written
+                // by a fork: make a root of our own.
+                None => None,
+            },
+        };
+        // The cached fd was closed or its number reused: acquire anew. The
+        // old number is not ours any more and is left alone.
+        let want = Want {
+            unmasked: false,
+            no_host: self.no_host,
+        };
+        let (fd, root) = root::acquire(want)?;
+        let (root, _owned_fd) = root::publish(fd, root, stale);
+        f(&root)
+    }
+
+    /// Whether this handle's procfs hides global files (`subset=pid`),
+    /// known without a syscall.
+    fn subset(&self) -> bool {
+        match self.source {
+            Source::Cached(_) => true,
+            Source::Owned(root) => root.subset,
+        }
     }
 
     fn open_base(&self, base: ProcBase, path: &[u8], flags: OpenFlags) -> Result<OwnedFd, Error> {
         let kflags = kernel_flags(flags)?;
         path::validate(path)?;
         let full = full_path(base, path)?;
-        let retry_unmasked = match base {
+        if base == ProcBase::ProcRoot && self.subset() && !visible_in_subset(path) {
             // On a subset=pid instance the global files are not there at all:
             // go straight to the unmasked instance instead of failing first.
-            ProcBase::ProcRoot if self.root.subset && !visible_in_subset(path) => {
-                return open_unmasked(&full, kflags);
-            }
-            ProcBase::ProcRoot => self.root.masked(),
-            ProcBase::ProcPid(_) => self.root.hidepid,
-            _ => false,
-        };
-        match resolve::open(&self.root, &full, kflags) {
-            Err(e) if retry_unmasked && e.errno() == Errno::ENOENT => open_unmasked(&full, kflags),
-            Err(e)
-                if base == ProcBase::ProcThreadSelf
-                    && e.errno() == Errno::ENOENT
-                    && old_thread_self() =>
-            {
-                // Pre-3.17 fallback: self/task/<tid> did not work; try self.
-                let fallback = prefixed(b"self/", path)?;
-                resolve::open(&self.root, &fallback, kflags)
-            }
-            r => r,
+            return self.open_unmasked(&full, kflags);
         }
+        self.with_root(|root| {
+            let retry_unmasked = match base {
+                ProcBase::ProcRoot => root.masked(),
+                ProcBase::ProcPid(_) => root.hidepid,
+                _ => false,
+            };
+            match resolve::open(root, &full, kflags) {
+                Err(e) if retry_unmasked && e.errno() == Errno::ENOENT => {
+                    self.open_unmasked(&full, kflags)
+                }
+                Err(e)
+                    if base == ProcBase::ProcThreadSelf
+                        && e.errno() == Errno::ENOENT
+                        && old_thread_self() =>
+                {
+                    // Pre-3.17 fallback: self/task/<tid> did not work; try self.
+                    let fallback = prefixed(b"self/", path)?;
+                    resolve::open(root, &fallback, kflags)
+                }
+                r => r,
+            }
+        })
+    }
+
+    /// Resolves `full` on a temporary unmasked procfs, closed right after.
+    /// Only entries absent from a masked handle come here, so it never
+    /// hands out the unmasked root itself.
+    fn open_unmasked(&self, full: &PathBuf, kflags: u64) -> Result<OwnedFd, Error> {
+        let want = Want {
+            unmasked: true,
+            no_host: self.no_host,
+        };
+        let (fd, root) = root::acquire(want)?;
+        let r = resolve::open(&root, full, kflags);
+        drop(fd);
+        r
     }
 }
 
 impl Drop for Handle {
     fn drop(&mut self) {
-        if !self.cached {
-            let _ = sys::close(self.root.fd);
+        // Close our fd only if the number is still ours: after a
+        // close_range or dup2 it belongs to someone else.
+        if let Source::Owned(root) = self.source
+            && root.check_still_ours().is_ok()
+        {
+            let _ = sys::close(root.fd);
         }
     }
 }
@@ -223,19 +332,10 @@ impl Drop for Handle {
 impl core::fmt::Debug for Handle {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Handle")
-            .field("fd", &self.root.fd)
-            .field("kind", &self.root.kind)
-            .field("cached", &self.cached)
+            .field("source", &self.source)
+            .field("no_host", &self.no_host)
             .finish()
     }
-}
-
-/// Resolves `full` on a temporary unmasked procfs, closed right after.
-fn open_unmasked(full: &PathBuf, kflags: u64) -> Result<OwnedFd, Error> {
-    let (fd, root) = root::acquire(true)?;
-    let r = resolve::open(&root, full, kflags);
-    drop(fd);
-    r
 }
 
 /// The caller's flags as the kernel gets them: `O_CREAT`, `O_EXCL` and
@@ -256,15 +356,18 @@ fn kernel_flags(flags: OpenFlags) -> Result<u64, Error> {
     })
 }
 
-/// Whether the first component of `path` exists on a `subset=pid` procfs.
+/// Whether the first component of `path` exists on a `subset=pid` procfs:
+/// its root itself (`.`), `self`, `thread-self` and the pids.
 fn visible_in_subset(path: &[u8]) -> bool {
-    let first = path
+    match path
         .split(|&b| b == b'/')
         .find(|c| !c.is_empty() && *c != b".")
-        .unwrap_or(b"");
-    first == b"self"
-        || first == b"thread-self"
-        || (!first.is_empty() && first.iter().all(u8::is_ascii_digit))
+    {
+        None => true,
+        Some(first) => {
+            first == b"self" || first == b"thread-self" || first.iter().all(u8::is_ascii_digit)
+        }
+    }
 }
 
 /// Kernels before 3.17 have no `thread-self`.
@@ -300,6 +403,26 @@ fn full_path(base: ProcBase, path: &[u8]) -> Result<PathBuf, Error> {
             p.push(b"/")?;
             p.push(path)?;
             Ok(p)
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+mod std_interop {
+    use super::Handle;
+    use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+
+    impl AsRawFd for Handle {
+        fn as_raw_fd(&self) -> RawFd {
+            self.root_fd()
+        }
+    }
+
+    impl AsFd for Handle {
+        fn as_fd(&self) -> BorrowedFd<'_> {
+            // SAFETY: the handle's root fd stays open while the handle lives
+            // (for the cached handle: for the life of the process).
+            unsafe { BorrowedFd::borrow_raw(self.root_fd()) }
         }
     }
 }

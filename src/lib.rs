@@ -132,7 +132,9 @@ mod thread;
 
 pub use error::{Error, ErrorKind};
 pub use fd::OwnedFd;
-pub use flags::{OpenFlags, OpenOption, ProcfsOpenFlags, ProcfsOpenHow, unmasked_proc_root};
+pub use flags::{
+    OpenFlags, OpenOption, ProcfsOpenFlags, ProcfsOpenHow, no_host_fallback, unmasked_proc_root,
+};
 pub use handle::{Handle, ProcBase};
 pub use path::PATH_BUF_LEN;
 pub use root::HandleKind;

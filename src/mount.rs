@@ -1,19 +1,19 @@
-//! What a file descriptor is and where it lives: filesystem magic, inode,
-//! type and mount id. Mount ids come from `statx(STATX_MNT_ID_UNIQUE |
+//! What a file descriptor is and where it lives: filesystem magic, device,
+//! inode, type and mount id. Mount ids come from `statx(STATX_MNT_ID_UNIQUE |
 //! STATX_MNT_ID)`, or, when the kernel lacks that, refuses it, or reports an
 //! id of 0 (qemu-user), from the `mnt_id:` line of the fd's `fdinfo`, whose
-//! `ino:` line is cross-checked against the fd's real inode.
+//! `ino:` line (Linux 5.14+) is cross-checked against the fd's real inode.
 
 use crate::arch;
 use crate::error::{Error, ErrorKind};
 use crate::fd::OwnedFd;
 use crate::path::PathBuf;
 use crate::probe::{self, Feature};
-use crate::root::Root;
-use crate::sys::{self, Errno};
+use crate::sys::{self, Errno, FileId, Statx};
 
 /// A mount id, remembering which kind it is: the 64-bit unique id
-/// (Linux 6.8+) and the classic id are different numbers for one mount.
+/// (Linux 6.8+, never reused) and the classic id (reused once its mount is
+/// gone) are different numbers for one mount.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct MountId {
     pub(crate) id: u64,
@@ -23,19 +23,25 @@ pub(crate) struct MountId {
 /// What [`inspect`] learns about a file descriptor.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct FileInfo {
-    pub(crate) ino: u64,
-    pub(crate) mode: u32,
+    pub(crate) id: FileId,
     pub(crate) mnt: MountId,
 }
 
 impl FileInfo {
     pub(crate) fn is_dir(&self) -> bool {
-        self.mode & sys::S_IFMT == sys::S_IFDIR
+        self.id.mode & sys::S_IFMT == sys::S_IFDIR
     }
     pub(crate) fn is_symlink(&self) -> bool {
-        self.mode & sys::S_IFMT == sys::S_IFLNK
+        self.id.mode & sys::S_IFMT == sys::S_IFLNK
     }
 }
+
+/// The `statx` mask asking for everything [`identify`] and [`inspect`] use.
+const STATX_ALL_IDS: u32 = sys::STATX_TYPE
+    | sys::STATX_MODE
+    | sys::STATX_INO
+    | sys::STATX_MNT_ID
+    | sys::STATX_MNT_ID_UNIQUE;
 
 /// Fails with `EXDEV` unless `fd` is on a procfs.
 pub(crate) fn check_procfs(fd: i32) -> Result<(), Error> {
@@ -46,84 +52,81 @@ pub(crate) fn check_procfs(fd: i32) -> Result<(), Error> {
     }
 }
 
-/// The inode number of `fd` (no mount id: cheap everywhere).
-pub(crate) fn inode(fd: i32) -> Result<u64, Error> {
+/// The mount id in a `statx` result, if the kernel gave a usable one
+/// (qemu-user sets the mask bit with an id of 0; kernels before 5.8 give none).
+fn statx_mount_id(stx: &Statx) -> Option<MountId> {
+    if probe::missing(Feature::StatxMountId) || stx.stx_mnt_id == 0 {
+        return None;
+    }
+    if stx.stx_mask & sys::STATX_MNT_ID_UNIQUE != 0 {
+        Some(MountId {
+            id: stx.stx_mnt_id,
+            unique: true,
+        })
+    } else if stx.stx_mask & sys::STATX_MNT_ID != 0 {
+        Some(MountId {
+            id: stx.stx_mnt_id,
+            unique: false,
+        })
+    } else {
+        None
+    }
+}
+
+/// Device, inode and mode of `fd`, and its mount id where `statx` gives
+/// one: one syscall (`statx`, or `fstat` where `statx` is refused).
+pub(crate) fn identify(fd: i32) -> Result<(FileId, Option<MountId>), Error> {
     if !probe::missing(Feature::Statx) {
-        match sys::statx(fd, c"", sys::AT_EMPTY_PATH, sys::STATX_INO) {
-            Ok(stx) => return Ok(stx.stx_ino),
+        let flags = sys::AT_EMPTY_PATH | sys::AT_SYMLINK_NOFOLLOW;
+        match sys::statx(fd, c"", flags, STATX_ALL_IDS) {
+            Ok(stx) => {
+                let mnt = statx_mount_id(&stx);
+                if mnt.is_none() {
+                    // No usable id (old kernel, or qemu-user's id of 0).
+                    probe::mark_missing(Feature::StatxMountId);
+                }
+                return Ok((stx.file_id(), mnt));
+            }
             Err(e) if probe::is_unavailable(e) => probe::mark_missing(Feature::Statx),
             Err(e) => return Err(Error::os(e, "statx")),
         }
     }
-    sys::fstat(fd)
-        .map(|(ino, _)| ino)
-        .map_err(|e| Error::os(e, "fstat"))
+    let id = sys::fstat(fd).map_err(|e| Error::os(e, "fstat"))?;
+    Ok((id, None))
 }
 
-/// Inode, type and mount id of `fd`. `proc_root` is the procfs root used
-/// to read `fdinfo` when `statx` cannot give the mount id.
+/// Identity and mount id of `fd`. `proc_root` is the procfs root used to
+/// read `fdinfo` when `statx` cannot give the mount id.
 pub(crate) fn inspect(proc_root: i32, fd: i32) -> Result<FileInfo, Error> {
-    let (ino, mode) = if !probe::missing(Feature::Statx) {
-        let mask = sys::STATX_TYPE
-            | sys::STATX_MODE
-            | sys::STATX_INO
-            | sys::STATX_MNT_ID
-            | sys::STATX_MNT_ID_UNIQUE;
-        match sys::statx(fd, c"", sys::AT_EMPTY_PATH | sys::AT_SYMLINK_NOFOLLOW, mask) {
-            Ok(stx) => {
-                let ino = stx.stx_ino;
-                let mode = u32::from(stx.stx_mode);
-                if !probe::missing(Feature::StatxMountId) && stx.stx_mnt_id != 0 {
-                    if stx.stx_mask & sys::STATX_MNT_ID_UNIQUE != 0 {
-                        let mnt = MountId {
-                            id: stx.stx_mnt_id,
-                            unique: true,
-                        };
-                        return Ok(FileInfo { ino, mode, mnt });
-                    }
-                    if stx.stx_mask & sys::STATX_MNT_ID != 0 {
-                        let mnt = MountId {
-                            id: stx.stx_mnt_id,
-                            unique: false,
-                        };
-                        return Ok(FileInfo { ino, mode, mnt });
-                    }
-                }
-                // No usable id (old kernel, or qemu-user's id of 0): fdinfo.
-                probe::mark_missing(Feature::StatxMountId);
-                (ino, mode)
-            }
-            Err(e) if probe::is_unavailable(e) => {
-                probe::mark_missing(Feature::Statx);
-                sys::fstat(fd).map_err(|e| Error::os(e, "fstat"))?
-            }
-            Err(e) => return Err(Error::os(e, "statx")),
-        }
-    } else {
-        sys::fstat(fd).map_err(|e| Error::os(e, "fstat"))?
+    let (id, mnt) = identify(fd)?;
+    let mnt = match mnt {
+        Some(m) => m,
+        None => MountId {
+            id: fdinfo_mount_id(proc_root, fd, id.ino)?,
+            unique: false,
+        },
     };
-    let id = fdinfo_mount_id(proc_root, fd, ino)?;
-    Ok(FileInfo {
-        ino,
-        mode,
-        mnt: MountId { id, unique: false },
-    })
+    Ok(FileInfo { id, mnt })
 }
 
-/// Fails with `EXDEV` unless `fd` is on the procfs mount of `root`.
-/// Returns what it learnt about `fd`.
-pub(crate) fn check_same_mount(root: &Root, fd: i32) -> Result<FileInfo, Error> {
+/// Fails with `EXDEV` unless `fd` is on the procfs mount `root_mnt` of
+/// `proc_root`. Returns what it learnt about `fd`.
+pub(crate) fn check_same_mount(
+    proc_root: i32,
+    root_mnt: MountId,
+    fd: i32,
+) -> Result<FileInfo, Error> {
     check_procfs(fd)?;
-    let root_fd = root.fd;
-    let root_mnt = root.mount_id()?;
-    let mut info = inspect(root_fd, fd)?;
+    let mut info = inspect(proc_root, fd)?;
     if info.mnt.unique != root_mnt.unique {
         // statx changed behaviour since the root was measured (a seccomp
         // filter arrived): compare classic ids, both from fdinfo.
-        let root_ino = sys::fstat(root_fd).map_err(|e| Error::os(e, "fstat"))?.0;
-        let root_classic = fdinfo_mount_id(root_fd, root_fd, root_ino)?;
+        let root_ino = sys::fstat(proc_root)
+            .map_err(|e| Error::os(e, "fstat"))?
+            .ino;
+        let root_classic = fdinfo_mount_id(proc_root, proc_root, root_ino)?;
         info.mnt = MountId {
-            id: fdinfo_mount_id(root_fd, fd, info.ino)?,
+            id: fdinfo_mount_id(proc_root, fd, info.id.ino)?,
             unique: false,
         };
         return same(root_classic, info);
@@ -157,6 +160,12 @@ fn fdinfo_mount_id(proc_root: i32, fd: i32, ino: u64) -> Result<u64, Error> {
     match (mnt_id, file_ino) {
         (Some(id), Some(i)) if i == ino => Ok(id),
         (Some(_), Some(_)) => Err(Error::unsafe_path("fdinfo describes another file")),
+        // `ino:` appeared in Linux 5.14: before that, `mnt_id:` alone is all
+        // there is (weaker: the content cannot be tied to the fd's inode).
+        (Some(id), None) if !probe::kernel_at_least(5, 14) => Ok(id),
+        (Some(_), None) => Err(Error::unsafe_path(
+            "fdinfo lacks the ino: line this kernel prints",
+        )),
         // Kernels before 3.15 print no mnt_id: mounts cannot be checked.
         _ => Err(Error::new(
             ErrorKind::NotSupported,

@@ -7,10 +7,10 @@
 //! mount id at every step and following procfs's regular symlinks by
 //! re-resolving their text the same way.
 
-use crate::arch::{O_CLOEXEC, O_DIRECTORY, O_NOATIME, O_NOFOLLOW, O_PATH};
+use crate::arch::{O_CLOEXEC, O_DIRECTORY, O_NOFOLLOW, O_PATH};
 use crate::error::{Error, ErrorKind};
 use crate::fd::OwnedFd;
-use crate::mount::{self, FileInfo};
+use crate::mount::FileInfo;
 use crate::path::{self, PathBuf};
 use crate::probe::{self, Feature};
 use crate::root::Root;
@@ -36,16 +36,23 @@ fn resolve_err(e: Errno, step: &'static str) -> Error {
 }
 
 /// Whether an `openat2` failure means "fall back to the walk"; remembers
-/// a missing `openat2`. `EPERM` is also `O_NOATIME` on another user's
-/// file, so with that flag it is not taken as "missing".
-fn openat2_unavailable(e: Errno, flags: u64) -> bool {
-    if !probe::is_unavailable(e) {
-        return false;
-    }
-    if e == Errno::ENOSYS || flags & O_NOATIME == 0 {
+/// a missing `openat2`. `ENOSYS` always does. `EPERM` may come from a
+/// seccomp filter or be the kernel's own answer for this file
+/// (`map_files/*` as non-root, `O_NOATIME` on another user's file): it
+/// counts only if a harmless `openat2` of the root itself is refused too.
+fn openat2_unavailable(root: &Root, e: Errno) -> bool {
+    let missing = match e {
+        Errno::ENOSYS => true,
+        Errno::EPERM => matches!(
+            sys::openat2(root.fd, c".", O_PATH | O_CLOEXEC, RESOLVE),
+            Err(e) if probe::is_unavailable(e)
+        ),
+        _ => false,
+    };
+    if missing {
         probe::mark_missing(Feature::Openat2);
     }
-    true
+    missing
 }
 
 /// Opens `path` (relative, validated) beneath `root` with the kernel
@@ -57,14 +64,14 @@ pub(crate) fn open(root: &Root, path: &PathBuf, flags: u64) -> Result<OwnedFd, E
                 if root.attackable() {
                     // The kernel has refused crossings; on the host /proc we
                     // still check where we landed.
-                    mount::check_same_mount(root, fd.as_raw_fd())?;
+                    root.check_same_mount(fd.as_raw_fd())?;
                 }
                 return Ok(fd);
             }
             Err(Errno::ELOOP) if flags & O_NOFOLLOW == 0 => {
                 return follow_trailing(root, path, flags);
             }
-            Err(e) if openat2_unavailable(e, flags) => {}
+            Err(e) if openat2_unavailable(root, e) => {}
             Err(e) => return Err(resolve_err(e, "openat2")),
         }
     }
@@ -91,24 +98,28 @@ fn follow_trailing(root: &Root, path: &PathBuf, flags: u64) -> Result<OwnedFd, E
         ) {
             Ok(fd) => Some(fd),
             Err(Errno::ELOOP) => return Err(eloop("magic-link inside the path")),
-            Err(e) if openat2_unavailable(e, 0) => return walk(root, path.as_bytes(), flags),
+            Err(e) if openat2_unavailable(root, e) => return walk(root, path.as_bytes(), flags),
             Err(e) => return Err(resolve_err(e, "openat2 parent")),
         }
     };
     let dirfd = parent_fd.as_ref().map_or(root.fd, OwnedFd::as_raw_fd);
     let name = PathBuf::from_bytes(last)?;
-    if root.attackable() {
+    if root.attackable() || !root.pinned() {
         // Nothing can be mounted on a private or detached procfs behind our
-        // back; on the host /proc, check that the link is not a mount point
-        // (RESOLVE_NO_XDEV refuses to step onto one) and is a symlink.
+        // back, and a unique mount id proves the root fd is still that
+        // procfs. Otherwise make sure the link is not a mount point
+        // (RESOLVE_NO_XDEV refuses to step onto one); on the host /proc,
+        // also that it is a symlink on our mount.
         let link = match sys::openat2(dirfd, name.as_cstr(), STEP, RESOLVE) {
             Ok(fd) => fd,
-            Err(e) if openat2_unavailable(e, 0) => return walk(root, path.as_bytes(), flags),
+            Err(e) if openat2_unavailable(root, e) => return walk(root, path.as_bytes(), flags),
             Err(e) => return Err(resolve_err(e, "openat2 link")),
         };
-        let info = mount::check_same_mount(root, link.as_raw_fd())?;
-        if !info.is_symlink() {
-            return Err(eloop("magic-link inside the path"));
+        if root.attackable() {
+            let info = root.check_same_mount(link.as_raw_fd())?;
+            if !info.is_symlink() {
+                return Err(eloop("magic-link inside the path"));
+            }
         }
     }
     sys::openat(dirfd, name.as_cstr(), flags).map_err(|e| Error::os(e, "open magic-link"))
@@ -132,8 +143,47 @@ fn next_component(mut rest: &[u8]) -> Option<(&[u8], &[u8])> {
     }
 }
 
+/// Where the walk stands in procfs: magic-links live only in a process's
+/// (or thread's) directory (`exe`, `cwd`, `root`) and in its `fd`, `ns`
+/// and `map_files` directories. Every other procfs symlink is a regular
+/// one (`self`, `thread-self`, `mounts`, `net`, `fs/xfs/stat`,
+/// `device-tree`, ...), which `openat2` follows under `RESOLVE_BENEATH`,
+/// refusing an absolute target with `EXDEV`: the walk does the same.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Place {
+    Root,
+    /// `<pid>` or `<pid>/task/<tid>`.
+    Process,
+    /// `<pid>/task`.
+    Tasks,
+    /// `<pid>/fd`, `<pid>/ns`, `<pid>/map_files`.
+    LinkDir,
+    Elsewhere,
+}
+
+impl Place {
+    /// Where stepping into directory `name` from here leads.
+    fn enter(self, name: &[u8]) -> Place {
+        let number = !name.is_empty() && name.iter().all(u8::is_ascii_digit);
+        match self {
+            Place::Root | Place::Tasks if number => Place::Process,
+            Place::Process if name == b"task" => Place::Tasks,
+            Place::Process if matches!(name, b"fd" | b"ns" | b"map_files") => Place::LinkDir,
+            _ => Place::Elsewhere,
+        }
+    }
+
+    /// Whether a symlink `name` here is a magic-link.
+    fn holds_magic_link(self, name: &[u8]) -> bool {
+        self == Place::LinkDir
+            || (self == Place::Process && matches!(name, b"exe" | b"cwd" | b"root"))
+    }
+}
+
 /// The fallback resolver: one component at a time, every step an
-/// `O_PATH|O_NOFOLLOW` fd checked to be on the root's procfs mount.
+/// `O_PATH|O_NOFOLLOW` fd checked to be on the root's procfs mount. It
+/// answers as `openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS |
+/// RESOLVE_NO_XDEV)` would, plus the trailing magic-link follow.
 fn walk(root: &Root, path: &[u8], flags: u64) -> Result<OwnedFd, Error> {
     // Measure the root's mount once for the whole walk.
     let root = &root.with_mount_id()?;
@@ -144,6 +194,7 @@ fn walk(root: &Root, path: &[u8], flags: u64) -> Result<OwnedFd, Error> {
     let mut todo = PathBuf::from_bytes(path)?;
     let mut pos = 0;
     let mut cur: Option<OwnedFd> = None;
+    let mut place = Place::Root;
     let mut links = 0;
     loop {
         let dirfd = cur.as_ref().map_or(root.fd, OwnedFd::as_raw_fd);
@@ -156,7 +207,7 @@ fn walk(root: &Root, path: &[u8], flags: u64) -> Result<OwnedFd, Error> {
         let name = PathBuf::from_bytes(comp)?;
         let step =
             sys::openat(dirfd, name.as_cstr(), STEP).map_err(|e| Error::os(e, "open component"))?;
-        let info = mount::check_same_mount(root, step.as_raw_fd())?;
+        let info = root.check_same_mount(step.as_raw_fd())?;
 
         if info.is_symlink() {
             if is_last && nofollow && !must_dir {
@@ -170,28 +221,34 @@ fn walk(root: &Root, path: &[u8], flags: u64) -> Result<OwnedFd, Error> {
                     Err(Error::os(Errno::ELOOP, "trailing symlink with O_NOFOLLOW"))
                 };
             }
-            let mut target = [0u8; 256];
-            let n = sys::readlinkat(step.as_raw_fd(), c"", &mut target)
-                .map_err(|e| Error::os(e, "readlink"))?;
-            let target = target.get(..n).unwrap_or_default();
-            let magic = target.first() == Some(&b'/') || target.contains(&b':');
-            if target.is_empty() || n >= 256 || magic {
-                // A magic-link (absolute target or "type:[id]"): only as the
-                // last component, where we checked the link itself above.
+            if place.holds_magic_link(comp) {
+                // Only as the last component, where the link itself was
+                // checked above to be on our mount.
                 if is_last && !must_dir {
                     return sys::openat(dirfd, name.as_cstr(), flags)
                         .map_err(|e| Error::os(e, "open magic-link"));
                 }
                 return Err(eloop("magic-link inside the path"));
             }
+            let mut target = [0u8; 256];
+            let n = sys::readlinkat(step.as_raw_fd(), c"", &mut target)
+                .map_err(|e| Error::os(e, "readlink"))?;
+            if n >= target.len() {
+                return Err(Error::os(Errno::ENAMETOOLONG, "procfs symlink target"));
+            }
+            let target = target.get(..n).unwrap_or_default();
+            if target.first() == Some(&b'/') {
+                return Err(Error::unsafe_path("absolute symlink leaves procfs"));
+            }
             if target.split(|&b| b == b'/').any(|c| c == b"..") {
-                return Err(eloop("symlink with '..' in procfs"));
+                return Err(Error::unsafe_path("symlink with '..' in procfs"));
             }
             links += 1;
             if links > MAX_SYMLINKS {
                 return Err(Error::os(Errno::ELOOP, "too many symlinks"));
             }
-            // Resolve the link text in place of the link: target + "/" + rest.
+            // Resolve the link text in place of the link, from the link's
+            // directory (so `place` stays): target + "/" + rest.
             let mut next = PathBuf::from_bytes(target)?;
             if !rest.is_empty() {
                 next.push(b"/")?;
@@ -215,6 +272,7 @@ fn walk(root: &Root, path: &[u8], flags: u64) -> Result<OwnedFd, Error> {
             return Err(Error::os(Errno::ENOTDIR, "not a directory"));
         }
         pos = todo.as_bytes().len() - rest.len();
+        place = place.enter(comp);
         cur = Some(step);
     }
 }
@@ -230,16 +288,40 @@ fn reopen(
     verified: Option<FileInfo>,
 ) -> Result<OwnedFd, Error> {
     let fd = sys::openat(dirfd, name, flags | O_NOFOLLOW).map_err(|e| Error::os(e, "open"))?;
-    let info = mount::check_same_mount(root, fd.as_raw_fd())?;
+    let info = root.check_same_mount(fd.as_raw_fd())?;
     match verified {
-        Some(v) if v.ino != info.ino => Err(Error::unsafe_path("file changed during the walk")),
+        Some(v) if v.id.ino != info.id.ino => {
+            Err(Error::unsafe_path("file changed during the walk"))
+        }
         _ => Ok(fd),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::next_component;
+    use super::{Place, next_component};
+
+    #[test]
+    fn magic_links_by_place() {
+        let pid = Place::Root.enter(b"1234");
+        assert_eq!(pid, Place::Process);
+        assert!(pid.holds_magic_link(b"exe"));
+        assert!(!pid.holds_magic_link(b"status"));
+        assert!(pid.enter(b"fd").holds_magic_link(b"0"));
+        assert!(pid.enter(b"ns").holds_magic_link(b"mnt"));
+        assert!(pid.enter(b"map_files").holds_magic_link(b"1-2"));
+        let thread = pid.enter(b"task").enter(b"1235");
+        assert!(thread.holds_magic_link(b"cwd"));
+        assert!(!Place::Root.holds_magic_link(b"self"));
+        assert!(
+            !Place::Root
+                .enter(b"fs")
+                .enter(b"xfs")
+                .holds_magic_link(b"stat")
+        );
+        assert!(!pid.enter(b"fdinfo").holds_magic_link(b"0"));
+        assert!(!pid.enter(b"attr").holds_magic_link(b"exec"));
+    }
 
     #[test]
     fn components() {

@@ -1,18 +1,22 @@
-//! Obtaining a procfs root we can trust, verifying it, and caching the
-//! process-wide masked handle.
+//! Obtaining a procfs root we can trust, verifying it, checking on every
+//! use that its fd number still names it, and caching the process-wide
+//! masked handle.
 //!
 //! Acquisition, first that works: a private `fsopen("proc")` instance, a
 //! detached `open_tree(OPEN_TREE_CLONE)` copy of `/proc`, a plain open of
 //! `/proc`. Each candidate must be a procfs (`fstatfs` magic) and its root
-//! directory (inode 1), and its mount id is recorded.
+//! directory (inode 1); a copy of `/proc` must also belong to our pid
+//! namespace. Its device and mount id are recorded, so that a later call
+//! notices when the fd number was closed and reused for something else.
 
 use crate::arch;
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::fd::OwnedFd;
-use crate::mount::{self, MountId};
+use crate::mount::{self, FileInfo, MountId};
+use crate::path::PathBuf;
 use crate::probe::{self, Feature};
-use crate::sys;
-use core::sync::atomic::{AtomicI32, AtomicU8, AtomicU64, Ordering};
+use crate::sys::{self, Errno, FileId};
+use core::sync::atomic::{AtomicI32, AtomicU8, AtomicU64, Ordering, fence};
 
 /// How a [`Handle`](crate::Handle)'s procfs was obtained.
 #[non_exhaustive]
@@ -24,8 +28,22 @@ pub enum HandleKind {
     /// A detached, non-recursive clone of `/proc` (`open_tree`
     /// `OPEN_TREE_CLONE`): none of the host's overmounts come with it.
     DetachedClone,
-    /// The host's `/proc` opened by path: every operation checks mounts
-    /// itself, but a racing attacker who controls the mount table can win.
+    /// The host's `/proc` opened by path, where neither of the above can be
+    /// had (kernels before 5.2, or a seccomp filter refusing both). Every
+    /// operation checks mounts itself, but this is the weakest kind:
+    ///
+    /// * an attacker who races a check against a mount of their own can win;
+    /// * where the kernel has neither `openat2` (5.6+) nor `statx` mount ids
+    ///   (5.8+), the only mount-id oracle is `fdinfo`, read through this same
+    ///   `/proc`. An attacker with a process of its own and the right to
+    ///   mount in our mount namespace can make it agree with any mount id
+    ///   (bind its own `fdinfo` directory, holding the same procfs inodes at
+    ///   the same fd numbers, over ours; or bind its `/proc/<pid>` over
+    ///   another's) and then be handed its own files.
+    ///
+    /// Where that attacker is in scope, open the handle with
+    /// [`no_host_fallback`](crate::no_host_fallback): it fails closed
+    /// (`EOPNOTSUPP`) instead of ever using the host `/proc`.
     HostMount,
 }
 
@@ -34,8 +52,12 @@ pub enum HandleKind {
 pub(crate) struct Root {
     pub(crate) fd: i32,
     pub(crate) kind: HandleKind,
-    /// Measured eagerly for the host /proc (checked on every call), lazily
-    /// for a private or detached procfs (only the fallback walk needs it).
+    /// The root's device: unique to its procfs superblock while it lives.
+    pub(crate) dev: u64,
+    /// The root's mount id: from `statx` where it gives one (checked on
+    /// every call), else measured from `fdinfo` for the host /proc
+    /// (checked on every call) and lazily for the others (the fallback
+    /// walk needs it).
     pub(crate) mnt: Option<MountId>,
     /// `subset=pid` is in force: global files are hidden.
     pub(crate) subset: bool,
@@ -71,20 +93,104 @@ impl Root {
         })
     }
 
+    /// Fails with `EXDEV` unless `fd` is on this root's procfs mount.
+    pub(crate) fn check_same_mount(&self, fd: i32) -> Result<FileInfo, Error> {
+        mount::check_same_mount(self.fd, self.mount_id()?, fd)
+    }
+
     /// Whether mounts could appear beneath this root behind our back.
     pub(crate) fn attackable(&self) -> bool {
         self.kind == HandleKind::HostMount
     }
+
+    /// Whether this root's identity is pinned by a unique mount id (Linux
+    /// 6.8+): such an id is never reused, so the per-call check proves the
+    /// fd is still our mount. With a classic id or none, a mount made after
+    /// ours was gone could reuse the numbers, so callers keep the extra
+    /// checks a mount point beneath the root would need.
+    pub(crate) fn pinned(&self) -> bool {
+        self.mnt.is_some_and(|m| m.unique)
+    }
+
+    /// Checks, before anything is resolved beneath it, that the fd number
+    /// still names this procfs root: a process may have closed it
+    /// (`close_range`), `dup2`ed over it, and reused the number for a
+    /// directory, a FIFO or another procfs. One `statx` where a unique
+    /// mount id pins the mount (Linux 6.8+); else device, inode and type
+    /// plus an `fstatfs`. `EBADF` if the fd is closed, `EXDEV` if it is
+    /// something else; both a [`SafetyViolation`](ErrorKind::SafetyViolation).
+    pub(crate) fn check_still_ours(&self) -> Result<(), Error> {
+        let replaced = || {
+            Error::unsafe_path("procfs handle's fd number was closed and reused for another file")
+        };
+        let (id, mnt) = match mount::identify(self.fd) {
+            Ok(r) => r,
+            Err(e) if e.errno() == Errno::EBADF => {
+                return Err(Error::new(
+                    ErrorKind::SafetyViolation,
+                    Errno::EBADF,
+                    "procfs handle's fd was closed",
+                ));
+            }
+            Err(e) => return Err(e),
+        };
+        if !self.is_this_root(&id) {
+            return Err(replaced());
+        }
+        let mut pinned = false;
+        if let (Some(then), Some(now)) = (self.mnt, mnt)
+            && then.unique == now.unique
+        {
+            if then.id != now.id {
+                return Err(replaced());
+            }
+            pinned = then.unique;
+        }
+        if !pinned {
+            // Device numbers and classic mount ids are reused: make sure a
+            // reused number is at least a procfs.
+            mount::check_procfs(self.fd).map_err(|_| replaced())?;
+        }
+        Ok(())
+    }
+
+    fn is_this_root(&self, id: &FileId) -> bool {
+        id.dev == self.dev && id.ino == sys::PROC_ROOT_INO && id.mode & sys::S_IFMT == sys::S_IFDIR
+    }
 }
 
-/// Obtains and verifies a procfs root; `unmasked` skips `subset=pid` and
-/// `hidepid`. The caller owns the returned fd.
-pub(crate) fn acquire(unmasked: bool) -> Result<(OwnedFd, Root), Error> {
+/// What [`acquire`] may fall back to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Want {
+    /// Skip `subset=pid` and `hidepid`.
+    pub(crate) unmasked: bool,
+    /// Never use the host `/proc`.
+    pub(crate) no_host: bool,
+}
+
+/// Errors that say the system is short of a resource, not that a kernel
+/// facility is missing: returned as they are, never a reason to fall back
+/// to a weaker or unmasked kind of procfs.
+fn is_resource_error(e: Errno) -> bool {
+    matches!(
+        e,
+        Errno::EMFILE
+            | Errno::ENFILE
+            | Errno::ENOMEM
+            | Errno::ENOSPC
+            | Errno::EAGAIN
+            | Errno::EINTR
+    )
+}
+
+/// Obtains and verifies a procfs root. The caller owns the returned fd.
+pub(crate) fn acquire(want: Want) -> Result<(OwnedFd, Root), Error> {
     // The new mount API is skipped on kernels before 5.2 (RHEL 8 carries a
     // broken backport of it).
     if !probe::missing(Feature::NewMountApi) && probe::kernel_at_least(5, 2) {
-        match private_instance(unmasked) {
+        match private_instance(want.unmasked) {
             Ok(r) => return Ok(r),
+            Err(e) if is_resource_error(e.errno()) => return Err(e),
             Err(e) if probe::is_unavailable(e.errno()) => probe::mark_missing(Feature::NewMountApi),
             Err(_) => {}
         }
@@ -92,11 +198,25 @@ pub(crate) fn acquire(unmasked: bool) -> Result<(OwnedFd, Root), Error> {
     if !probe::missing(Feature::OpenTree) {
         match detached_clone() {
             Ok(r) => return Ok(r),
+            Err(e) if is_resource_error(e.errno()) => return Err(e),
             Err(e) if probe::is_unavailable(e.errno()) => probe::mark_missing(Feature::OpenTree),
             Err(_) => {}
         }
     }
-    host_mount().map_err(Error::into_safety_violation)
+    if want.no_host {
+        return Err(Error::new(
+            ErrorKind::NotSupported,
+            Errno::EOPNOTSUPP,
+            "no_host_fallback: neither a private procfs nor a detached clone could be had",
+        ));
+    }
+    host_mount().map_err(|e| {
+        if is_resource_error(e.errno()) {
+            e
+        } else {
+            e.into_safety_violation()
+        }
+    })
 }
 
 fn private_instance(unmasked: bool) -> Result<(OwnedFd, Root), Error> {
@@ -129,8 +249,8 @@ fn host_mount() -> Result<(OwnedFd, Root), Error> {
     verify(fd, HandleKind::HostMount, false, false)
 }
 
-/// Checks that `fd` is the root directory of a procfs; records the mount
-/// id of the host /proc.
+/// Checks that `fd` is the root directory of a procfs of our pid namespace
+/// and records what identifies it.
 fn verify(
     fd: OwnedFd,
     kind: HandleKind,
@@ -139,102 +259,160 @@ fn verify(
 ) -> Result<(OwnedFd, Root), Error> {
     let raw = fd.as_raw_fd();
     mount::check_procfs(raw)?;
+    // A lookup of "/proc" may give a procfs subdirectory bind-mounted there.
+    let (id, mnt) = mount::identify(raw)?;
+    if id.ino != sys::PROC_ROOT_INO || id.mode & sys::S_IFMT != sys::S_IFDIR {
+        return Err(Error::unsafe_path("not the root of a procfs"));
+    }
     let mut root = Root {
         fd: raw,
         kind,
-        mnt: None,
+        dev: id.dev,
+        mnt,
         subset,
         hidepid,
     };
-    match kind {
-        // fsmount() returns the root of the new instance by construction.
-        HandleKind::PrivateInstance => {}
-        // A lookup of "/proc" may give a procfs subdirectory bind-mounted there.
-        HandleKind::DetachedClone => {
-            if mount::inode(raw)? != sys::PROC_ROOT_INO {
-                return Err(Error::unsafe_path("not the root of a procfs"));
-            }
-        }
-        HandleKind::HostMount => {
-            let info = mount::inspect(raw, raw)?;
-            if info.ino != sys::PROC_ROOT_INO {
-                return Err(Error::unsafe_path("not the root of a procfs"));
-            }
-            root.mnt = Some(info.mnt);
-        }
+    if kind == HandleKind::HostMount && root.mnt.is_none() {
+        // Every call on the host /proc compares mount ids: measure it now.
+        root.mnt = Some(mount::inspect(raw, raw)?.mnt);
+    }
+    // fsopen() makes an instance of our own active pid namespace; a copy of
+    // /proc may be any procfs someone mounted there.
+    if kind != HandleKind::PrivateInstance {
+        check_pid_namespace(&root)?;
     }
     Ok((fd, root))
 }
 
-// The process-wide cached handle. Published once: a racing loser closes its
-// own fd and uses the winner's. Never torn down (the fd lives as long as the
-// process, like the Go package's cached handle).
-const EMPTY: u8 = 0;
-const BUSY: u8 = 1;
-const READY: u8 = 2;
-static CACHE_STATE: AtomicU8 = AtomicU8::new(EMPTY);
+/// Fails unless `self` in `root` names our own pid: a procfs of another
+/// pid namespace on `/proc` (an attacker's init would be its pid 1) is
+/// refused. `self` is looked up without crossing a mount, so a symlink
+/// mounted over it cannot vouch for the procfs.
+fn check_pid_namespace(root: &Root) -> Result<(), Error> {
+    let other_ns = || Error::unsafe_path("procfs of another pid namespace");
+    let flags = arch::O_PATH | arch::O_NOFOLLOW | arch::O_CLOEXEC;
+    let resolve = sys::RESOLVE_BENEATH | sys::RESOLVE_NO_MAGICLINKS | sys::RESOLVE_NO_XDEV;
+    let link = match sys::openat2(root.fd, c"self", flags, resolve) {
+        Ok(fd) => fd,
+        Err(e) if probe::is_unavailable(e) => {
+            let fd = sys::openat(root.fd, c"self", flags).map_err(|e| Error::os(e, "open self"))?;
+            if root.attackable() {
+                root.check_same_mount(fd.as_raw_fd())?;
+            }
+            fd
+        }
+        Err(Errno::EXDEV) => return Err(Error::unsafe_path("a mount covers /proc/self")),
+        Err(_) => return Err(other_ns()),
+    };
+    let mut buf = [0u8; 16];
+    let n = sys::readlinkat(link.as_raw_fd(), c"", &mut buf).map_err(|_| other_ns())?;
+    let mut ours = PathBuf::new();
+    ours.push_u32(sys::getpid())?;
+    if buf.get(..n) == Some(ours.as_bytes()) {
+        Ok(())
+    } else {
+        Err(other_ns())
+    }
+}
+
+// The process-wide cached handle, behind a sequence lock: SEQ is 0 while
+// empty, odd while a writer stores, even once published. Readers never
+// wait for a writer (a fork in mid-write would leave the child waiting
+// forever): they see "no cache" and make a root of their own. The cached
+// fd is never closed by us; when it was closed or replaced behind our back
+// the cache is re-published with a new root, and the old number, which is
+// no longer ours, is left alone.
+static SEQ: AtomicU64 = AtomicU64::new(0);
 static CACHE_FD: AtomicI32 = AtomicI32::new(-1);
+static CACHE_DEV: AtomicU64 = AtomicU64::new(0);
 static CACHE_MNT: AtomicU64 = AtomicU64::new(0);
 static CACHE_META: AtomicU8 = AtomicU8::new(0);
 
-/// The cached root, if one was published.
+const META_DETACHED: u8 = 1;
+const META_UNIQUE: u8 = 2;
+const META_HIDEPID: u8 = 4;
+const META_HAS_MNT: u8 = 8;
+
+/// A published cache entry and the sequence number it was read at.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Cached {
+    pub(crate) root: Root,
+    seq: u64,
+}
+
+/// The cached root, if one is published (no syscalls).
 #[inline]
-pub(crate) fn cached() -> Option<Root> {
-    if CACHE_STATE.load(Ordering::Acquire) != READY {
+pub(crate) fn cached() -> Option<Cached> {
+    let seq = SEQ.load(Ordering::Acquire);
+    if seq == 0 || seq % 2 == 1 {
         return None;
     }
+    let fd = CACHE_FD.load(Ordering::Relaxed);
+    let dev = CACHE_DEV.load(Ordering::Relaxed);
+    let mnt = CACHE_MNT.load(Ordering::Relaxed);
     let meta = CACHE_META.load(Ordering::Relaxed);
-    let kind = if meta & 1 != 0 {
+    fence(Ordering::Acquire);
+    if SEQ.load(Ordering::Relaxed) != seq {
+        return None;
+    }
+    let kind = if meta & META_DETACHED != 0 {
         HandleKind::DetachedClone
     } else {
         HandleKind::PrivateInstance
     };
     let mnt = MountId {
-        id: CACHE_MNT.load(Ordering::Relaxed),
-        unique: meta & 2 != 0,
+        id: mnt,
+        unique: meta & META_UNIQUE != 0,
     };
-    Some(Root {
-        fd: CACHE_FD.load(Ordering::Relaxed),
+    let root = Root {
+        fd,
         kind,
-        mnt: (meta & 8 != 0).then_some(mnt),
+        dev,
+        mnt: (meta & META_HAS_MNT != 0).then_some(mnt),
         subset: true,
-        hidepid: meta & 4 != 0,
-    })
+        hidepid: meta & META_HIDEPID != 0,
+    };
+    Some(Cached { root, seq })
 }
 
-/// Caches `root` if it may be cached, consuming `fd`. Returns the root to
-/// use and whether it is the (never closed) cached one; otherwise the
-/// caller now owns `root.fd`. If another thread won the race, our fd is
-/// closed and the winner's root returned.
-pub(crate) fn publish(fd: OwnedFd, root: Root) -> (Root, bool) {
+/// Publishes `root` as the cached root, consuming `fd`, if it may be
+/// cached and the cache is still what the caller saw: empty (`stale` is
+/// `None`) or the entry `stale` that failed its check. Returns the root to
+/// use, with its fd when the caller still owns it (the cached fd is never
+/// closed). If another thread published first, our fd is closed and theirs
+/// returned.
+pub(crate) fn publish(fd: OwnedFd, root: Root, stale: Option<Cached>) -> (Root, Option<OwnedFd>) {
     if !root.cacheable() {
-        let _ = fd.into_raw_fd();
-        return (root, false);
+        return (root, Some(fd));
     }
-    if CACHE_STATE
-        .compare_exchange(EMPTY, BUSY, Ordering::Acquire, Ordering::Acquire)
+    let seen = stale.map_or(0, |c| c.seq);
+    if SEQ
+        .compare_exchange(seen, seen + 1, Ordering::Acquire, Ordering::Relaxed)
         .is_ok()
     {
+        fence(Ordering::Release);
         let mnt = root.mnt.unwrap_or(MountId {
             id: 0,
             unique: false,
         });
-        let meta = u8::from(root.kind == HandleKind::DetachedClone)
-            | (u8::from(mnt.unique) << 1)
-            | (u8::from(root.hidepid) << 2)
-            | (u8::from(root.mnt.is_some()) << 3);
-        CACHE_META.store(meta, Ordering::Relaxed);
-        CACHE_MNT.store(mnt.id, Ordering::Relaxed);
+        let meta = (if root.kind == HandleKind::DetachedClone {
+            META_DETACHED
+        } else {
+            0
+        }) | (if mnt.unique { META_UNIQUE } else { 0 })
+            | (if root.hidepid { META_HIDEPID } else { 0 })
+            | (if root.mnt.is_some() { META_HAS_MNT } else { 0 });
         CACHE_FD.store(fd.into_raw_fd(), Ordering::Relaxed);
-        CACHE_STATE.store(READY, Ordering::Release);
-        return (root, true);
+        CACHE_DEV.store(root.dev, Ordering::Relaxed);
+        CACHE_MNT.store(mnt.id, Ordering::Relaxed);
+        CACHE_META.store(meta, Ordering::Relaxed);
+        SEQ.store(seen + 2, Ordering::Release);
+        return (root, None);
     }
-    // Another thread is publishing (a few stores away) or has published.
-    drop(fd);
-    loop {
-        if let Some(r) = cached() {
-            return (r, true);
-        }
-        core::hint::spin_loop();
+    // Another thread published (or is publishing) a newer root: use it if
+    // it can be read now and is sound, else keep ours, uncached.
+    match cached() {
+        Some(c) if c.root.check_still_ours().is_ok() => (c.root, None),
+        _ => (root, Some(fd)),
     }
 }

@@ -3,7 +3,8 @@
 //! construction (slices, `&CStr`, owned result structs) and returns
 //! `Result<_, Errno>`, never a raw negative number.
 
-use crate::arch::{self, OpenHow, Stat, Statfs, Statx, Utsname};
+pub(crate) use crate::arch::Statx;
+use crate::arch::{self, OpenHow, Stat, Statfs, Utsname};
 use crate::fd::OwnedFd;
 use core::ffi::CStr;
 use core::mem::MaybeUninit;
@@ -144,8 +145,33 @@ pub(crate) fn statx(dirfd: i32, path: &CStr, flags: u32, mask: u32) -> Result<St
     Ok(unsafe { buf.assume_init() })
 }
 
-/// `fstat(2)`: (inode, mode) of `fd`, for when `statx` is unavailable.
-pub(crate) fn fstat(fd: i32) -> Result<(u64, u32), Errno> {
+/// What identifies a file: device (major << 32 | minor), inode and mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct FileId {
+    pub(crate) dev: u64,
+    pub(crate) ino: u64,
+    pub(crate) mode: u32,
+}
+
+/// A device number as (major << 32) | minor, the form both `statx` and
+/// the decoded `stat.st_dev` give.
+pub(crate) fn dev_number(major: u32, minor: u32) -> u64 {
+    (u64::from(major) << 32) | u64::from(minor)
+}
+
+impl Statx {
+    /// Device, inode and mode of a `statx` result.
+    pub(crate) fn file_id(&self) -> FileId {
+        FileId {
+            dev: dev_number(self.stx_dev_major, self.stx_dev_minor),
+            ino: self.stx_ino,
+            mode: u32::from(self.stx_mode),
+        }
+    }
+}
+
+/// `fstat(2)`, for when `statx` is unavailable.
+pub(crate) fn fstat(fd: i32) -> Result<FileId, Errno> {
     let mut buf = MaybeUninit::<Stat>::uninit();
     // SAFETY: the kernel writes one `struct stat` of this architecture's
     // layout (asserted in arch/).
@@ -157,7 +183,16 @@ pub(crate) fn fstat(fd: i32) -> Result<(u64, u32), Errno> {
     }?;
     // SAFETY: fstat succeeded, so the struct was filled.
     let st = unsafe { buf.assume_init() };
-    Ok((st.st_ino, st.st_mode))
+    // st_dev is the kernel's new_encode_dev(): 12 bits of major, 20 of minor.
+    let (major, minor) = (
+        (st.st_dev >> 8) & 0xfff,
+        (st.st_dev & 0xff) | ((st.st_dev >> 12) & 0xfff00),
+    );
+    Ok(FileId {
+        dev: dev_number(major as u32, minor as u32),
+        ino: st.st_ino,
+        mode: st.st_mode,
+    })
 }
 
 /// `readlinkat(2)`: the number of bytes written into `buf`.

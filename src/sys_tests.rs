@@ -52,9 +52,16 @@ fn statx_gives_inode_one_and_distinct_mount_ids() {
 #[test]
 fn fstat_matches_statx_inode() {
     let p = proc_dir();
-    let (ino, mode) = fstat(p.as_raw_fd()).unwrap();
-    assert_eq!(ino, PROC_ROOT_INO);
-    assert_eq!(mode & S_IFMT, S_IFDIR);
+    let id = fstat(p.as_raw_fd()).unwrap();
+    assert_eq!(id.ino, PROC_ROOT_INO);
+    assert_eq!(id.mode & S_IFMT, S_IFDIR);
+    // The decoded st_dev is the device statx reports (a regular file on
+    // another filesystem too, whose device has a non-zero major).
+    let stx = statx(p.as_raw_fd(), c"", AT_EMPTY_PATH, STATX_INO).unwrap();
+    assert_eq!(stx.file_id(), id);
+    let exe = openat(AT_FDCWD, c"/", O_PATH | O_CLOEXEC).unwrap();
+    let stx = statx(exe.as_raw_fd(), c"", AT_EMPTY_PATH, STATX_INO).unwrap();
+    assert_eq!(stx.file_id(), fstat(exe.as_raw_fd()).unwrap());
 }
 
 #[test]
@@ -64,8 +71,7 @@ fn readlinkat_empty_path_on_a_magic_link() {
     let mut buf = [0u8; 256];
     let n = readlinkat(link.as_raw_fd(), c"", &mut buf).unwrap();
     assert!(n > 0);
-    let (_, mode) = fstat(link.as_raw_fd()).unwrap();
-    assert_eq!(mode & S_IFMT, S_IFLNK);
+    assert_eq!(fstat(link.as_raw_fd()).unwrap().mode & S_IFMT, S_IFLNK);
     // Through the dirfd too, and a too-small buffer truncates.
     let mut small = [0u8; 1];
     assert_eq!(readlinkat(p.as_raw_fd(), c"self", &mut small), Ok(1));
@@ -158,7 +164,7 @@ fn open_tree_clones_proc() {
     let t = open_tree(AT_FDCWD, c"/proc", OPEN_TREE_CLONE | O_CLOEXEC as u32)
         .expect("open_tree (needs root)");
     assert_eq!(fstatfs_type(t.as_raw_fd()), Ok(PROC_SUPER_MAGIC));
-    assert_eq!(fstat(t.as_raw_fd()).unwrap().0, PROC_ROOT_INO);
+    assert_eq!(fstat(t.as_raw_fd()).unwrap().ino, PROC_ROOT_INO);
 }
 
 #[test]
