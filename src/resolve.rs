@@ -211,9 +211,10 @@ fn walk(root: &Root, path: &[u8], flags: u64) -> Result<OwnedFd, Error> {
 
         if info.is_symlink() {
             if is_last && nofollow && !must_dir {
-                // O_NOFOLLOW: an O_PATH open gets the link itself (never a
-                // directory), others ELOOP — as the kernel answers.
-                return if flags & O_PATH != 0 && flags & O_DIRECTORY != 0 {
+                // O_NOFOLLOW: a link is never a directory (ENOTDIR first),
+                // an O_PATH open gets the link itself, others ELOOP — as
+                // the kernel answers.
+                return if flags & O_DIRECTORY != 0 {
                     Err(Error::os(Errno::ENOTDIR, "not a directory"))
                 } else if flags & O_PATH != 0 {
                     Ok(step)

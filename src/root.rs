@@ -302,10 +302,15 @@ fn check_pid_namespace(root: &Root) -> Result<(), Error> {
             fd
         }
         Err(Errno::EXDEV) => return Err(Error::unsafe_path("a mount covers /proc/self")),
-        Err(_) => return Err(other_ns()),
+        Err(e) => return Err(Error::os(e, "open self")),
     };
     let mut buf = [0u8; 16];
-    let n = sys::readlinkat(link.as_raw_fd(), c"", &mut buf).map_err(|_| other_ns())?;
+    // `self` of a procfs in which we are not visible reads as ENOENT.
+    let n = match sys::readlinkat(link.as_raw_fd(), c"", &mut buf) {
+        Ok(n) => n,
+        Err(Errno::ENOENT) => return Err(other_ns()),
+        Err(e) => return Err(Error::os(e, "readlink self")),
+    };
     let mut ours = PathBuf::new();
     ours.push_u32(sys::getpid())?;
     if buf.get(..n) == Some(ours.as_bytes()) {

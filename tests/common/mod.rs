@@ -461,6 +461,8 @@ pub enum Facility {
     OpenTree,
     Openat2,
     Statx,
+    /// plain `openat` (the fallback walk's syscall)
+    Openat,
 }
 
 fn syscalls_of(f: Facility) -> &'static [syscalls::Sysno] {
@@ -470,6 +472,7 @@ fn syscalls_of(f: Facility) -> &'static [syscalls::Sysno] {
         Facility::OpenTree => &[Sysno::open_tree],
         Facility::Openat2 => &[Sysno::openat2],
         Facility::Statx => &[Sysno::statx],
+        Facility::Openat => &[Sysno::openat],
     }
 }
 
@@ -637,4 +640,33 @@ impl Mode {
             block(self.blocked, self.errno)
         }
     }
+}
+
+/// The fds (below 1024) that are the root directory of some procfs: where
+/// a handle's fd is, without knowing its number (no allocation).
+pub fn procfs_root_fds() -> heapless::Vec<i32, 64> {
+    let mut v = heapless::Vec::new();
+    for fd in 0..1024 {
+        // SAFETY: F_GETFD has no memory effects.
+        if unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
+            continue;
+        }
+        let (_, ino, mode) = fd_stat(fd);
+        if fs_magic(fd) == PROC_SUPER_MAGIC && ino == 1 && mode & libc::S_IFMT == libc::S_IFDIR {
+            let _ = v.push(fd);
+        }
+    }
+    v
+}
+
+/// The lowest fd number not in use.
+pub fn lowest_free_fd() -> i32 {
+    // SAFETY: F_GETFD has no memory effects.
+    (0..)
+        .find(|&fd| unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0)
+        .unwrap_or(0)
+}
+
+pub fn errno() -> i32 {
+    last_errno()
 }

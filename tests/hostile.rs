@@ -1,0 +1,633 @@
+//! A hostile or careless process around the crate: it closes the handle's
+//! fd (`close_range`), `dup2`s over it and reuses the number; it runs in a
+//! foreign pid namespace; it is not root; it asks for what the masked
+//! handle hides. Each case is a forked child (private mount namespace where
+//! it mounts); each test fails when its protection is removed.
+
+#![allow(clippy::result_large_err)] // Msg is a fixed-size buffer: no allocation in the child
+
+mod common;
+
+use common::*;
+use safe_procfs::{
+    ErrorKind, Handle, HandleKind, NoPin, OpenFlags, OwnedFd, ProcBase, no_host_fallback,
+    unmasked_proc_root,
+};
+
+const RD: OpenFlags = OpenFlags::O_RDONLY;
+const SCRATCH: &str = "/tmp/safe-procfs-hostile";
+
+/// What takes the handle's fd number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Substitute {
+    /// A directory holding `self/status` as a FIFO (opening it would block)
+    /// and `self/comm` as a file of the attacker's (`O_TRUNC` would empty it).
+    Directory,
+    /// That FIFO itself.
+    Fifo,
+    /// The root of another procfs instance.
+    OtherProcfs,
+    /// Nothing: the number is just closed.
+    Closed,
+}
+
+/// How the number changes hands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reuse {
+    /// `close_range(n, n)`, then plain opens until one lands on `n`.
+    CloseRange,
+    /// `dup2(substitute, n)`.
+    Dup2,
+}
+
+/// The attacker's files, in a tmpfs of our private mount namespace.
+fn prepare_scratch() -> Result<(), Msg> {
+    private_mount_ns()?;
+    mkdir(&cpath!("{SCRATCH}"))?;
+    mount_tmpfs(&cpath!("{SCRATCH}"))?;
+    mkdir(&cpath!("{SCRATCH}/root"))?;
+    mkdir(&cpath!("{SCRATCH}/root/self"))?;
+    // SAFETY: valid NUL-terminated path.
+    let r = unsafe { libc::mkfifo(cpath!("{SCRATCH}/root/self/status").ptr(), 0o644) };
+    ensure!(r == 0, "mkfifo: errno {}", errno());
+    write_file(&cpath!("{SCRATCH}/root/self/comm"), b"attacker\n")?;
+    mkdir(&cpath!("{SCRATCH}/proc"))?;
+    mount_proc(&cpath!("{SCRATCH}/proc"))?;
+    Ok(())
+}
+
+fn open_raw(path: &CPath, flags: i32) -> Result<i32, Msg> {
+    // SAFETY: valid NUL-terminated path.
+    let fd = unsafe { libc::open(path.ptr(), flags | libc::O_CLOEXEC) };
+    ensure!(fd >= 0, "open {}: errno {}", path.as_str(), errno());
+    Ok(fd)
+}
+
+/// An fd to the substitute, and its (dev, ino) (`None` for `Closed`).
+/// An open substitute: its fd and its (dev, ino).
+type Opened = Option<(i32, (u64, u64))>;
+
+fn open_substitute(s: Substitute) -> Result<Opened, Msg> {
+    let fd = match s {
+        Substitute::Directory => open_raw(
+            &cpath!("{SCRATCH}/root"),
+            libc::O_RDONLY | libc::O_DIRECTORY,
+        )?,
+        // O_RDWR: opening a FIFO for both ends does not block.
+        Substitute::Fifo => open_raw(
+            &cpath!("{SCRATCH}/root/self/status"),
+            libc::O_RDWR | libc::O_NONBLOCK,
+        )?,
+        Substitute::OtherProcfs => {
+            open_raw(&cpath!("{SCRATCH}/proc"), libc::O_PATH | libc::O_DIRECTORY)?
+        }
+        Substitute::Closed => return Ok(None),
+    };
+    let (dev, ino, _) = fd_stat(fd);
+    Ok(Some((fd, (dev, ino))))
+}
+
+/// Puts the substitute at every number in `victims`.
+fn take_numbers(victims: &[i32], s: Substitute, reuse: Reuse) -> Result<(u64, u64), Msg> {
+    let sub = open_substitute(s)?;
+    for &n in victims {
+        match (reuse, sub) {
+            (Reuse::Dup2, Some((fd, _))) => {
+                // SAFETY: dup2 onto a number we chose; both fds are ours.
+                ensure!(unsafe { libc::dup2(fd, n) } == n, "dup2: errno {}", errno());
+            }
+            _ => {
+                // SAFETY: close_range on one number of ours.
+                let r = unsafe { libc::syscall(libc::SYS_close_range, n as u32, n as u32, 0u32) };
+                ensure!(r == 0, "close_range: errno {}", errno());
+                if let Some((fd, _)) = sub {
+                    // Reopen until the lowest-free-number rule hands out `n`.
+                    let mut fillers: heapless::Vec<i32, 1024> = heapless::Vec::new();
+                    loop {
+                        // SAFETY: F_DUPFD_CLOEXEC from 0 behaves as an open: lowest free number.
+                        let got = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 0) };
+                        ensure!(got >= 0 && got <= n, "reusing fd {n}: got {got}");
+                        if got == n {
+                            break;
+                        }
+                        ensure!(fillers.push(got).is_ok(), "too many fillers");
+                    }
+                    for f in fillers {
+                        // SAFETY: closing our own filler fds.
+                        unsafe { libc::close(f) };
+                    }
+                }
+            }
+        }
+    }
+    Ok(sub.map_or((0, 0), |(_, id)| id))
+}
+
+fn attacker_comm_intact() -> bool {
+    let mut st: libc::stat = unsafe_zeroed_stat();
+    // SAFETY: valid path and a live struct.
+    let r = unsafe { libc::stat(cpath!("{SCRATCH}/root/self/comm").ptr(), &mut st) };
+    r == 0 && st.st_size == 9
+}
+
+fn unsafe_zeroed_stat() -> libc::stat {
+    // SAFETY: struct stat is plain integers: all-zero is valid.
+    unsafe { std::mem::zeroed() }
+}
+
+fn is_genuine_status(f: &OwnedFd, sub_dev: u64) -> bool {
+    let mut buf = [0u8; 4096];
+    let n = read_all(f, &mut buf).unwrap_or(0);
+    fs_magic(f.as_raw_fd()) == PROC_SUPER_MAGIC
+        && status_pid(&buf[..n]) == Some(getpid())
+        && fd_stat(f.as_raw_fd()).0 != sub_dev
+}
+
+/// One case: a handle (the default one, or an unmasked one of our own),
+/// its number taken by `s` through `reuse`, then every method is tried.
+fn fd_reuse_case(mode: &Mode, own: bool, s: Substitute, reuse: Reuse) -> Result<(), Msg> {
+    // A call that opened the FIFO would block: fail instead of hanging.
+    // SAFETY: alarm has no memory effects; SIGALRM's default kills us.
+    unsafe { libc::alarm(20) };
+    prepare_scratch()?;
+    mode.enter()?;
+    let opts: &[safe_procfs::OpenOption] = if own { &[unmasked_proc_root] } else { &[] };
+    let h = try_ok!(Handle::open(opts), "Handle::open");
+    // Use it once so that a cached handle exists and is in use.
+    try_ok!(h.open_self("status", RD), "open_self before the reuse");
+    let other = fs_stat_dev(&cpath!("{SCRATCH}/proc"));
+    let victims = procfs_root_fds();
+    ensure!(!victims.is_empty(), "no procfs root fd found");
+    let victims: heapless::Vec<i32, 64> = victims
+        .into_iter()
+        .filter(|&fd| fd_stat(fd).0 != other)
+        .collect();
+    let sub_id = take_numbers(&victims, s, reuse)?;
+    let expect_errno = if s == Substitute::Closed {
+        libc::EBADF
+    } else {
+        libc::EXDEV
+    };
+
+    let status = h.open_self("status", RD);
+    let comm = h.open_self("comm", OpenFlags::O_WRONLY | OpenFlags::O_TRUNC);
+    let mut buf = [0u8; 256];
+    let link = h
+        .readlink(ProcBase::ProcSelf, "exe", &mut buf)
+        .map(|t| t.len());
+    let thread = h.open_thread_self("status", RD, &NoPin).map(|(f, _c)| f);
+    ensure!(
+        attacker_comm_intact(),
+        "the attacker's comm file was truncated"
+    );
+    if h.is_cached() {
+        // The cached handle re-acquires: every call reaches the real procfs.
+        let st = try_ok!(status, "cached open_self status after the reuse");
+        ensure!(
+            is_genuine_status(&st, sub_id.0),
+            "cached open_self status: not our genuine status"
+        );
+        try_ok!(comm, "cached open_self comm");
+        try_ok!(link, "cached readlink exe");
+        try_ok!(thread, "cached open_thread_self");
+        let again = try_ok!(Handle::open(&[]), "Handle::open after the reuse");
+        ensure!(again.is_cached(), "the cache was not re-published");
+        let st = try_ok!(again.open_self("status", RD), "second open after the reuse");
+        ensure!(is_genuine_status(&st, sub_id.0), "second open: not genuine");
+    } else {
+        for (what, r) in [
+            ("open_self status", status.map(drop)),
+            ("open_self comm", comm.map(drop)),
+            ("readlink exe", link.map(drop)),
+            ("open_thread_self", thread.map(drop)),
+        ] {
+            match r {
+                Err(e)
+                    if e.kind() == ErrorKind::SafetyViolation
+                        && e.raw_os_error() == Some(expect_errno) => {}
+                Err(e) => fail!("{what}: expected a safety violation ({expect_errno}), got {e}"),
+                Ok(()) => fail!("{what}: succeeded on a handle whose fd was taken"),
+            }
+        }
+        if s != Substitute::Closed {
+            ensure!(h.close().is_err(), "close() of a replaced handle succeeded");
+        } else {
+            drop(h);
+        }
+    }
+    // Nothing of ours closed the number's new owner.
+    for &n in &victims {
+        if s == Substitute::Closed {
+            continue;
+        }
+        let (dev, ino, _) = fd_stat(n);
+        ensure!(
+            (dev, ino) == sub_id,
+            "fd {n} no longer holds the file that took its number"
+        );
+    }
+    Ok(())
+}
+
+fn fs_stat_dev(path: &CPath) -> u64 {
+    let mut st = unsafe_zeroed_stat();
+    // SAFETY: valid path and a live struct.
+    unsafe { libc::stat(path.ptr(), &mut st) };
+    st.st_dev
+}
+
+#[test]
+fn handle_fd_closed_or_reused() {
+    if !require_root("handle_fd_closed_or_reused") {
+        return;
+    }
+    let qemu = under_qemu();
+    let _ = qemu;
+    let mut failures = Vec::new();
+    let mut cases = 0;
+    for mode in MODES {
+        for own in [false, true] {
+            for (s, reuse) in [
+                (Substitute::Directory, Reuse::CloseRange),
+                (Substitute::Directory, Reuse::Dup2),
+                (Substitute::Fifo, Reuse::CloseRange),
+                (Substitute::Fifo, Reuse::Dup2),
+                (Substitute::OtherProcfs, Reuse::CloseRange),
+                (Substitute::OtherProcfs, Reuse::Dup2),
+                (Substitute::Closed, Reuse::CloseRange),
+            ] {
+                cases += 1;
+                let who = if own { "own unmasked" } else { "default" };
+                if let Err(e) = in_child(|| fd_reuse_case(mode, own, s, reuse)) {
+                    failures.push(format!(
+                        "[{}] {who} handle, {s:?} via {reuse:?}: {e}",
+                        mode.name
+                    ));
+                }
+            }
+        }
+    }
+    println!("fd reuse: {cases} cases, {} failed", failures.len());
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Item 3: a procfs of another pid namespace on `/proc`, whose init is the
+/// attacker, with the new mount API (and, in the second variant, also
+/// `open_tree`) taken away. Also a symlink naming our own pid mounted over
+/// its `self`, to vouch for it. The handle must be refused.
+fn foreign_pid_namespace_case(block_open_tree: bool, vouch: bool) -> Result<(), Msg> {
+    private_mount_ns()?;
+    let our_pid = getpid();
+    let mut facilities: heapless::Vec<Facility, 2> = heapless::Vec::new();
+    let _ = facilities.push(Facility::NewMountApi);
+    if block_open_tree {
+        let _ = facilities.push(Facility::OpenTree);
+    }
+    let mut ready = [0; 2];
+    // SAFETY: a valid array of two ints.
+    ensure!(
+        unsafe { libc::pipe2(ready.as_mut_ptr(), libc::O_CLOEXEC) } == 0,
+        "pipe"
+    );
+    // SAFETY: our next child becomes pid 1 of a new pid namespace.
+    ensure!(
+        unsafe { libc::unshare(libc::CLONE_NEWPID) } == 0,
+        "unshare(CLONE_NEWPID): errno {}",
+        errno()
+    );
+    // SAFETY: the child only makes syscalls and _exits (or is killed).
+    let init = unsafe { libc::fork() };
+    ensure!(init >= 0, "fork: errno {}", errno());
+    if init == 0 {
+        // The attacker: pid 1 of its namespace mounts that namespace's
+        // procfs on /proc (our shared mount namespace), then waits.
+        // SAFETY: plain syscalls, then waiting to be killed.
+        unsafe {
+            let ok = libc::getpid() == 1
+                && libc::mount(
+                    c"proc".as_ptr(),
+                    c"/proc".as_ptr(),
+                    c"proc".as_ptr(),
+                    0,
+                    std::ptr::null(),
+                ) == 0;
+            libc::write(ready[1], [u8::from(ok)].as_ptr().cast(), 1);
+            loop {
+                libc::pause();
+            }
+        }
+    }
+    let mut ok = [0u8];
+    // SAFETY: reading one byte into a live buffer.
+    unsafe { libc::read(ready[0], ok.as_mut_ptr().cast(), 1) };
+    let result = (|| {
+        ensure!(
+            ok[0] == 1,
+            "the foreign init could not mount its procfs on /proc"
+        );
+        if vouch {
+            // A symlink naming our pid, mounted over the foreign `self`.
+            symlink(&cpath!("{our_pid}"), &cpath!("{SCRATCH}-self"))?;
+            mount_symlink_over(&cpath!("{SCRATCH}-self"), &cpath!("/proc/self"))?;
+        }
+        // Only now take the mount API away (the mounts above needed it).
+        block(&facilities, libc::ENOSYS)?;
+        let unmasked: &[safe_procfs::OpenOption] = &[unmasked_proc_root];
+        for opts in [&[][..], unmasked] {
+            match Handle::open(opts) {
+                Err(e) if e.kind() == ErrorKind::SafetyViolation => {}
+                Err(e) => fail!("Handle::open: expected a refusal, got {e}"),
+                Ok(h) => {
+                    let mut buf = [0u8; 4096];
+                    let n = h
+                        .open_pid(1, "status", RD)
+                        .and_then(|f| read_all(&f, &mut buf))
+                        .unwrap_or(0);
+                    fail!(
+                        "Handle::open accepted the foreign procfs ({:?}); open_pid(1) read: {}",
+                        h.kind(),
+                        String::from_utf8_lossy(&buf[..n.min(64)]).as_ref() as &str
+                    );
+                }
+            }
+        }
+        Ok(())
+    })();
+    // SAFETY: ending our own child, then reaping it.
+    unsafe {
+        libc::kill(init, libc::SIGKILL);
+        libc::waitpid(init, std::ptr::null_mut(), 0);
+    }
+    if vouch {
+        // SAFETY: valid path.
+        unsafe { libc::unlink(cpath!("{SCRATCH}-self").ptr()) };
+    }
+    result
+}
+
+/// Mounts the symlink `src` over the symlink `dst`, following neither
+/// (`open_tree` + `move_mount`: no path through `/proc/self/fd` needed).
+fn mount_symlink_over(src: &CPath, dst: &CPath) -> Result<(), Msg> {
+    const OPEN_TREE_CLONE: libc::c_uint = 1;
+    const MOVE_MOUNT_F_EMPTY_PATH: libc::c_uint = 4;
+    // SAFETY: valid NUL-terminated paths; the tree fd is closed below.
+    unsafe {
+        let tree = libc::syscall(
+            libc::SYS_open_tree,
+            libc::AT_FDCWD,
+            src.ptr(),
+            OPEN_TREE_CLONE
+                | libc::O_CLOEXEC as libc::c_uint
+                | libc::AT_SYMLINK_NOFOLLOW as libc::c_uint,
+        );
+        ensure!(tree >= 0, "open_tree {}: errno {}", src.as_str(), errno());
+        let r = libc::syscall(
+            libc::SYS_move_mount,
+            tree as libc::c_int,
+            c"".as_ptr(),
+            libc::AT_FDCWD,
+            dst.ptr(),
+            MOVE_MOUNT_F_EMPTY_PATH,
+        );
+        let e = errno();
+        libc::close(tree as libc::c_int);
+        ensure!(r == 0, "move_mount onto {}: errno {e}", dst.as_str());
+    }
+    Ok(())
+}
+
+#[test]
+fn procfs_of_another_pid_namespace_is_refused() {
+    if !require_root("procfs_of_another_pid_namespace_is_refused") {
+        return;
+    }
+    under_qemu();
+    for (block_open_tree, vouch) in [(false, false), (true, false), (false, true), (true, true)] {
+        let kind = if block_open_tree { "host" } else { "detached" };
+        in_child(|| foreign_pid_namespace_case(block_open_tree, vouch)).unwrap_or_else(|e| {
+            panic!("{kind} /proc of a foreign pid namespace (self vouched: {vouch}): {e}")
+        });
+    }
+}
+
+/// Drops to the unprivileged user `nobody` (65534) for good.
+fn become_nobody() -> Result<(), Msg> {
+    // SAFETY: plain credential syscalls.
+    unsafe {
+        ensure!(
+            libc::setgroups(0, std::ptr::null()) == 0,
+            "setgroups: errno {}",
+            errno()
+        );
+        ensure!(
+            libc::setresgid(65534, 65534, 65534) == 0,
+            "setresgid: errno {}",
+            errno()
+        );
+        ensure!(
+            libc::setresuid(65534, 65534, 65534) == 0,
+            "setresuid: errno {}",
+            errno()
+        );
+    }
+    Ok(())
+}
+
+/// The first `map_files/` entry name of our own mappings.
+fn first_mapping(h: &Handle) -> Result<heapless::String<64>, Msg> {
+    let maps = try_ok!(h.open_self("maps", RD), "open_self maps");
+    let mut buf = [0u8; 256];
+    let n = try_ok!(read_all(&maps, &mut buf), "read maps");
+    let range = buf[..n].split(|&b| b == b' ').next().unwrap_or(b"");
+    let mut name = heapless::String::new();
+    let _ = name.push_str(std::str::from_utf8(range).unwrap_or(""));
+    ensure!(name.contains('-'), "no mapping range in maps");
+    Ok(name)
+}
+
+/// Item 5: as a user who may not open `map_files/*` (EPERM from the kernel
+/// itself), the refusal is returned and `openat2` stays in use: afterwards
+/// plain `openat` (the fallback walk's syscall) is taken away, and opens
+/// must still work.
+fn legitimate_eperm_case() -> Result<(), Msg> {
+    become_nobody()?;
+    // As nobody, fsopen and open_tree are refused (no CAP_SYS_ADMIN): this
+    // is the host /proc, where every call can fall back to the walk.
+    let h = try_ok!(Handle::open(&[]), "Handle::open as nobody");
+    ensure!(
+        h.kind() == HandleKind::HostMount,
+        "expected the host /proc, got {:?}",
+        h.kind()
+    );
+    let range = first_mapping(&h)?;
+    let path = cpath!("map_files/{}", range.as_str());
+    for flags in [RD, OpenFlags::O_PATH] {
+        let r = h.open_self(path.as_str(), flags);
+        ensure!(
+            errno_of(&r) == libc::EPERM,
+            "open_self {} {flags:?} as nobody: expected EPERM, got {}",
+            path.as_str(),
+            errno_of(&r)
+        );
+    }
+    // O_NOATIME on a file we do not own is EPERM too.
+    let r = h.open_pid(1, "comm", RD | OpenFlags::O_NOATIME);
+    ensure!(
+        errno_of(&r) == libc::EPERM,
+        "O_NOATIME on pid 1's comm: got {}",
+        errno_of(&r)
+    );
+    block(&[Facility::Openat], libc::EHWPOISON)?;
+    let st = try_ok!(
+        h.open_self("status", RD),
+        "open_self status after the EPERMs (walk in use?)"
+    );
+    let mut buf = [0u8; 4096];
+    let n = try_ok!(read_all(&st, &mut buf), "read status");
+    ensure!(status_pid(&buf[..n]) == Some(getpid()), "not our status");
+    Ok(())
+}
+
+#[test]
+fn a_legitimate_eperm_keeps_openat2() {
+    if !require_root("a_legitimate_eperm_keeps_openat2") {
+        return;
+    }
+    under_qemu();
+    in_child(legitimate_eperm_case).unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// Item 6: the masked (default) handle hands out its own root for `.`, and
+/// never the root of an unmasked procfs; a directory the masked instance
+/// has comes from the masked instance.
+fn masked_root_case(mode: &Mode) -> Result<(), Msg> {
+    mode.enter()?;
+    let h = try_ok!(Handle::open(&[]), "Handle::open");
+    let masked = try_ok!(h.open_self(".", OpenFlags::O_PATH), "open_self .");
+    let masked_dev = fd_stat(masked.as_raw_fd()).0;
+    // A private instance with subset=pid hides every global file; a copy of
+    // /proc shows them all (nothing to tell apart there but the device).
+    let subset = h.kind() == HandleKind::PrivateInstance;
+    for path in [".", "./", "./.", "self/..."] {
+        let r = h.open_root(path, OpenFlags::O_PATH | OpenFlags::O_DIRECTORY);
+        if path == "self/..." {
+            ensure!(errno_of(&r) == libc::ENOENT, "self/...: {}", errno_of(&r));
+            continue;
+        }
+        let d = try_ok!(r, "open_root {path}");
+        let (dev, ino, _) = fd_stat(d.as_raw_fd());
+        ensure!(ino == 1, "open_root {path}: not a root (ino {ino})");
+        ensure!(
+            dev == masked_dev,
+            "open_root {path}: the root of another procfs instance"
+        );
+        if subset {
+            // SAFETY: valid dirfd and path.
+            let uptime = unsafe {
+                libc::openat(
+                    d.as_raw_fd(),
+                    c"uptime".as_ptr(),
+                    libc::O_PATH | libc::O_CLOEXEC,
+                )
+            };
+            ensure!(
+                uptime < 0,
+                "open_root {path}: global files are visible (unmasked root)"
+            );
+        }
+    }
+    // Directories the masked instance has come from it; those it hides come
+    // from a temporary unmasked one, and are never its root.
+    for path in [
+        "self",
+        "self/",
+        "thread-self/.",
+        "self/fd",
+        "sys",
+        "sys/kernel",
+        "net",
+        "fs",
+    ] {
+        let pid_path = path.starts_with("self") || path.starts_with("thread-self");
+        let d = try_ok!(
+            h.open_root(path, OpenFlags::O_PATH | OpenFlags::O_DIRECTORY),
+            "open_root {path}"
+        );
+        let (dev, ino, _) = fd_stat(d.as_raw_fd());
+        ensure!(ino != 1, "open_root {path}: a procfs root");
+        if pid_path {
+            ensure!(
+                dev == masked_dev,
+                "open_root {path}: not from the masked instance"
+            );
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn the_masked_handle_never_hands_out_an_unmasked_root() {
+    if !require_root("the_masked_handle_never_hands_out_an_unmasked_root") {
+        return;
+    }
+    under_qemu();
+    for mode in MODES {
+        in_child(|| masked_root_case(mode)).unwrap_or_else(|e| panic!("[{}] {e}", mode.name));
+    }
+}
+
+/// `no_host_fallback`: where only the host /proc is left, `Handle::open`
+/// fails closed with EOPNOTSUPP, and so does a `ProcRoot` lookup that needs
+/// a temporary unmasked procfs.
+fn no_host_fallback_case(errno_: i32) -> Result<(), Msg> {
+    let fail_closed: &[safe_procfs::OpenOption] = &[no_host_fallback];
+    let both: &[safe_procfs::OpenOption] = &[no_host_fallback, unmasked_proc_root];
+    // With the mount API at hand, nothing changes.
+    let h = try_ok!(Handle::open(fail_closed), "Handle::open(no_host_fallback)");
+    ensure!(h.kind() != HandleKind::HostMount, "got the host /proc");
+    try_ok!(h.open_self("status", RD), "open_self");
+    block(&[Facility::NewMountApi, Facility::OpenTree], errno_)?;
+    // A lookup that needs a new unmasked procfs cannot have one now.
+    if h.is_cached() {
+        let r = h.open_root("uptime", RD);
+        match r {
+            Err(e)
+                if e.kind() == ErrorKind::NotSupported
+                    && e.raw_os_error() == Some(libc::EOPNOTSUPP) => {}
+            Err(e) => fail!("open_root uptime: expected EOPNOTSUPP, got {e}"),
+            Ok(_) => fail!("open_root uptime: used the host /proc despite no_host_fallback"),
+        }
+    }
+    for opts in [fail_closed, both] {
+        match Handle::open(opts) {
+            Ok(h) if h.is_cached() => {}
+            Err(e)
+                if e.kind() == ErrorKind::NotSupported
+                    && e.raw_os_error() == Some(libc::EOPNOTSUPP) => {}
+            Err(e) => fail!("Handle::open: expected EOPNOTSUPP, got {e}"),
+            Ok(h) => fail!("Handle::open gave {:?} despite no_host_fallback", h.kind()),
+        }
+    }
+    // Without the option, the host /proc is what there is.
+    let h = try_ok!(
+        Handle::open(&[unmasked_proc_root]),
+        "Handle::open without the option"
+    );
+    ensure!(
+        h.kind() == HandleKind::HostMount,
+        "expected the host /proc, got {:?}",
+        h.kind()
+    );
+    Ok(())
+}
+
+#[test]
+fn no_host_fallback_fails_closed() {
+    if !require_root("no_host_fallback_fails_closed") {
+        return;
+    }
+    under_qemu();
+    for e in [libc::ENOSYS, libc::EPERM] {
+        in_child(|| no_host_fallback_case(e)).unwrap_or_else(|m| panic!("errno {e}: {m}"));
+    }
+}
