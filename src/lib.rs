@@ -25,6 +25,13 @@
 //!   and mount id checked at every step. No mount point is ever crossed.
 //! * A magic-link (`exe`, `fd/N`, `cwd`, `root`, `ns/*`) is followed only as
 //!   the last component and only without `O_NOFOLLOW`; never inside a path.
+//! * Before anything is resolved, every call checks that the handle's fd
+//!   number still names its procfs root (a process may close it or reuse
+//!   the number): the cached handle re-acquires, a handle of your own fails.
+//!   A copy of `/proc` is accepted only if it belongs to our pid namespace.
+//! * Resource errors (`EMFILE`, `ENOMEM`, ...) are returned, never a reason
+//!   to fall back to a weaker kind of procfs; [`no_host_fallback`] refuses
+//!   the weakest kind, the host `/proc`, altogether.
 //! * Every fd carries `O_CLOEXEC`; `O_CREAT`, `O_EXCL` and `O_TMPFILE` are
 //!   refused. The library never panics and never allocates.
 //!
