@@ -230,34 +230,39 @@ impl Handle {
         }
     }
 
-    /// Runs `f` on this handle's root once it is checked to still be ours.
-    /// A stale cached root is replaced by a new one.
-    fn with_root<T>(&self, f: impl FnOnce(&Root) -> Result<T, Error>) -> Result<T, Error> {
-        let stale = match self.source {
+    /// This handle's root, checked to still be ours, with the fd of a root
+    /// made for this call only (to be dropped after it).
+    #[inline(never)]
+    fn checked_root(&self) -> Result<(Root, Option<OwnedFd>), Error> {
+        match self.source {
             Source::Owned(root) => {
                 root.check_still_ours()?;
-                return f(&root);
+                Ok((root, None))
             }
             Source::Cached(_) => match root::cached() {
                 Some(c) => match c.root.check_still_ours() {
-                    Ok(()) => return f(&c.root),
-                    Err(e) if e.kind() == ErrorKind::SafetyViolation => Some(c),
-                    Err(e) => return Err(e),
+                    Ok(()) => Ok((c.root, None)),
+                    Err(e) if e.kind() == ErrorKind::SafetyViolation => self.refresh(Some(c)),
+                    Err(e) => Err(e),
                 },
                 // Being re-published by another thread, or left half-written
                 // by a fork: make a root of our own.
-                None => None,
+                None => self.refresh(None),
             },
-        };
-        // The cached fd was closed or its number reused: acquire anew. The
-        // old number is not ours any more and is left alone.
+        }
+    }
+
+    /// The cached fd was closed or its number reused: acquire anew and
+    /// re-publish. The old number is not ours any more and is left alone.
+    #[cold]
+    #[inline(never)]
+    fn refresh(&self, stale: Option<root::Cached>) -> Result<(Root, Option<OwnedFd>), Error> {
         let want = Want {
             unmasked: false,
             no_host: self.no_host,
         };
         let (fd, root) = root::acquire(want)?;
-        let (root, _owned_fd) = root::publish(fd, root, stale);
-        f(&root)
+        Ok(root::publish(fd, root, stale))
     }
 
     /// Whether this handle's procfs hides global files (`subset=pid`),
@@ -272,46 +277,47 @@ impl Handle {
     fn open_base(&self, base: ProcBase, path: &[u8], flags: OpenFlags) -> Result<OwnedFd, Error> {
         let kflags = kernel_flags(flags)?;
         path::validate(path)?;
-        let full = full_path(base, path)?;
         if base == ProcBase::ProcRoot && self.subset() && !visible_in_subset(path) {
             // On a subset=pid instance the global files are not there at all:
             // go straight to the unmasked instance instead of failing first.
-            return self.open_unmasked(&full, kflags);
+            return self.open_unmasked(base, path, kflags);
         }
-        self.with_root(|root| {
-            let retry_unmasked = match base {
-                ProcBase::ProcRoot => root.masked(),
-                ProcBase::ProcPid(_) => root.hidepid,
-                _ => false,
-            };
-            match resolve::open(root, &full, kflags) {
-                Err(e) if retry_unmasked && e.errno() == Errno::ENOENT => {
-                    self.open_unmasked(&full, kflags)
-                }
-                Err(e)
-                    if base == ProcBase::ProcThreadSelf
-                        && e.errno() == Errno::ENOENT
-                        && old_thread_self() =>
-                {
-                    // Pre-3.17 fallback: self/task/<tid> did not work; try self.
-                    let fallback = prefixed(b"self/", path)?;
-                    resolve::open(root, &fallback, kflags)
-                }
-                r => r,
+        // The root is checked before the path buffer's frame exists, so
+        // the two never stack up.
+        let (root, _call_root) = self.checked_root()?;
+        let retry_unmasked = match base {
+            ProcBase::ProcRoot => root.masked(),
+            ProcBase::ProcPid(_) => root.hidepid,
+            _ => false,
+        };
+        match resolve_at(&root, base, path, kflags) {
+            Err(e) if e.errno() == Errno::ENOENT && retry_unmasked => {
+                self.open_unmasked(base, path, kflags)
             }
-        })
+            Err(e)
+                if e.errno() == Errno::ENOENT
+                    && base == ProcBase::ProcThreadSelf
+                    && old_thread_self() =>
+            {
+                // Pre-3.17: self/task/<tid> did not work either; try self.
+                resolve_at(&root, ProcBase::ProcSelf, path, kflags)
+            }
+            r => r,
+        }
     }
 
-    /// Resolves `full` on a temporary unmasked procfs, closed right after.
-    /// Only entries absent from a masked handle come here, so it never
-    /// hands out the unmasked root itself.
-    fn open_unmasked(&self, full: &PathBuf, kflags: u64) -> Result<OwnedFd, Error> {
+    /// Resolves `<base>/<path>` on a temporary unmasked procfs, closed
+    /// right after. Only entries absent from a masked handle come here, so
+    /// it never hands out the unmasked root itself.
+    #[cold]
+    #[inline(never)]
+    fn open_unmasked(&self, base: ProcBase, path: &[u8], kflags: u64) -> Result<OwnedFd, Error> {
         let want = Want {
             unmasked: true,
             no_host: self.no_host,
         };
         let (fd, root) = root::acquire(want)?;
-        let r = resolve::open(&root, full, kflags);
+        let r = resolve_at(&root, base, path, kflags);
         drop(fd);
         r
     }
@@ -375,36 +381,36 @@ fn old_thread_self() -> bool {
     !probe::kernel_at_least(3, 17)
 }
 
-fn prefixed(prefix: &[u8], path: &[u8]) -> Result<PathBuf, Error> {
-    let mut p = PathBuf::from_bytes(prefix)?;
-    p.push(path)?;
-    Ok(p)
+/// Resolves `<base>/<path>` beneath `root`: the one frame that holds a
+/// path buffer, entered after the root was checked or acquired.
+#[inline(never)]
+fn resolve_at(root: &Root, base: ProcBase, path: &[u8], kflags: u64) -> Result<OwnedFd, Error> {
+    let mut full = PathBuf::new();
+    build_path(&mut full, base, path)?;
+    resolve::open(root, &mut full, kflags)
 }
 
-/// `<base>/<path>` relative to the procfs root.
-fn full_path(base: ProcBase, path: &[u8]) -> Result<PathBuf, Error> {
+/// Writes `<base>/<path>`, relative to the procfs root, into `full`
+/// (in place: a path buffer is never returned by value).
+fn build_path(full: &mut PathBuf, base: ProcBase, path: &[u8]) -> Result<(), Error> {
     match base {
-        ProcBase::ProcRoot => PathBuf::from_bytes(path),
-        ProcBase::ProcSelf => prefixed(b"self/", path),
+        ProcBase::ProcRoot => {}
+        ProcBase::ProcSelf => full.push(b"self/")?,
         ProcBase::ProcThreadSelf if old_thread_self() => {
-            let mut p = PathBuf::from_bytes(b"self/task/")?;
-            p.push_u32(sys::gettid())?;
-            p.push(b"/")?;
-            p.push(path)?;
-            Ok(p)
+            full.push(b"self/task/")?;
+            full.push_u32(sys::gettid())?;
+            full.push(b"/")?;
         }
-        ProcBase::ProcThreadSelf => prefixed(b"thread-self/", path),
+        ProcBase::ProcThreadSelf => full.push(b"thread-self/")?,
         ProcBase::ProcPid(pid) => {
             if pid == 0 || pid >= 1 << 31 {
                 return Err(Error::invalid(Errno::EINVAL, "pid out of range"));
             }
-            let mut p = PathBuf::new();
-            p.push_u32(pid)?;
-            p.push(b"/")?;
-            p.push(path)?;
-            Ok(p)
+            full.push_u32(pid)?;
+            full.push(b"/")?;
         }
     }
+    full.push(path)
 }
 
 #[cfg(feature = "std")]

@@ -7,9 +7,9 @@
 use crate::arch;
 use crate::error::{Error, ErrorKind};
 use crate::fd::OwnedFd;
-use crate::path::PathBuf;
+use crate::path::{self, ShortPathBuf};
 use crate::probe::{self, Feature};
-use crate::sys::{self, Errno, FileId, Statx};
+use crate::sys::{self, Errno, FileId, StatxIds};
 
 /// A mount id, remembering which kind it is: the 64-bit unique id
 /// (Linux 6.8+, never reused) and the classic id (reused once its mount is
@@ -54,18 +54,18 @@ pub(crate) fn check_procfs(fd: i32) -> Result<(), Error> {
 
 /// The mount id in a `statx` result, if the kernel gave a usable one
 /// (qemu-user sets the mask bit with an id of 0; kernels before 5.8 give none).
-fn statx_mount_id(stx: &Statx) -> Option<MountId> {
-    if probe::missing(Feature::StatxMountId) || stx.stx_mnt_id == 0 {
+fn statx_mount_id(stx: &StatxIds) -> Option<MountId> {
+    if probe::missing(Feature::StatxMountId) || stx.mnt_id == 0 {
         return None;
     }
-    if stx.stx_mask & sys::STATX_MNT_ID_UNIQUE != 0 {
+    if stx.mask & sys::STATX_MNT_ID_UNIQUE != 0 {
         Some(MountId {
-            id: stx.stx_mnt_id,
+            id: stx.mnt_id,
             unique: true,
         })
-    } else if stx.stx_mask & sys::STATX_MNT_ID != 0 {
+    } else if stx.mask & sys::STATX_MNT_ID != 0 {
         Some(MountId {
-            id: stx.stx_mnt_id,
+            id: stx.mnt_id,
             unique: false,
         })
     } else {
@@ -85,7 +85,7 @@ pub(crate) fn identify(fd: i32) -> Result<(FileId, Option<MountId>), Error> {
                     // No usable id (old kernel, or qemu-user's id of 0).
                     probe::mark_missing(Feature::StatxMountId);
                 }
-                return Ok((stx.file_id(), mnt));
+                return Ok((stx.file, mnt));
             }
             Err(e) if probe::is_unavailable(e) => probe::mark_missing(Feature::Statx),
             Err(e) => return Err(Error::os(e, "statx")),
@@ -97,6 +97,7 @@ pub(crate) fn identify(fd: i32) -> Result<(FileId, Option<MountId>), Error> {
 
 /// Identity and mount id of `fd`. `proc_root` is the procfs root used to
 /// read `fdinfo` when `statx` cannot give the mount id.
+#[inline(never)]
 pub(crate) fn inspect(proc_root: i32, fd: i32) -> Result<FileInfo, Error> {
     let (id, mnt) = identify(fd)?;
     let mnt = match mnt {
@@ -111,27 +112,34 @@ pub(crate) fn inspect(proc_root: i32, fd: i32) -> Result<FileInfo, Error> {
 
 /// Fails with `EXDEV` unless `fd` is on the procfs mount `root_mnt` of
 /// `proc_root`. Returns what it learnt about `fd`.
+#[inline(never)]
 pub(crate) fn check_same_mount(
     proc_root: i32,
     root_mnt: MountId,
     fd: i32,
 ) -> Result<FileInfo, Error> {
     check_procfs(fd)?;
-    let mut info = inspect(proc_root, fd)?;
+    let info = inspect(proc_root, fd)?;
     if info.mnt.unique != root_mnt.unique {
-        // statx changed behaviour since the root was measured (a seccomp
-        // filter arrived): compare classic ids, both from fdinfo.
-        let root_ino = sys::fstat(proc_root)
-            .map_err(|e| Error::os(e, "fstat"))?
-            .ino;
-        let root_classic = fdinfo_mount_id(proc_root, proc_root, root_ino)?;
-        info.mnt = MountId {
-            id: fdinfo_mount_id(proc_root, fd, info.id.ino)?,
-            unique: false,
-        };
-        return same(root_classic, info);
+        return same_classic(proc_root, fd, info);
     }
     same(root_mnt.id, info)
+}
+
+/// statx changed behaviour since the root was measured (a seccomp filter
+/// arrived): compare classic ids, both from fdinfo.
+#[cold]
+#[inline(never)]
+fn same_classic(proc_root: i32, fd: i32, mut info: FileInfo) -> Result<FileInfo, Error> {
+    let root_ino = sys::fstat(proc_root)
+        .map_err(|e| Error::os(e, "fstat"))?
+        .ino;
+    let root_classic = fdinfo_mount_id(proc_root, proc_root, root_ino)?;
+    info.mnt = MountId {
+        id: fdinfo_mount_id(proc_root, fd, info.id.ino)?,
+        unique: false,
+    };
+    same(root_classic, info)
 }
 
 fn same(root_id: u64, info: FileInfo) -> Result<FileInfo, Error> {
@@ -142,11 +150,14 @@ fn same(root_id: u64, info: FileInfo) -> Result<FileInfo, Error> {
     }
 }
 
+#[cold]
+#[inline(never)]
 /// The classic mount id of `fd` from `<proc_root>/self/fdinfo/<fd>`, after
 /// checking that the file's `ino:` line names `fd`'s inode `ino`.
 fn fdinfo_mount_id(proc_root: i32, fd: i32, ino: u64) -> Result<u64, Error> {
     let file = open_fdinfo(proc_root, fd)?;
-    let mut buf = [0u8; 1024];
+    // mnt_id: and ino: come in the first lines; a longer fdinfo is cut.
+    let mut buf = [0u8; 256];
     let mut len = 0;
     while let Some(rest @ [_, ..]) = buf.get_mut(len..) {
         match file.read(rest)? {
@@ -181,35 +192,51 @@ fn fdinfo_mount_id(proc_root: i32, fd: i32, ino: u64) -> Result<u64, Error> {
 /// own mount cannot be checked by mount id here (that is what we are
 /// computing); the `ino:` cross-check in the caller covers the content.
 fn open_fdinfo(proc_root: i32, fd: i32) -> Result<OwnedFd, Error> {
-    let read_flags = arch::O_RDONLY | arch::O_CLOEXEC | arch::O_NOCTTY | arch::O_NOFOLLOW;
-    if !probe::missing(Feature::Openat2) {
-        let mut path = PathBuf::from_bytes(b"self/fdinfo/")?;
-        path.push_u32(fd as u32)?;
-        let resolve = sys::RESOLVE_BENEATH | sys::RESOLVE_NO_MAGICLINKS | sys::RESOLVE_NO_XDEV;
-        match sys::openat2(proc_root, path.as_cstr(), read_flags, resolve) {
-            Ok(f) => return check_procfs(f.as_raw_fd()).map(|()| f),
-            Err(e) if probe::is_unavailable(e) => probe::mark_missing(Feature::Openat2),
-            Err(Errno::EXDEV) => return Err(Error::unsafe_path("fdinfo path crosses a mount")),
-            Err(e) => return Err(Error::os(e, "openat2 fdinfo")),
-        }
+    if !probe::missing(Feature::Openat2)
+        && let Some(file) = open_fdinfo_beneath(proc_root, fd)?
+    {
+        return Ok(file);
     }
+    open_fdinfo_stepwise(proc_root, fd)
+}
+
+const FDINFO_READ: u64 = arch::O_RDONLY | arch::O_CLOEXEC | arch::O_NOCTTY | arch::O_NOFOLLOW;
+
+/// `self/fdinfo/<fd>` by one `openat2`; `None` if `openat2` is missing.
+#[inline(never)]
+fn open_fdinfo_beneath(proc_root: i32, fd: i32) -> Result<Option<OwnedFd>, Error> {
+    let mut path = ShortPathBuf::new();
+    path.push(b"self/fdinfo/")?;
+    path.push_u32(fd as u32)?;
+    let resolve = sys::RESOLVE_BENEATH | sys::RESOLVE_NO_MAGICLINKS | sys::RESOLVE_NO_XDEV;
+    match sys::openat2(proc_root, path.as_cstr(), FDINFO_READ, resolve) {
+        Ok(f) => check_procfs(f.as_raw_fd()).map(|()| Some(f)),
+        Err(e) if probe::is_unavailable(e) => {
+            probe::mark_missing(Feature::Openat2);
+            Ok(None)
+        }
+        Err(Errno::EXDEV) => Err(Error::unsafe_path("fdinfo path crosses a mount")),
+        Err(e) => Err(Error::os(e, "openat2 fdinfo")),
+    }
+}
+
+/// `<getpid()>/fdinfo/<fd>` one step at a time, each on a procfs. Our pid
+/// comes from the kernel, not from the "self" symlink: on the host /proc
+/// an attacker can bind-mount a symlink of their own over "self" (and a
+/// procfs of another pid namespace is refused when the root is acquired).
+#[inline(never)]
+fn open_fdinfo_stepwise(proc_root: i32, fd: i32) -> Result<OwnedFd, Error> {
     let dir_flags = arch::O_PATH | arch::O_DIRECTORY | arch::O_NOFOLLOW | arch::O_CLOEXEC;
-    // Our pid from the kernel, not from the "self" symlink: on the host
-    // /proc an attacker can bind-mount a symlink of their own over "self".
-    // On a procfs of another pid namespace this names another process, whose
-    // fdinfo then fails the inode cross-check: we refuse, never misread.
-    let mut pid = PathBuf::new();
-    pid.push_u32(sys::getpid())?;
-    let pid_dir =
-        sys::openat(proc_root, pid.as_cstr(), dir_flags).map_err(|e| Error::os(e, "open self"))?;
+    let mut digits = [0u8; 11];
+    let pid = path::decimal_cstr(sys::getpid(), &mut digits);
+    let pid_dir = sys::openat(proc_root, pid, dir_flags).map_err(|e| Error::os(e, "open self"))?;
     check_procfs(pid_dir.as_raw_fd())?;
     let dir = sys::openat(pid_dir.as_raw_fd(), c"fdinfo", dir_flags)
         .map_err(|e| Error::os(e, "open fdinfo"))?;
     check_procfs(dir.as_raw_fd())?;
-    let mut name = PathBuf::new();
-    name.push_u32(fd as u32)?;
-    let file = sys::openat(dir.as_raw_fd(), name.as_cstr(), read_flags)
-        .map_err(|e| Error::os(e, "open fdinfo"))?;
+    let name = path::decimal_cstr(fd as u32, &mut digits);
+    let file =
+        sys::openat(dir.as_raw_fd(), name, FDINFO_READ).map_err(|e| Error::os(e, "open fdinfo"))?;
     check_procfs(file.as_raw_fd())?;
     Ok(file)
 }

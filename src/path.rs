@@ -3,51 +3,65 @@
 
 use crate::error::Error;
 use core::ffi::CStr;
-use heapless::Vec;
 use syscalls::Errno;
 
 /// The size of the crate's path buffer, terminating NUL included: a base
 /// prefix plus the caller's path longer than this fails with `ENAMETOOLONG`.
 pub const PATH_BUF_LEN: usize = 512;
 
-/// A path of at most `PATH_BUF_LEN - 1` bytes, always NUL-terminated.
+/// A path of at most `N - 1` bytes, always NUL-terminated. The default
+/// size is for whole paths; a single name (`NAME_MAX` is 255) or a short
+/// path made by the crate takes a smaller one, to keep stack frames small.
+/// A plain array and a length: no temporaries even in a debug build.
 #[derive(Clone, Debug)]
-pub(crate) struct PathBuf {
-    bytes: Vec<u8, PATH_BUF_LEN>,
+pub(crate) struct PathBuf<const N: usize = PATH_BUF_LEN> {
+    /// `buf[..len]` is the path, `buf[len]` its NUL.
+    buf: [u8; N],
+    len: usize,
 }
 
-impl PathBuf {
+/// A buffer for one path component.
+pub(crate) type NameBuf = PathBuf<256>;
+
+/// A buffer for a short path the crate builds (`<pid>/fdinfo/<fd>`).
+pub(crate) type ShortPathBuf = PathBuf<48>;
+
+const TOO_LONG: &str = "path too long for the fixed buffer";
+
+impl<const N: usize> PathBuf<N> {
     pub(crate) fn new() -> Self {
-        let mut bytes = Vec::new();
-        // Capacity is PATH_BUF_LEN > 0, so the first push cannot fail.
-        let _ = bytes.push(0);
-        PathBuf { bytes }
+        PathBuf {
+            buf: [0; N],
+            len: 0,
+        }
     }
 
     /// A buffer holding `s` (which must not contain NUL).
+    #[cfg(test)]
     pub(crate) fn from_bytes(s: &[u8]) -> Result<Self, Error> {
         let mut p = Self::new();
         p.push(s)?;
         Ok(p)
     }
 
-    /// Appends `s`, keeping the terminating NUL.
+    /// Appends `s`, keeping the terminating NUL; on failure the buffer is
+    /// unchanged.
     pub(crate) fn push(&mut self, s: &[u8]) -> Result<(), Error> {
         if s.contains(&0) {
             return Err(Error::invalid(Errno::EINVAL, "path contains a NUL byte"));
         }
-        self.bytes.pop();
-        let ok = self.bytes.extend_from_slice(s).is_ok() && self.bytes.push(0).is_ok();
-        if !ok {
-            // Put the buffer back into a valid (truncated) state before failing.
-            self.bytes.truncate(PATH_BUF_LEN - 1);
-            let _ = self.bytes.push(0);
-            return Err(Error::invalid(
-                Errno::ENAMETOOLONG,
-                "path too long for the fixed buffer",
-            ));
+        let end = self.len + s.len();
+        match self.buf.get_mut(self.len..=end) {
+            // `..=end` exists only if the NUL still fits after `s`.
+            Some(dst) => {
+                let (text, nul) = dst.split_at_mut(s.len());
+                text.copy_from_slice(s);
+                nul.fill(0);
+                self.len = end;
+                Ok(())
+            }
+            None => Err(Error::invalid(Errno::ENAMETOOLONG, TOO_LONG)),
         }
-        Ok(())
     }
 
     /// Appends the decimal form of `n`.
@@ -58,14 +72,80 @@ impl PathBuf {
 
     /// The path without its NUL.
     pub(crate) fn as_bytes(&self) -> &[u8] {
-        self.bytes.split_last().map_or(&[], |(_nul, path)| path)
+        self.buf.get(..self.len).unwrap_or_default()
     }
 
     pub(crate) fn as_cstr(&self) -> &CStr {
-        // The invariant (exactly one NUL, at the end) makes this infallible;
-        // fall back to the empty string rather than panic.
-        CStr::from_bytes_with_nul(&self.bytes).unwrap_or(c"")
+        // The invariant (exactly one NUL, at `len`, and none before it)
+        // makes this infallible; fall back to the empty string rather than
+        // panic.
+        self.buf
+            .get(..=self.len)
+            .and_then(|b| CStr::from_bytes_with_nul(b).ok())
+            .unwrap_or(c"")
     }
+
+    /// Replaces the first `consumed` bytes with `prefix`, in place (no
+    /// second buffer): how the walk substitutes a symlink's text for the
+    /// part of the path that led to it. On failure the buffer is unchanged.
+    pub(crate) fn replace_prefix(&mut self, consumed: usize, prefix: &[u8]) -> Result<(), Error> {
+        if prefix.contains(&0) {
+            return Err(Error::invalid(Errno::EINVAL, "path contains a NUL byte"));
+        }
+        let consumed = consumed.min(self.len);
+        let new_len = self.len - consumed + prefix.len();
+        if new_len >= N {
+            return Err(Error::invalid(Errno::ENAMETOOLONG, TOO_LONG));
+        }
+        // Move the kept tail and its NUL, then write the prefix before it.
+        self.buf.copy_within(consumed..=self.len, prefix.len());
+        if let Some(head) = self.buf.get_mut(..prefix.len()) {
+            head.copy_from_slice(prefix);
+        }
+        self.len = new_len;
+        Ok(())
+    }
+
+    /// Runs `f` with the parent and the last component of this path as two
+    /// C strings cut out of this buffer in place (the last `/` becomes a
+    /// NUL for the duration); the parent is `None` for a single component.
+    pub(crate) fn with_split_last<R>(&mut self, f: impl FnOnce(Option<&CStr>, &CStr) -> R) -> R {
+        let Some(slash) = self.as_bytes().iter().rposition(|&c| c == b'/') else {
+            return f(None, self.as_cstr());
+        };
+        if let Some(b) = self.buf.get_mut(slash) {
+            *b = 0;
+        }
+        let parent = self
+            .buf
+            .get(..=slash)
+            .and_then(|b| CStr::from_bytes_with_nul(b).ok());
+        let name = self
+            .buf
+            .get(slash + 1..=self.len)
+            .and_then(|b| CStr::from_bytes_with_nul(b).ok());
+        let r = f(Some(parent.unwrap_or(c"")), name.unwrap_or(c""));
+        if let Some(b) = self.buf.get_mut(slash) {
+            *b = b'/';
+        }
+        r
+    }
+}
+
+/// `n` in decimal as a C string, written into `buf`.
+pub(crate) fn decimal_cstr(n: u32, buf: &mut [u8; 11]) -> &CStr {
+    let mut digits = [0u8; 10];
+    let text = fmt_u32(n, &mut digits);
+    let len = text.len();
+    if let Some(dst) = buf.get_mut(..len) {
+        dst.copy_from_slice(text);
+    }
+    if let Some(nul) = buf.get_mut(len) {
+        *nul = 0;
+    }
+    buf.get(..=len)
+        .and_then(|b| CStr::from_bytes_with_nul(b).ok())
+        .unwrap_or(c"0")
 }
 
 /// Writes `n` in decimal into `buf` and returns the digits.
@@ -110,18 +190,6 @@ pub(crate) fn validate(path: &[u8]) -> Result<(), Error> {
     Ok(())
 }
 
-/// Splits `path` at its last `/`: (parent, last component). The parent is
-/// empty for a single component. Trailing slashes are not expected here.
-pub(crate) fn split_last(path: &[u8]) -> (&[u8], &[u8]) {
-    match path.iter().rposition(|&b| b == b'/') {
-        Some(i) => (
-            path.get(..i).unwrap_or_default(),
-            path.get(i + 1..).unwrap_or_default(),
-        ),
-        None => (&[], path),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,22 +217,44 @@ mod tests {
 
     #[test]
     fn buffer_is_nul_terminated_and_bounded() {
-        let mut p = PathBuf::from_bytes(b"self/").unwrap();
+        let mut p = PathBuf::<512>::from_bytes(b"self/").unwrap();
         p.push_u32(4_294_967_295).unwrap();
         assert_eq!(p.as_bytes(), b"self/4294967295");
         assert_eq!(p.as_cstr().to_bytes(), b"self/4294967295");
-        let mut q = PathBuf::new();
+        let mut q = PathBuf::<512>::new();
         q.push(&[b'x'; PATH_BUF_LEN - 1]).unwrap();
         let e = q.push(b"y").unwrap_err();
         assert_eq!(e.raw_os_error(), Some(Errno::ENAMETOOLONG.into_raw()));
         assert_eq!(q.as_bytes().len(), PATH_BUF_LEN - 1);
         assert_eq!(
-            PathBuf::from_bytes(b"a\0").unwrap_err().raw_os_error(),
+            PathBuf::<512>::from_bytes(b"a\0")
+                .unwrap_err()
+                .raw_os_error(),
             Some(22)
         );
         let mut d = [0u8; 10];
         assert_eq!(fmt_u32(0, &mut d), b"0");
-        assert_eq!(split_last(b"self/fd/3"), (&b"self/fd"[..], &b"3"[..]));
-        assert_eq!(split_last(b"uptime"), (&b""[..], &b"uptime"[..]));
+        let mut c = [0xffu8; 11];
+        assert_eq!(decimal_cstr(4_294_967_295, &mut c), c"4294967295");
+        assert_eq!(decimal_cstr(7, &mut c), c"7");
+        let mut p = PathBuf::<512>::from_bytes(b"self/fd/3").unwrap();
+        p.with_split_last(|parent, name| {
+            assert_eq!(parent, Some(c"self/fd"));
+            assert_eq!(name, c"3");
+        });
+        assert_eq!(p.as_bytes(), b"self/fd/3");
+        let mut one = PathBuf::<512>::from_bytes(b"exe").unwrap();
+        one.with_split_last(|parent, name| assert_eq!((parent, name), (None, c"exe")));
+        // Replacing a consumed prefix in place, growing and shrinking.
+        let mut w = PathBuf::<16>::from_bytes(b"self/status").unwrap();
+        w.replace_prefix(4, b"1234").unwrap();
+        assert_eq!(w.as_bytes(), b"1234/status");
+        let e = w.replace_prefix(4, b"12/task/12").unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(Errno::ENAMETOOLONG.into_raw()));
+        assert_eq!(w.as_bytes(), b"1234/status");
+        w.replace_prefix(4, b"1").unwrap();
+        assert_eq!(w.as_bytes(), b"1/status");
+        w.replace_prefix(1, b"12/task").unwrap();
+        assert_eq!(w.as_bytes(), b"12/task/status");
     }
 }

@@ -57,13 +57,20 @@ static KERNEL: AtomicU32 = AtomicU32::new(0);
 pub(crate) fn kernel_at_least(major: u32, minor: u32) -> bool {
     let mut v = KERNEL.load(Relaxed);
     if v == 0 {
-        v = sys::uname()
-            .ok()
-            .and_then(|u| parse_release(&u.release))
-            .unwrap_or(u32::MAX);
+        v = read_kernel_version();
         KERNEL.store(v, Relaxed);
     }
     v >= (major << 16) | minor
+}
+
+/// `uname` once: its 390-byte answer lives only in this cold frame.
+#[cold]
+#[inline(never)]
+fn read_kernel_version() -> u32 {
+    sys::uname_release()
+        .ok()
+        .and_then(|r| parse_release(&r))
+        .unwrap_or(u32::MAX)
 }
 
 /// Parses "6.18.44-foo" into `(6 << 16) | 18`.

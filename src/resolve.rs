@@ -11,10 +11,11 @@ use crate::arch::{O_CLOEXEC, O_DIRECTORY, O_NOFOLLOW, O_PATH};
 use crate::error::{Error, ErrorKind};
 use crate::fd::OwnedFd;
 use crate::mount::FileInfo;
-use crate::path::{self, PathBuf};
+use crate::path::{NameBuf, PathBuf};
 use crate::probe::{self, Feature};
 use crate::root::Root;
 use crate::sys::{self, Errno};
+use core::ffi::CStr;
 
 const RESOLVE: u64 = sys::RESOLVE_BENEATH | sys::RESOLVE_NO_MAGICLINKS | sys::RESOLVE_NO_XDEV;
 /// Regular symlinks followed in one walk before giving up, as the kernel.
@@ -56,8 +57,9 @@ fn openat2_unavailable(root: &Root, e: Errno) -> bool {
 }
 
 /// Opens `path` (relative, validated) beneath `root` with the kernel
-/// `flags` (already normalised by the caller).
-pub(crate) fn open(root: &Root, path: &PathBuf, flags: u64) -> Result<OwnedFd, Error> {
+/// `flags` (already normalised by the caller). `path` is borrowed mutably
+/// only to be cut in place; it is unchanged on return.
+pub(crate) fn open(root: &Root, path: &mut PathBuf, flags: u64) -> Result<OwnedFd, Error> {
     if !probe::missing(Feature::Openat2) {
         match sys::openat2(root.fd, path.as_cstr(), flags, RESOLVE) {
             Ok(fd) => {
@@ -81,48 +83,56 @@ pub(crate) fn open(root: &Root, path: &PathBuf, flags: u64) -> Result<OwnedFd, E
 /// `openat2` refused a magic-link: if it is the last component, open the
 /// parent safely, make sure the link is not itself a mount point, and
 /// follow it with a plain `openat` relative to the parent.
-fn follow_trailing(root: &Root, path: &PathBuf, flags: u64) -> Result<OwnedFd, Error> {
-    let (parent, last) = path::split_last(path.as_bytes());
-    if last.is_empty() || last == b"." {
-        return Err(eloop("magic-link inside the path"));
+#[inline(never)]
+fn follow_trailing(root: &Root, path: &mut PathBuf, flags: u64) -> Result<OwnedFd, Error> {
+    match path.with_split_last(|parent, name| follow_split(root, parent, name, flags)) {
+        Some(r) => r,
+        // openat2 went missing meanwhile: the walk does it all.
+        None => walk(root, path.as_bytes(), flags),
     }
-    let parent_fd = if parent.is_empty() {
-        None
-    } else {
-        let p = PathBuf::from_bytes(parent)?;
-        match sys::openat2(
-            root.fd,
-            p.as_cstr(),
-            O_PATH | O_DIRECTORY | O_CLOEXEC,
-            RESOLVE,
-        ) {
+}
+
+/// [`follow_trailing`] on the path cut into `parent` (`None`: the root) and
+/// the last component `name`; `None` if `openat2` is missing after all.
+fn follow_split(
+    root: &Root,
+    parent: Option<&CStr>,
+    name: &CStr,
+    flags: u64,
+) -> Option<Result<OwnedFd, Error>> {
+    if name.is_empty() || name == c"." {
+        return Some(Err(eloop("magic-link inside the path")));
+    }
+    let parent_fd = match parent {
+        None => None,
+        Some(p) => match sys::openat2(root.fd, p, O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE) {
             Ok(fd) => Some(fd),
-            Err(Errno::ELOOP) => return Err(eloop("magic-link inside the path")),
-            Err(e) if openat2_unavailable(root, e) => return walk(root, path.as_bytes(), flags),
-            Err(e) => return Err(resolve_err(e, "openat2 parent")),
-        }
+            Err(Errno::ELOOP) => return Some(Err(eloop("magic-link inside the path"))),
+            Err(e) if openat2_unavailable(root, e) => return None,
+            Err(e) => return Some(Err(resolve_err(e, "openat2 parent"))),
+        },
     };
     let dirfd = parent_fd.as_ref().map_or(root.fd, OwnedFd::as_raw_fd);
-    let name = PathBuf::from_bytes(last)?;
     if root.attackable() || !root.pinned() {
         // Nothing can be mounted on a private or detached procfs behind our
         // back, and a unique mount id proves the root fd is still that
         // procfs. Otherwise make sure the link is not a mount point
         // (RESOLVE_NO_XDEV refuses to step onto one); on the host /proc,
         // also that it is a symlink on our mount.
-        let link = match sys::openat2(dirfd, name.as_cstr(), STEP, RESOLVE) {
+        let link = match sys::openat2(dirfd, name, STEP, RESOLVE) {
             Ok(fd) => fd,
-            Err(e) if openat2_unavailable(root, e) => return walk(root, path.as_bytes(), flags),
-            Err(e) => return Err(resolve_err(e, "openat2 link")),
+            Err(e) if openat2_unavailable(root, e) => return None,
+            Err(e) => return Some(Err(resolve_err(e, "openat2 link"))),
         };
         if root.attackable() {
-            let info = root.check_same_mount(link.as_raw_fd())?;
-            if !info.is_symlink() {
-                return Err(eloop("magic-link inside the path"));
+            match root.check_same_mount(link.as_raw_fd()) {
+                Ok(info) if info.is_symlink() => {}
+                Ok(_) => return Some(Err(eloop("magic-link inside the path"))),
+                Err(e) => return Some(Err(e)),
             }
         }
     }
-    sys::openat(dirfd, name.as_cstr(), flags).map_err(|e| Error::os(e, "open magic-link"))
+    Some(sys::openat(dirfd, name, flags).map_err(|e| Error::os(e, "open magic-link")))
 }
 
 /// The next component of `rest`: (component, remainder), skipping empty and
@@ -184,103 +194,147 @@ impl Place {
 /// `O_PATH|O_NOFOLLOW` fd checked to be on the root's procfs mount. It
 /// answers as `openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS |
 /// RESOLVE_NO_XDEV)` would, plus the trailing magic-link follow.
+#[cold]
+#[inline(never)]
 fn walk(root: &Root, path: &[u8], flags: u64) -> Result<OwnedFd, Error> {
     // Measure the root's mount once for the whole walk.
     let root = &root.with_mount_id()?;
-    let nofollow = flags & O_NOFOLLOW != 0;
-    // A trailing '/' (or "/.") demands a directory and follows a final symlink.
-    let must_dir = path.ends_with(b"/") || path.ends_with(b"/.");
-    // What is left to resolve is `todo[pos..]`.
-    let mut todo = PathBuf::from_bytes(path)?;
-    let mut pos = 0;
-    let mut cur: Option<OwnedFd> = None;
-    let mut place = Place::Root;
-    let mut links = 0;
+    // What is left to resolve is `todo[walk.pos..]` (a separate local: a
+    // path buffer inside a struct literal costs a second copy in debug).
+    let mut todo = PathBuf::new();
+    todo.push(path)?;
+    let mut walk = Walk {
+        flags,
+        // A trailing '/' (or "/.") demands a directory and follows a final
+        // symlink.
+        must_dir: path.ends_with(b"/") || path.ends_with(b"/."),
+        pos: 0,
+        cur: None,
+        place: Place::Root,
+        links: 0,
+    };
     loop {
-        let dirfd = cur.as_ref().map_or(root.fd, OwnedFd::as_raw_fd);
-        let left = todo.as_bytes().get(pos..).unwrap_or(&[]);
+        if let Some(fd) = walk.step(root, &mut todo)? {
+            return Ok(fd);
+        }
+    }
+}
+
+/// The state of a [`walk`]; each step is its own small frame.
+struct Walk {
+    flags: u64,
+    must_dir: bool,
+    pos: usize,
+    /// The directory reached so far (`None`: the root).
+    cur: Option<OwnedFd>,
+    place: Place,
+    links: u32,
+}
+
+impl Walk {
+    /// Resolves one component: `Some` result when the walk is done.
+    #[inline(never)]
+    fn step(&mut self, root: &Root, todo: &mut PathBuf) -> Result<Option<OwnedFd>, Error> {
+        let dirfd = self.cur.as_ref().map_or(root.fd, OwnedFd::as_raw_fd);
+        let left = todo.as_bytes().get(self.pos..).unwrap_or(&[]);
         let Some((comp, rest)) = next_component(left) else {
             // Nothing but "." left: the target is the current directory.
-            return reopen(root, dirfd, c".", flags, None);
+            return reopen(root, dirfd, c".", self.flags, None).map(Some);
         };
         let is_last = next_component(rest).is_none();
-        let name = PathBuf::from_bytes(comp)?;
+        let consumed = todo.as_bytes().len() - rest.len();
+        let rest_empty = rest.is_empty();
+        let mut name = NameBuf::new();
+        name.push(comp)?;
         let step =
             sys::openat(dirfd, name.as_cstr(), STEP).map_err(|e| Error::os(e, "open component"))?;
         let info = root.check_same_mount(step.as_raw_fd())?;
 
         if info.is_symlink() {
-            if is_last && nofollow && !must_dir {
+            let flags = self.flags;
+            if is_last && flags & O_NOFOLLOW != 0 && !self.must_dir {
                 // O_NOFOLLOW: a link is never a directory (ENOTDIR first),
                 // an O_PATH open gets the link itself, others ELOOP — as
                 // the kernel answers.
                 return if flags & O_DIRECTORY != 0 {
                     Err(Error::os(Errno::ENOTDIR, "not a directory"))
                 } else if flags & O_PATH != 0 {
-                    Ok(step)
+                    Ok(Some(step))
                 } else {
                     Err(Error::os(Errno::ELOOP, "trailing symlink with O_NOFOLLOW"))
                 };
             }
-            if place.holds_magic_link(comp) {
+            if self.place.holds_magic_link(name.as_bytes()) {
                 // Only as the last component, where the link itself was
                 // checked above to be on our mount.
-                if is_last && !must_dir {
+                if is_last && !self.must_dir {
                     return sys::openat(dirfd, name.as_cstr(), flags)
+                        .map(Some)
                         .map_err(|e| Error::os(e, "open magic-link"));
                 }
                 return Err(eloop("magic-link inside the path"));
             }
-            let mut target = [0u8; 256];
-            let n = sys::readlinkat(step.as_raw_fd(), c"", &mut target)
-                .map_err(|e| Error::os(e, "readlink"))?;
-            if n >= target.len() {
-                return Err(Error::os(Errno::ENAMETOOLONG, "procfs symlink target"));
-            }
-            let target = target.get(..n).unwrap_or_default();
-            if target.first() == Some(&b'/') {
-                return Err(Error::unsafe_path("absolute symlink leaves procfs"));
-            }
-            if target.split(|&b| b == b'/').any(|c| c == b"..") {
-                return Err(Error::unsafe_path("symlink with '..' in procfs"));
-            }
-            links += 1;
-            if links > MAX_SYMLINKS {
-                return Err(Error::os(Errno::ELOOP, "too many symlinks"));
-            }
-            // Resolve the link text in place of the link, from the link's
-            // directory (so `place` stays): target + "/" + rest.
-            let mut next = PathBuf::from_bytes(target)?;
-            if !rest.is_empty() {
-                next.push(b"/")?;
-                next.push(rest)?;
-            }
-            todo = next;
-            pos = 0;
-            continue;
+            // Resolve the link's text in place of what led to it, from the
+            // link's directory (so `place` stays): target + "/" + rest.
+            let keep_slash = usize::from(!rest_empty);
+            self.substitute_link(todo, &step, consumed - keep_slash)?;
+            return Ok(None);
         }
 
         if is_last {
-            if (must_dir || flags & O_DIRECTORY != 0) && !info.is_dir() {
+            if (self.must_dir || self.flags & O_DIRECTORY != 0) && !info.is_dir() {
                 return Err(Error::os(Errno::ENOTDIR, "not a directory"));
             }
-            if flags & O_PATH != 0 {
-                return Ok(step);
+            if self.flags & O_PATH != 0 {
+                return Ok(Some(step));
             }
-            return reopen(root, dirfd, name.as_cstr(), flags, Some(info));
+            return reopen(root, dirfd, name.as_cstr(), self.flags, Some(info)).map(Some);
         }
         if !info.is_dir() {
             return Err(Error::os(Errno::ENOTDIR, "not a directory"));
         }
-        pos = todo.as_bytes().len() - rest.len();
-        place = place.enter(comp);
-        cur = Some(step);
+        self.pos = consumed;
+        self.place = self.place.enter(name.as_bytes());
+        self.cur = Some(step);
+        Ok(None)
+    }
+
+    /// Replaces `todo[..consumed]` with the text of the regular symlink
+    /// `link`, refusing what `RESOLVE_BENEATH` refuses.
+    #[inline(never)]
+    fn substitute_link(
+        &mut self,
+        todo: &mut PathBuf,
+        link: &OwnedFd,
+        consumed: usize,
+    ) -> Result<(), Error> {
+        let mut target = [0u8; 256];
+        let n = sys::readlinkat(link.as_raw_fd(), c"", &mut target)
+            .map_err(|e| Error::os(e, "readlink"))?;
+        if n >= target.len() {
+            return Err(Error::os(Errno::ENAMETOOLONG, "procfs symlink target"));
+        }
+        let target = target.get(..n).unwrap_or_default();
+        if target.first() == Some(&b'/') {
+            return Err(Error::unsafe_path("absolute symlink leaves procfs"));
+        }
+        if target.split(|&b| b == b'/').any(|c| c == b"..") {
+            return Err(Error::unsafe_path("symlink with '..' in procfs"));
+        }
+        self.links += 1;
+        if self.links > MAX_SYMLINKS {
+            return Err(Error::os(Errno::ELOOP, "too many symlinks"));
+        }
+        todo.replace_prefix(consumed, target)?;
+        self.pos = 0;
+        Ok(())
     }
 }
 
 /// Opens `name` in `dirfd` with the caller's flags (never following a
 /// symlink) and checks that the result is on the root's mount and is the
 /// same inode the walk verified, so a swap in between is caught.
+#[inline(never)]
 fn reopen(
     root: &Root,
     dirfd: i32,

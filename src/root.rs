@@ -13,7 +13,7 @@ use crate::arch;
 use crate::error::{Error, ErrorKind};
 use crate::fd::OwnedFd;
 use crate::mount::{self, FileInfo, MountId};
-use crate::path::PathBuf;
+use crate::path;
 use crate::probe::{self, Feature};
 use crate::sys::{self, Errno, FileId};
 use core::sync::atomic::{AtomicI32, AtomicU8, AtomicU64, Ordering, fence};
@@ -184,6 +184,7 @@ fn is_resource_error(e: Errno) -> bool {
 }
 
 /// Obtains and verifies a procfs root. The caller owns the returned fd.
+#[inline(never)]
 pub(crate) fn acquire(want: Want) -> Result<(OwnedFd, Root), Error> {
     // The new mount API is skipped on kernels before 5.2 (RHEL 8 carries a
     // broken backport of it).
@@ -219,6 +220,7 @@ pub(crate) fn acquire(want: Want) -> Result<(OwnedFd, Root), Error> {
     })
 }
 
+#[inline(never)]
 fn private_instance(unmasked: bool) -> Result<(OwnedFd, Root), Error> {
     let ctx = sys::fsopen(c"proc", sys::FSOPEN_CLOEXEC).map_err(|e| Error::os(e, "fsopen proc"))?;
     let (mut subset, mut hidepid) = (false, false);
@@ -236,6 +238,7 @@ fn private_instance(unmasked: bool) -> Result<(OwnedFd, Root), Error> {
     verify(fd, HandleKind::PrivateInstance, subset, hidepid)
 }
 
+#[inline(never)]
 fn detached_clone() -> Result<(OwnedFd, Root), Error> {
     let flags = sys::OPEN_TREE_CLONE | arch::O_CLOEXEC as u32;
     let fd = sys::open_tree(sys::AT_FDCWD, c"/proc", flags)
@@ -243,6 +246,7 @@ fn detached_clone() -> Result<(OwnedFd, Root), Error> {
     verify(fd, HandleKind::DetachedClone, false, false)
 }
 
+#[inline(never)]
 fn host_mount() -> Result<(OwnedFd, Root), Error> {
     let flags = arch::O_PATH | arch::O_DIRECTORY | arch::O_CLOEXEC;
     let fd = sys::openat(sys::AT_FDCWD, c"/proc", flags).map_err(|e| Error::os(e, "open /proc"))?;
@@ -251,6 +255,7 @@ fn host_mount() -> Result<(OwnedFd, Root), Error> {
 
 /// Checks that `fd` is the root directory of a procfs of our pid namespace
 /// and records what identifies it.
+#[inline(never)]
 fn verify(
     fd: OwnedFd,
     kind: HandleKind,
@@ -288,6 +293,7 @@ fn verify(
 /// pid namespace on `/proc` (an attacker's init would be its pid 1) is
 /// refused. `self` is looked up without crossing a mount, so a symlink
 /// mounted over it cannot vouch for the procfs.
+#[inline(never)]
 fn check_pid_namespace(root: &Root) -> Result<(), Error> {
     let other_ns = || Error::unsafe_path("procfs of another pid namespace");
     let flags = arch::O_PATH | arch::O_NOFOLLOW | arch::O_CLOEXEC;
@@ -311,9 +317,8 @@ fn check_pid_namespace(root: &Root) -> Result<(), Error> {
         Err(Errno::ENOENT) => return Err(other_ns()),
         Err(e) => return Err(Error::os(e, "readlink self")),
     };
-    let mut ours = PathBuf::new();
-    ours.push_u32(sys::getpid())?;
-    if buf.get(..n) == Some(ours.as_bytes()) {
+    let mut digits = [0u8; 10];
+    if buf.get(..n) == Some(path::fmt_u32(sys::getpid(), &mut digits)) {
         Ok(())
     } else {
         Err(other_ns())
@@ -321,9 +326,9 @@ fn check_pid_namespace(root: &Root) -> Result<(), Error> {
 }
 
 // The process-wide cached handle, behind a sequence lock: SEQ is 0 while
-// empty, odd while a writer stores, even once published. Readers never
-// wait for a writer (a fork in mid-write would leave the child waiting
-// forever): they see "no cache" and make a root of their own. The cached
+// empty, odd while a writer stores, even once published. Readers wait for
+// a writer only a bounded time (a fork in mid-write would leave the
+// child's copy odd for ever): then they make a root of their own. The cached
 // fd is never closed by us; when it was closed or replaced behind our back
 // the cache is re-published with a new root, and the old number, which is
 // no longer ours, is left alone.
@@ -345,12 +350,37 @@ pub(crate) struct Cached {
     seq: u64,
 }
 
-/// The cached root, if one is published (no syscalls).
+/// The cached root, if one is published (no syscalls). A writer in the
+/// middle of its few stores is waited for, but only for a bounded spin: a
+/// fork in mid-write leaves the child's copy odd for ever.
 #[inline]
 pub(crate) fn cached() -> Option<Cached> {
+    for _ in 0..SPINS {
+        match read_cache() {
+            Read::Empty => return None,
+            Read::Busy => core::hint::spin_loop(),
+            Read::Entry(c) => return Some(c),
+        }
+    }
+    None
+}
+
+/// How long a reader waits for a writer (each round a few loads).
+const SPINS: u32 = 1 << 16;
+
+enum Read {
+    Empty,
+    Busy,
+    Entry(Cached),
+}
+
+fn read_cache() -> Read {
     let seq = SEQ.load(Ordering::Acquire);
-    if seq == 0 || seq % 2 == 1 {
-        return None;
+    if seq == 0 {
+        return Read::Empty;
+    }
+    if seq % 2 == 1 {
+        return Read::Busy;
     }
     let fd = CACHE_FD.load(Ordering::Relaxed);
     let dev = CACHE_DEV.load(Ordering::Relaxed);
@@ -358,7 +388,7 @@ pub(crate) fn cached() -> Option<Cached> {
     let meta = CACHE_META.load(Ordering::Relaxed);
     fence(Ordering::Acquire);
     if SEQ.load(Ordering::Relaxed) != seq {
-        return None;
+        return Read::Busy;
     }
     let kind = if meta & META_DETACHED != 0 {
         HandleKind::DetachedClone
@@ -377,7 +407,7 @@ pub(crate) fn cached() -> Option<Cached> {
         subset: true,
         hidepid: meta & META_HIDEPID != 0,
     };
-    Some(Cached { root, seq })
+    Read::Entry(Cached { root, seq })
 }
 
 /// Publishes `root` as the cached root, consuming `fd`, if it may be

@@ -122,8 +122,20 @@ pub(crate) fn fstatfs_type(fd: i32) -> Result<i64, Errno> {
     Ok(unsafe { buf.assume_init() }.f_type)
 }
 
-/// `statx(2)`.
-pub(crate) fn statx(dirfd: i32, path: &CStr, flags: u32, mask: u32) -> Result<Statx, Errno> {
+/// What the crate reads of a `statx(2)` result: the kernel's 256-byte
+/// buffer stays in [`statx`]'s own frame.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct StatxIds {
+    /// `stx_mask`: which fields the kernel filled.
+    pub(crate) mask: u32,
+    pub(crate) file: FileId,
+    /// `stx_mnt_id`: unique or classic, as `mask` says.
+    pub(crate) mnt_id: u64,
+}
+
+/// `statx(2)`: identity, type and mount id of the file.
+#[inline(never)]
+pub(crate) fn statx(dirfd: i32, path: &CStr, flags: u32, mask: u32) -> Result<StatxIds, Errno> {
     let mut buf = MaybeUninit::<Statx>::zeroed();
     // SAFETY: the kernel writes at most one `struct statx` (256 bytes,
     // asserted in arch/); `path` is NUL-terminated.
@@ -142,7 +154,16 @@ pub(crate) fn statx(dirfd: i32, path: &CStr, flags: u32, mask: u32) -> Result<St
     }?;
     // SAFETY: zero-initialised and partially overwritten by the kernel: every
     // bit pattern is a valid `Statx` (plain integers).
-    Ok(unsafe { buf.assume_init() })
+    let stx = unsafe { buf.assume_init_ref() };
+    Ok(StatxIds {
+        mask: stx.stx_mask,
+        file: FileId {
+            dev: dev_number(stx.stx_dev_major, stx.stx_dev_minor),
+            ino: stx.stx_ino,
+            mode: u32::from(stx.stx_mode),
+        },
+        mnt_id: stx.stx_mnt_id,
+    })
 }
 
 /// What identifies a file: device (major << 32 | minor), inode and mode.
@@ -157,17 +178,6 @@ pub(crate) struct FileId {
 /// the decoded `stat.st_dev` give.
 pub(crate) fn dev_number(major: u32, minor: u32) -> u64 {
     (u64::from(major) << 32) | u64::from(minor)
-}
-
-impl Statx {
-    /// Device, inode and mode of a `statx` result.
-    pub(crate) fn file_id(&self) -> FileId {
-        FileId {
-            dev: dev_number(self.stx_dev_major, self.stx_dev_minor),
-            ino: self.stx_ino,
-            mode: u32::from(self.stx_mode),
-        }
-    }
 }
 
 /// `fstat(2)`, for when `statx` is unavailable.
@@ -312,13 +322,15 @@ pub(crate) fn getpid() -> u32 {
     unsafe { call(Sysno::getpid, [0; 6]) }.unwrap_or(0) as u32
 }
 
-/// `uname(2)`.
-pub(crate) fn uname() -> Result<Utsname, Errno> {
+/// `uname(2)`: the kernel release (`utsname.release`, NUL-padded); the
+/// rest of the 390-byte answer stays in this frame.
+#[inline(never)]
+pub(crate) fn uname_release() -> Result<[u8; 65], Errno> {
     let mut buf = MaybeUninit::<Utsname>::uninit();
     // SAFETY: the kernel writes one `struct new_utsname` (390 bytes, asserted).
     unsafe { call(Sysno::uname, [buf.as_mut_ptr() as usize, 0, 0, 0, 0, 0]) }?;
     // SAFETY: uname succeeded, so the struct was filled.
-    Ok(unsafe { buf.assume_init() })
+    Ok(unsafe { buf.assume_init_ref() }.release)
 }
 
 /// Test-only syscall failure injection (feature `fault-injection`): the

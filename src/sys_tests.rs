@@ -32,16 +32,16 @@ fn statx_gives_inode_one_and_distinct_mount_ids() {
     let mask = STATX_INO | STATX_MNT_ID | STATX_MNT_ID_UNIQUE | STATX_TYPE;
     let sp = statx(p.as_raw_fd(), c"", AT_EMPTY_PATH, mask).unwrap();
     let sr = statx(root.as_raw_fd(), c"", AT_EMPTY_PATH, mask).unwrap();
-    assert_eq!(sp.stx_ino, PROC_ROOT_INO);
-    assert_eq!(u32::from(sp.stx_mode) & S_IFMT, S_IFDIR);
-    assert_ne!(sp.stx_mask & (STATX_MNT_ID | STATX_MNT_ID_UNIQUE), 0);
+    assert_eq!(sp.file.ino, PROC_ROOT_INO);
+    assert_eq!(sp.file.mode & S_IFMT, S_IFDIR);
+    assert_ne!(sp.mask & (STATX_MNT_ID | STATX_MNT_ID_UNIQUE), 0);
     if under_qemu() {
         // The emulator reports the mask bit with an id of 0: why the crate
         // falls back to fdinfo.
-        assert_eq!(sp.stx_mnt_id, 0);
+        assert_eq!(sp.mnt_id, 0);
     } else {
-        assert_ne!(sp.stx_mnt_id, 0);
-        assert_ne!(sp.stx_mnt_id, sr.stx_mnt_id);
+        assert_ne!(sp.mnt_id, 0);
+        assert_ne!(sp.mnt_id, sr.mnt_id);
     }
     assert_eq!(
         statx(p.as_raw_fd(), c"no-such-entry", 0, mask).err(),
@@ -58,10 +58,10 @@ fn fstat_matches_statx_inode() {
     // The decoded st_dev is the device statx reports (a regular file on
     // another filesystem too, whose device has a non-zero major).
     let stx = statx(p.as_raw_fd(), c"", AT_EMPTY_PATH, STATX_INO).unwrap();
-    assert_eq!(stx.file_id(), id);
+    assert_eq!(stx.file, id);
     let exe = openat(AT_FDCWD, c"/", O_PATH | O_CLOEXEC).unwrap();
     let stx = statx(exe.as_raw_fd(), c"", AT_EMPTY_PATH, STATX_INO).unwrap();
-    assert_eq!(stx.file_id(), fstat(exe.as_raw_fd()).unwrap());
+    assert_eq!(stx.file, fstat(exe.as_raw_fd()).unwrap());
 }
 
 #[test]
@@ -174,6 +174,16 @@ fn ids_and_uname() {
     assert!(tid > 0);
     let other = std::thread::spawn(gettid).join().unwrap();
     assert_ne!(tid, other);
-    let u = uname().unwrap();
-    assert_eq!(&u.sysname[..6], b"Linux\0");
+    let release = uname_release().unwrap();
+    let mut ours: libc::utsname = unsafe { std::mem::zeroed() };
+    // SAFETY: a live struct for libc's uname to fill.
+    assert_eq!(unsafe { libc::uname(&mut ours) }, 0);
+    let theirs: std::vec::Vec<u8> = ours
+        .release
+        .iter()
+        .map(|&c| c as u8)
+        .take_while(|&c| c != 0)
+        .collect();
+    assert_eq!(&release[..theirs.len()], &theirs[..]);
+    assert_eq!(release[theirs.len()], 0);
 }
