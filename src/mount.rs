@@ -155,7 +155,15 @@ fn same(root_id: u64, info: FileInfo) -> Result<FileInfo, Error> {
 /// The classic mount id of `fd` from `<proc_root>/self/fdinfo/<fd>`, after
 /// checking that the file's `ino:` line names `fd`'s inode `ino`.
 fn fdinfo_mount_id(proc_root: i32, fd: i32, ino: u64) -> Result<u64, Error> {
+    // Opened first, read in a frame of its own: the read buffer is not
+    // live while the open (the deepest chain) runs.
     let file = open_fdinfo(proc_root, fd)?;
+    read_mount_id(&file, ino)
+}
+
+/// The `mnt_id:` of an open fdinfo file, checked against `ino`.
+#[inline(never)]
+fn read_mount_id(file: &OwnedFd, ino: u64) -> Result<u64, Error> {
     // mnt_id: and ino: come in the first lines; a longer fdinfo is cut.
     let mut buf = [0u8; 256];
     let mut len = 0;

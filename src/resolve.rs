@@ -135,6 +135,15 @@ fn follow_split(
     Some(sys::openat(dirfd, name, flags).map_err(|e| Error::os(e, "open magic-link")))
 }
 
+/// `openat(dirfd, name, flags)` for one component, NUL-terminated in this
+/// short-lived frame (not in the walk's, which stays live below deeper calls).
+#[inline(never)]
+fn open_name(dirfd: i32, name: &[u8], flags: u64, step: &'static str) -> Result<OwnedFd, Error> {
+    let mut buf = NameBuf::new();
+    buf.push(name)?;
+    sys::openat(dirfd, buf.as_cstr(), flags).map_err(|e| Error::os(e, step))
+}
+
 /// The next component of `rest`: (component, remainder), skipping empty and
 /// `.` components; `None` when nothing is left.
 fn next_component(mut rest: &[u8]) -> Option<(&[u8], &[u8])> {
@@ -214,10 +223,48 @@ fn walk(root: &Root, path: &[u8], flags: u64) -> Result<OwnedFd, Error> {
         links: 0,
     };
     loop {
-        if let Some(fd) = walk.step(root, &mut todo)? {
-            return Ok(fd);
+        // The final reopen runs from this frame, not from the step's, so
+        // its mount check (with fdinfo, the deepest chain) stacks on less.
+        match walk.step(root, &mut todo)? {
+            Next::Continue => {}
+            Next::Done(fd) => return Ok(fd),
+            Next::Reopen { start, len, info } => {
+                let dirfd = walk.cur.as_ref().map_or(root.fd, OwnedFd::as_raw_fd);
+                let name = match len {
+                    0 => &b"."[..],
+                    _ => todo.as_bytes().get(start..start + len).unwrap_or(b"."),
+                };
+                return reopen(root, dirfd, name, flags, info);
+            }
         }
     }
+}
+
+/// What a step of the walk leaves to do.
+enum Next {
+    Continue,
+    Done(OwnedFd),
+    /// Open `todo[start..start + len]` in the current directory with the
+    /// caller's flags (`len` 0: the directory itself).
+    Reopen {
+        start: usize,
+        len: usize,
+        info: Option<FileInfo>,
+    },
+}
+
+/// Where a component of the walk's path lies, and what follows it.
+#[derive(Clone, Copy)]
+struct Found {
+    /// The directory it is opened in.
+    dirfd: i32,
+    /// Its place in the path.
+    start: usize,
+    len: usize,
+    /// Bytes of the path up to the start of what follows it.
+    consumed: usize,
+    is_last: bool,
+    rest_empty: bool,
 }
 
 /// The state of a [`walk`]; each step is its own small frame.
@@ -232,26 +279,55 @@ struct Walk {
 }
 
 impl Walk {
-    /// Resolves one component: `Some` result when the walk is done.
+    /// Resolves one component: `Some` result when the walk is done. Only
+    /// what must outlive the mount check lives in this frame.
     #[inline(never)]
-    fn step(&mut self, root: &Root, todo: &mut PathBuf) -> Result<Option<OwnedFd>, Error> {
+    fn step(&mut self, root: &Root, todo: &mut PathBuf) -> Result<Next, Error> {
         let dirfd = self.cur.as_ref().map_or(root.fd, OwnedFd::as_raw_fd);
         let left = todo.as_bytes().get(self.pos..).unwrap_or(&[]);
         let Some((comp, rest)) = next_component(left) else {
             // Nothing but "." left: the target is the current directory.
-            return reopen(root, dirfd, c".", self.flags, None).map(Some);
+            return Ok(Next::Reopen {
+                start: 0,
+                len: 0,
+                info: None,
+            });
         };
-        let is_last = next_component(rest).is_none();
         let consumed = todo.as_bytes().len() - rest.len();
-        let rest_empty = rest.is_empty();
-        let mut name = NameBuf::new();
-        name.push(comp)?;
-        let step =
-            sys::openat(dirfd, name.as_cstr(), STEP).map_err(|e| Error::os(e, "open component"))?;
-        let info = root.check_same_mount(step.as_raw_fd())?;
+        let found = Found {
+            dirfd,
+            // `comp` is a slice of `todo`: where it starts.
+            start: comp.as_ptr() as usize - todo.as_bytes().as_ptr() as usize,
+            len: comp.len(),
+            consumed,
+            is_last: next_component(rest).is_none(),
+            rest_empty: rest.is_empty(),
+        };
+        let fd = open_name(dirfd, comp, STEP, "open component")?;
+        let info = root.check_same_mount(fd.as_raw_fd())?;
+        self.decide(todo, found, fd, info)
+    }
 
+    /// What to do with the component `found`, opened as `fd` and checked.
+    #[inline(never)]
+    fn decide(
+        &mut self,
+        todo: &mut PathBuf,
+        found: Found,
+        fd: OwnedFd,
+        info: FileInfo,
+    ) -> Result<Next, Error> {
+        let Found {
+            dirfd,
+            start,
+            len,
+            consumed,
+            is_last,
+            rest_empty,
+        } = found;
+        let comp = todo.as_bytes().get(start..start + len).unwrap_or_default();
+        let flags = self.flags;
         if info.is_symlink() {
-            let flags = self.flags;
             if is_last && flags & O_NOFOLLOW != 0 && !self.must_dir {
                 // O_NOFOLLOW: a link is never a directory (ENOTDIR first),
                 // an O_PATH open gets the link itself, others ELOOP — as
@@ -259,44 +335,45 @@ impl Walk {
                 return if flags & O_DIRECTORY != 0 {
                     Err(Error::os(Errno::ENOTDIR, "not a directory"))
                 } else if flags & O_PATH != 0 {
-                    Ok(Some(step))
+                    Ok(Next::Done(fd))
                 } else {
                     Err(Error::os(Errno::ELOOP, "trailing symlink with O_NOFOLLOW"))
                 };
             }
-            if self.place.holds_magic_link(name.as_bytes()) {
+            if self.place.holds_magic_link(comp) {
                 // Only as the last component, where the link itself was
                 // checked above to be on our mount.
                 if is_last && !self.must_dir {
-                    return sys::openat(dirfd, name.as_cstr(), flags)
-                        .map(Some)
-                        .map_err(|e| Error::os(e, "open magic-link"));
+                    return open_name(dirfd, comp, flags, "open magic-link").map(Next::Done);
                 }
                 return Err(eloop("magic-link inside the path"));
             }
             // Resolve the link's text in place of what led to it, from the
             // link's directory (so `place` stays): target + "/" + rest.
             let keep_slash = usize::from(!rest_empty);
-            self.substitute_link(todo, &step, consumed - keep_slash)?;
-            return Ok(None);
+            self.substitute_link(todo, &fd, consumed - keep_slash)?;
+            return Ok(Next::Continue);
         }
-
         if is_last {
-            if (self.must_dir || self.flags & O_DIRECTORY != 0) && !info.is_dir() {
+            if (self.must_dir || flags & O_DIRECTORY != 0) && !info.is_dir() {
                 return Err(Error::os(Errno::ENOTDIR, "not a directory"));
             }
-            if self.flags & O_PATH != 0 {
-                return Ok(Some(step));
+            if flags & O_PATH != 0 {
+                return Ok(Next::Done(fd));
             }
-            return reopen(root, dirfd, name.as_cstr(), self.flags, Some(info)).map(Some);
+            return Ok(Next::Reopen {
+                start,
+                len,
+                info: Some(info),
+            });
         }
         if !info.is_dir() {
             return Err(Error::os(Errno::ENOTDIR, "not a directory"));
         }
+        self.place = self.place.enter(comp);
         self.pos = consumed;
-        self.place = self.place.enter(name.as_bytes());
-        self.cur = Some(step);
-        Ok(None)
+        self.cur = Some(fd);
+        Ok(Next::Continue)
     }
 
     /// Replaces `todo[..consumed]` with the text of the regular symlink
@@ -338,11 +415,11 @@ impl Walk {
 fn reopen(
     root: &Root,
     dirfd: i32,
-    name: &core::ffi::CStr,
+    name: &[u8],
     flags: u64,
     verified: Option<FileInfo>,
 ) -> Result<OwnedFd, Error> {
-    let fd = sys::openat(dirfd, name, flags | O_NOFOLLOW).map_err(|e| Error::os(e, "open"))?;
+    let fd = open_name(dirfd, name, flags | O_NOFOLLOW, "open")?;
     let info = root.check_same_mount(fd.as_raw_fd())?;
     match verified {
         Some(v) if v.id.ino != info.id.ino => {
