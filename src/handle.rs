@@ -7,11 +7,12 @@ use crate::arch::{
 use crate::error::{Error, ErrorKind};
 use crate::fd::OwnedFd;
 use crate::flags::{OpenFlags, OpenOption, ProcfsOpenFlags, ProcfsOpenHow};
+use crate::mount;
 use crate::path::{self, PathBuf};
 use crate::probe;
 use crate::resolve;
 use crate::root::{self, HandleKind, Root, Want};
-use crate::sys::{self, Errno};
+use crate::sys::{self, Errno, S_IFDIR, S_IFMT};
 use crate::thread::{ThreadCloser, ThreadPin};
 
 /// Where a path is looked up, like the Go package's `ProcfsBase` values.
@@ -252,6 +253,15 @@ impl Handle {
         }
     }
 
+    /// A new root in place of the cached `root`, if that is still what is
+    /// cached.
+    #[cold]
+    #[inline(never)]
+    fn replace_cached(&self, root: &Root) -> Result<(Root, Option<OwnedFd>), Error> {
+        let stale = root::cached().filter(|c| c.root.fd == root.fd && c.root.dev == root.dev);
+        self.refresh(stale)
+    }
+
     /// The cached fd was closed or its number reused: acquire anew and
     /// re-publish. The old number is not ours any more and is left alone.
     #[cold]
@@ -291,6 +301,14 @@ impl Handle {
             _ => false,
         };
         match resolve_at(&root, base, path, kflags) {
+            Err(e) if e.errno() == Errno::EXDEV && self.is_cached() => {
+                // Something is mounted in our own procfs (possible since
+                // Linux 6.15 through /proc/<pid>/fd/<n>/..., and permanent):
+                // replace the cached instance once rather than fail for
+                // the rest of the process.
+                let (root, _call_root) = self.replace_cached(&root)?;
+                resolve_at(&root, base, path, kflags)
+            }
             Err(e) if e.errno() == Errno::ENOENT && retry_unmasked => {
                 self.open_unmasked(base, path, kflags)
             }
@@ -316,10 +334,23 @@ impl Handle {
             unmasked: true,
             no_host: self.no_host,
         };
-        let (fd, root) = root::acquire(want)?;
-        let r = resolve_at(&root, base, path, kflags);
-        drop(fd);
-        r
+        let (root_fd, root) = root::acquire(want)?;
+        let fd = resolve_at(&root, base, path, kflags)?;
+        drop(root_fd);
+        // `..` from any directory of this instance is its unmasked root:
+        // hand out files (and links followed out of procfs), never its
+        // directories.
+        if mount::identify(fd.as_raw_fd())?.0.mode & S_IFMT == S_IFDIR
+            && mount::check_procfs(fd.as_raw_fd()).is_ok()
+        {
+            return Err(Error::new(
+                ErrorKind::SafetyViolation,
+                Errno::EISDIR,
+                "a directory of the temporary unmasked procfs would lead to its root; \
+                 open it through a handle made with unmasked_proc_root",
+            ));
+        }
+        Ok(fd)
     }
 }
 
@@ -349,6 +380,11 @@ impl core::fmt::Debug for Handle {
 /// opens; an `O_PATH` open keeps only the flags `openat2` accepts with it.
 fn kernel_flags(flags: OpenFlags) -> Result<u64, Error> {
     let bits = flags.bits();
+    if bits & !OpenFlags::all().bits() != 0 {
+        // Unknown bits: openat2 refuses them, a plain openat would drop
+        // them; refuse them the same way in every mode.
+        return Err(Error::invalid(Errno::EINVAL, "unknown open flag bits"));
+    }
     if bits & (O_CREAT | O_EXCL) != 0 || bits & (O_TMPFILE & !O_DIRECTORY) != 0 {
         return Err(Error::invalid(
             Errno::EINVAL,

@@ -10,6 +10,7 @@ use crate::fd::OwnedFd;
 use crate::path::{self, ShortPathBuf};
 use crate::probe::{self, Feature};
 use crate::sys::{self, Errno, FileId, StatxIds};
+use core::ffi::CStr;
 
 /// A mount id, remembering which kind it is: the 64-bit unique id
 /// (Linux 6.8+, never reused) and the classic id (reused once its mount is
@@ -40,6 +41,7 @@ impl FileInfo {
 const STATX_ALL_IDS: u32 = sys::STATX_TYPE
     | sys::STATX_MODE
     | sys::STATX_INO
+    | sys::STATX_CTIME
     | sys::STATX_MNT_ID
     | sys::STATX_MNT_ID_UNIQUE;
 
@@ -93,6 +95,21 @@ pub(crate) fn identify(fd: i32) -> Result<(FileId, Option<MountId>), Error> {
     }
     let id = sys::fstat(fd).map_err(|e| Error::os(e, "fstat"))?;
     Ok((id, None))
+}
+
+/// The mount id of `name` in `dirfd` (a trailing symlink not followed, a
+/// mount on it seen), where `statx` gives one.
+#[inline(never)]
+pub(crate) fn mount_id_at(dirfd: i32, name: &CStr) -> Result<Option<MountId>, Error> {
+    if probe::missing(Feature::Statx) || probe::missing(Feature::StatxMountId) {
+        return Ok(None);
+    }
+    let mask = sys::STATX_MNT_ID | sys::STATX_MNT_ID_UNIQUE;
+    match sys::statx(dirfd, name, sys::AT_SYMLINK_NOFOLLOW, mask) {
+        Ok(stx) => Ok(statx_mount_id(&stx)),
+        Err(e) if probe::is_unavailable(e) => Ok(None),
+        Err(e) => Err(Error::os(e, "statx")),
+    }
 }
 
 /// Identity and mount id of `fd`. `proc_root` is the procfs root used to

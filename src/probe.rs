@@ -78,6 +78,12 @@ fn parse_release(release: &[u8]) -> Option<u32> {
     let mut parts = release.split(|&b| b == b'.' || b == b'-' || b == 0);
     let major = parse_num(parts.next()?)?;
     let minor = parse_num(parts.next()?)?;
+    // The UNAME26 personality reports "2.6.<40 + minor>" on any kernel
+    // (real 2.6 ended at .39): the true version is unknown, so it counts as
+    // new and every feature is probed.
+    if (major, minor) == (2, 6) && parts.next().and_then(parse_num).is_some_and(|p| p >= 40) {
+        return None;
+    }
     Some((major.min(0xffff) << 16) | minor.min(0xffff))
 }
 
@@ -103,6 +109,8 @@ mod tests {
         assert_eq!(parse_release(b"5.2\0"), Some((5 << 16) | 2));
         assert_eq!(parse_release(b"4.19.0-rc1"), Some((4 << 16) | 19));
         assert_eq!(parse_release(b"garbage"), None);
+        assert_eq!(parse_release(b"2.6.78\0"), None); // UNAME26 on 6.18
+        assert_eq!(parse_release(b"2.6.32-754.el6"), Some((2 << 16) | 6));
         assert_eq!(parse_release(b""), None);
         assert!(kernel_at_least(3, 17));
         assert!(!kernel_at_least(999, 0));

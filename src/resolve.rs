@@ -10,7 +10,7 @@
 use crate::arch::{O_CLOEXEC, O_DIRECTORY, O_NOFOLLOW, O_PATH};
 use crate::error::{Error, ErrorKind};
 use crate::fd::OwnedFd;
-use crate::mount::FileInfo;
+use crate::mount::{self, FileInfo};
 use crate::path::{NameBuf, PathBuf};
 use crate::probe::{self, Feature};
 use crate::root::Root;
@@ -113,26 +113,62 @@ fn follow_split(
         },
     };
     let dirfd = parent_fd.as_ref().map_or(root.fd, OwnedFd::as_raw_fd);
-    if root.attackable() || !root.pinned() {
-        // Nothing can be mounted on a private or detached procfs behind our
-        // back, and a unique mount id proves the root fd is still that
-        // procfs. Otherwise make sure the link is not a mount point
-        // (RESOLVE_NO_XDEV refuses to step onto one); on the host /proc,
-        // also that it is a symlink on our mount.
+    if root.attackable() {
+        // On the host /proc, first make sure the link is a symlink on our
+        // mount and not a mount point (RESOLVE_NO_XDEV refuses to step onto
+        // one); the check after the open below narrows the race.
         let link = match sys::openat2(dirfd, name, STEP, RESOLVE) {
             Ok(fd) => fd,
             Err(e) if openat2_unavailable(root, e) => return None,
             Err(e) => return Some(Err(resolve_err(e, "openat2 link"))),
         };
-        if root.attackable() {
-            match root.check_same_mount(link.as_raw_fd()) {
-                Ok(info) if info.is_symlink() => {}
-                Ok(_) => return Some(Err(eloop("magic-link inside the path"))),
-                Err(e) => return Some(Err(e)),
-            }
+        match root.check_same_mount(link.as_raw_fd()) {
+            Ok(info) if info.is_symlink() => {}
+            Ok(_) => return Some(Err(eloop("magic-link inside the path"))),
+            Err(e) => return Some(Err(e)),
         }
     }
-    Some(sys::openat(dirfd, name, flags).map_err(|e| Error::os(e, "open magic-link")))
+    let fd = match sys::openat(dirfd, name, flags) {
+        Ok(fd) => fd,
+        Err(e) => return Some(Err(Error::os(e, "open magic-link"))),
+    };
+    Some(not_mounted_over(root, dirfd, name).map(|()| fd))
+}
+
+/// After a magic-link `name` in `dirfd` was followed: fails (and the caller
+/// drops what it opened) if something is mounted on the link. Since Linux
+/// 6.15 a process that may mount can put a mount even on our private or
+/// detached procfs, through `/proc/<our pid>/fd/<root fd>/...`; such a
+/// mount cannot be taken away again, so a check after the open leaves no
+/// window there (on the host /proc it narrows one). One `statx` where mount
+/// ids can be compared, else the kernel's own `RESOLVE_NO_XDEV`.
+#[inline(never)]
+fn not_mounted_over(root: &Root, dirfd: i32, name: &CStr) -> Result<(), Error> {
+    let covered = || Error::unsafe_path("a mount covers the magic-link");
+    if let Some(ours) = root.mnt
+        && let Some(now) = mount::mount_id_at(dirfd, name)?
+        && now.unique == ours.unique
+    {
+        return if now.id == ours.id {
+            Ok(())
+        } else {
+            Err(covered())
+        };
+    }
+    match sys::openat2(dirfd, name, STEP, RESOLVE) {
+        Ok(_) => Ok(()),
+        Err(Errno::EXDEV) => Err(covered()),
+        Err(e) if probe::is_unavailable(e) => {
+            let link = open_name_c(dirfd, name, STEP, "open magic-link")?;
+            root.check_same_mount(link.as_raw_fd()).map(drop)
+        }
+        Err(e) => Err(Error::os(e, "openat2 magic-link")),
+    }
+}
+
+/// `openat(dirfd, name, flags)` with a C-string name.
+fn open_name_c(dirfd: i32, name: &CStr, flags: u64, step: &'static str) -> Result<OwnedFd, Error> {
+    sys::openat(dirfd, name, flags).map_err(|e| Error::os(e, step))
 }
 
 /// `openat(dirfd, name, flags)` for one component, NUL-terminated in this
@@ -141,7 +177,7 @@ fn follow_split(
 fn open_name(dirfd: i32, name: &[u8], flags: u64, step: &'static str) -> Result<OwnedFd, Error> {
     let mut buf = NameBuf::new();
     buf.push(name)?;
-    sys::openat(dirfd, buf.as_cstr(), flags).map_err(|e| Error::os(e, step))
+    open_name_c(dirfd, buf.as_cstr(), flags, step)
 }
 
 /// The next component of `rest`: (component, remainder), skipping empty and
@@ -300,18 +336,21 @@ impl Walk {
             start: comp.as_ptr() as usize - todo.as_bytes().as_ptr() as usize,
             len: comp.len(),
             consumed,
-            is_last: next_component(rest).is_none(),
+            // A trailing "." is not nothing: it is looked up (and checked
+            // for search permission) like any component, as the kernel does.
+            is_last: rest.iter().all(|&b| b == b'/'),
             rest_empty: rest.is_empty(),
         };
         let fd = open_name(dirfd, comp, STEP, "open component")?;
         let info = root.check_same_mount(fd.as_raw_fd())?;
-        self.decide(todo, found, fd, info)
+        self.decide(root, todo, found, fd, info)
     }
 
     /// What to do with the component `found`, opened as `fd` and checked.
     #[inline(never)]
     fn decide(
         &mut self,
+        root: &Root,
         todo: &mut PathBuf,
         found: Found,
         fd: OwnedFd,
@@ -344,7 +383,18 @@ impl Walk {
                 // Only as the last component, where the link itself was
                 // checked above to be on our mount.
                 if is_last && !self.must_dir {
-                    return open_name(dirfd, comp, flags, "open magic-link").map(Next::Done);
+                    let fd = open_name(dirfd, comp, flags, "open magic-link")?;
+                    // The link's mount was checked before; a mount made
+                    // since (see `not_mounted_over`) is caught now.
+                    let link = open_name(dirfd, comp, STEP, "open magic-link")?;
+                    root.check_same_mount(link.as_raw_fd())?;
+                    return Ok(Next::Done(fd));
+                }
+                // The kernel reports a link it cannot read (EACCES, ENOENT)
+                // before refusing it inside a path: so do we.
+                let mut probe_buf = [0u8; 1];
+                if let Err(e) = sys::readlinkat(fd.as_raw_fd(), c"", &mut probe_buf) {
+                    return Err(Error::os(e, "readlink magic-link"));
                 }
                 return Err(eloop("magic-link inside the path"));
             }

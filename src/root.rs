@@ -54,6 +54,10 @@ pub(crate) struct Root {
     pub(crate) kind: HandleKind,
     /// The root's device: unique to its procfs superblock while it lives.
     pub(crate) dev: u64,
+    /// The root inode's change time (ns): when its procfs instance was
+    /// made. A device number is reused once its superblock is gone; the
+    /// new instance then has a later time.
+    pub(crate) ctime: u64,
     /// The root's mount id: from `statx` where it gives one (checked on
     /// every call), else measured from `fdinfo` for the host /proc
     /// (checked on every call) and lazily for the others (the fallback
@@ -103,21 +107,12 @@ impl Root {
         self.kind == HandleKind::HostMount
     }
 
-    /// Whether this root's identity is pinned by a unique mount id (Linux
-    /// 6.8+): such an id is never reused, so the per-call check proves the
-    /// fd is still our mount. With a classic id or none, a mount made after
-    /// ours was gone could reuse the numbers, so callers keep the extra
-    /// checks a mount point beneath the root would need.
-    pub(crate) fn pinned(&self) -> bool {
-        self.mnt.is_some_and(|m| m.unique)
-    }
-
     /// Checks, before anything is resolved beneath it, that the fd number
     /// still names this procfs root: a process may have closed it
     /// (`close_range`), `dup2`ed over it, and reused the number for a
     /// directory, a FIFO or another procfs. One `statx` where a unique
-    /// mount id pins the mount (Linux 6.8+); else device, inode and type
-    /// plus an `fstatfs`. `EBADF` if the fd is closed, `EXDEV` if it is
+    /// mount id pins the mount (Linux 6.8+); else device, inode, type and
+    /// the instance's creation time plus an `fstatfs`. `EBADF` if the fd is closed, `EXDEV` if it is
     /// something else; both a [`SafetyViolation`](ErrorKind::SafetyViolation).
     pub(crate) fn check_still_ours(&self) -> Result<(), Error> {
         let replaced = || {
@@ -137,21 +132,44 @@ impl Root {
         if !self.is_this_root(&id) {
             return Err(replaced());
         }
-        let mut pinned = false;
+        let mut compared = None;
         if let (Some(then), Some(now)) = (self.mnt, mnt)
             && then.unique == now.unique
         {
             if then.id != now.id {
                 return Err(replaced());
             }
-            pinned = then.unique;
+            compared = Some(then.unique);
         }
-        if !pinned {
-            // Device numbers and classic mount ids are reused: make sure a
-            // reused number is at least a procfs.
-            mount::check_procfs(self.fd).map_err(|_| replaced())?;
+        match compared {
+            // A unique mount id is never reused: this is our mount.
+            Some(true) => Ok(()),
+            // Device numbers and classic ids are reused once their mount is
+            // gone, but both at once and for an instance made within the
+            // same clock tick as ours is out of reach: a procfs suffices.
+            Some(false) => mount::check_procfs(self.fd).map_err(|_| replaced()),
+            // No mount id at all (statx refused, qemu-user, kernels before
+            // 5.8): a new instance on our reused device number, made within
+            // the clock tick of ours, would pass the above. Check what
+            // matters about it: a procfs, of our pid namespace, as masked.
+            None => self.check_weakly_identified().map_err(|_| replaced()),
         }
-        Ok(())
+    }
+
+    /// The rest of [`check_still_ours`](Root::check_still_ours) where no
+    /// mount id could be compared.
+    #[cold]
+    #[inline(never)]
+    fn check_weakly_identified(&self) -> Result<(), Error> {
+        mount::check_procfs(self.fd)?;
+        if self.subset {
+            // A subset=pid instance has no global files.
+            match sys::readlinkat(self.fd, c"uptime", &mut [0u8; 1]) {
+                Err(Errno::ENOENT) => {}
+                _ => return Err(Error::unsafe_path("an unmasked procfs")),
+            }
+        }
+        check_pid_namespace(self)
     }
 
     fn is_this_root(&self, id: &FileId) -> bool {
@@ -273,6 +291,7 @@ fn verify(
         fd: raw,
         kind,
         dev: id.dev,
+        ctime: id.ctime,
         mnt,
         subset,
         hidepid,
@@ -335,6 +354,7 @@ fn check_pid_namespace(root: &Root) -> Result<(), Error> {
 static SEQ: AtomicU64 = AtomicU64::new(0);
 static CACHE_FD: AtomicI32 = AtomicI32::new(-1);
 static CACHE_DEV: AtomicU64 = AtomicU64::new(0);
+static CACHE_CTIME: AtomicU64 = AtomicU64::new(0);
 static CACHE_MNT: AtomicU64 = AtomicU64::new(0);
 static CACHE_META: AtomicU8 = AtomicU8::new(0);
 
@@ -384,6 +404,7 @@ fn read_cache() -> Read {
     }
     let fd = CACHE_FD.load(Ordering::Relaxed);
     let dev = CACHE_DEV.load(Ordering::Relaxed);
+    let ctime = CACHE_CTIME.load(Ordering::Relaxed);
     let mnt = CACHE_MNT.load(Ordering::Relaxed);
     let meta = CACHE_META.load(Ordering::Relaxed);
     fence(Ordering::Acquire);
@@ -403,6 +424,7 @@ fn read_cache() -> Read {
         fd,
         kind,
         dev,
+        ctime,
         mnt: (meta & META_HAS_MNT != 0).then_some(mnt),
         subset: true,
         hidepid: meta & META_HIDEPID != 0,
@@ -439,6 +461,7 @@ pub(crate) fn publish(fd: OwnedFd, root: Root, stale: Option<Cached>) -> (Root, 
             | (if root.mnt.is_some() { META_HAS_MNT } else { 0 });
         CACHE_FD.store(fd.into_raw_fd(), Ordering::Relaxed);
         CACHE_DEV.store(root.dev, Ordering::Relaxed);
+        CACHE_CTIME.store(root.ctime, Ordering::Relaxed);
         CACHE_MNT.store(mnt.id, Ordering::Relaxed);
         CACHE_META.store(meta, Ordering::Relaxed);
         SEQ.store(seen + 2, Ordering::Release);

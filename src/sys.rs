@@ -21,6 +21,7 @@ pub(crate) const RESOLVE_BENEATH: u64 = 0x08;
 
 pub(crate) const STATX_TYPE: u32 = 0x0001;
 pub(crate) const STATX_MODE: u32 = 0x0002;
+pub(crate) const STATX_CTIME: u32 = 0x0080;
 pub(crate) const STATX_INO: u32 = 0x0100;
 pub(crate) const STATX_MNT_ID: u32 = 0x1000;
 pub(crate) const STATX_MNT_ID_UNIQUE: u32 = 0x4000;
@@ -161,17 +162,27 @@ pub(crate) fn statx(dirfd: i32, path: &CStr, flags: u32, mask: u32) -> Result<St
             dev: dev_number(stx.stx_dev_major, stx.stx_dev_minor),
             ino: stx.stx_ino,
             mode: u32::from(stx.stx_mode),
+            ctime: nanoseconds(stx.stx_ctime.tv_sec as u64, stx.stx_ctime.tv_nsec),
         },
         mnt_id: stx.stx_mnt_id,
     })
 }
 
-/// What identifies a file: device (major << 32 | minor), inode and mode.
+/// What identifies a file: device (major << 32 | minor), inode, mode, and
+/// the inode's change time in nanoseconds (for a procfs root: when its
+/// instance was made, which tells a new instance on a reused device number
+/// from the old one).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct FileId {
     pub(crate) dev: u64,
     pub(crate) ino: u64,
     pub(crate) mode: u32,
+    pub(crate) ctime: u64,
+}
+
+fn nanoseconds(sec: u64, nsec: u32) -> u64 {
+    sec.wrapping_mul(1_000_000_000)
+        .wrapping_add(u64::from(nsec))
 }
 
 /// A device number as (major << 32) | minor, the form both `statx` and
@@ -198,10 +209,13 @@ pub(crate) fn fstat(fd: i32) -> Result<FileId, Errno> {
         (st.st_dev >> 8) & 0xfff,
         (st.st_dev & 0xff) | ((st.st_dev >> 12) & 0xfff00),
     );
+    // st_times: atime, its ns, mtime, its ns, ctime, its ns.
+    let [.., ctime, ctime_nsec] = st.st_times;
     Ok(FileId {
         dev: dev_number(major as u32, minor as u32),
         ino: st.st_ino,
         mode: st.st_mode,
+        ctime: nanoseconds(ctime, ctime_nsec as u32),
     })
 }
 

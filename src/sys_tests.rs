@@ -57,10 +57,12 @@ fn fstat_matches_statx_inode() {
     assert_eq!(id.mode & S_IFMT, S_IFDIR);
     // The decoded st_dev is the device statx reports (a regular file on
     // another filesystem too, whose device has a non-zero major).
-    let stx = statx(p.as_raw_fd(), c"", AT_EMPTY_PATH, STATX_INO).unwrap();
+    let ids = STATX_INO | STATX_TYPE | STATX_MODE | STATX_CTIME;
+    let stx = statx(p.as_raw_fd(), c"", AT_EMPTY_PATH, ids).unwrap();
     assert_eq!(stx.file, id);
+    assert_ne!(id.ctime, 0);
     let exe = openat(AT_FDCWD, c"/", O_PATH | O_CLOEXEC).unwrap();
-    let stx = statx(exe.as_raw_fd(), c"", AT_EMPTY_PATH, STATX_INO).unwrap();
+    let stx = statx(exe.as_raw_fd(), c"", AT_EMPTY_PATH, ids).unwrap();
     assert_eq!(stx.file, fstat(exe.as_raw_fd()).unwrap());
 }
 
@@ -131,7 +133,8 @@ fn read_write_close() {
         .unwrap()
         .into_raw_fd();
     assert_eq!(close(raw), Ok(()));
-    assert_eq!(close(raw), Err(Errno::EBADF));
+    // (Not `raw` again: another test's thread may have reused the number.)
+    assert_eq!(close(-1), Err(Errno::EBADF));
 }
 
 #[test]
@@ -181,7 +184,7 @@ fn ids_and_uname() {
     let theirs: std::vec::Vec<u8> = ours
         .release
         .iter()
-        .map(|&c| c as u8)
+        .map(|&c| c.to_ne_bytes()[0])
         .take_while(|&c| c != 0)
         .collect();
     assert_eq!(&release[..theirs.len()], &theirs[..]);
