@@ -7,6 +7,7 @@ use crate::arch::{
 use crate::error::{Error, ErrorKind};
 use crate::fd::OwnedFd;
 use crate::flags::{OpenFlags, OpenOption, ProcfsOpenFlags, ProcfsOpenHow};
+use crate::fork;
 use crate::mount;
 use crate::path::{self, PathBuf};
 use crate::probe;
@@ -14,6 +15,7 @@ use crate::resolve;
 use crate::root::{self, HandleKind, Root, Want};
 use crate::sys::{self, Errno, S_IFDIR, S_IFMT};
 use crate::thread::{ThreadCloser, ThreadPin};
+use core::sync::atomic::AtomicU64;
 
 /// Where a path is looked up, like the Go package's `ProcfsBase` values.
 #[non_exhaustive]
@@ -47,6 +49,9 @@ pub enum ProcBase {
 /// nothing is ever opened in the file that took the number.
 pub struct Handle {
     source: Source,
+    /// The fork generation at which an owned root's pid namespace was last
+    /// checked (see `Root::check_not_forked_away`).
+    checked: AtomicU64,
     /// Never fall back to the host `/proc` (also for the temporary
     /// unmasked procfs of a [`ProcBase::ProcRoot`] lookup).
     no_host: bool,
@@ -81,6 +86,7 @@ impl Handle {
         {
             return Ok(Handle {
                 source: Source::Cached(c.root.kind),
+                checked: AtomicU64::new(0),
                 no_host: want.no_host,
             });
         }
@@ -92,6 +98,7 @@ impl Handle {
             };
             return Ok(Handle {
                 source: Source::Owned(root),
+                checked: AtomicU64::new(fork::generation()),
                 no_host: want.no_host,
             });
         }
@@ -104,6 +111,7 @@ impl Handle {
         };
         Ok(Handle {
             source,
+            checked: AtomicU64::new(fork::generation()),
             no_host: want.no_host,
         })
     }
@@ -238,10 +246,15 @@ impl Handle {
         match self.source {
             Source::Owned(root) => {
                 root.check_still_ours()?;
+                root.check_not_forked_away(&self.checked)?;
                 Ok((root, None))
             }
             Source::Cached(_) => match root::cached() {
-                Some(c) => match c.root.check_still_ours() {
+                Some(c) => match c
+                    .root
+                    .check_still_ours()
+                    .and_then(|()| c.root.check_not_forked_away(&root::CACHE_CHECKED))
+                {
                     Ok(()) => Ok((c.root, None)),
                     Err(e) if e.kind() == ErrorKind::SafetyViolation => self.refresh(Some(c)),
                     Err(e) => Err(e),

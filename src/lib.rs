@@ -128,6 +128,7 @@ mod arch;
 mod error;
 mod fd;
 mod flags;
+mod fork;
 mod handle;
 mod mount;
 mod path;

@@ -12,6 +12,7 @@
 use crate::arch;
 use crate::error::{Error, ErrorKind};
 use crate::fd::OwnedFd;
+use crate::fork;
 use crate::mount::{self, FileInfo, MountId};
 use crate::path;
 use crate::probe::{self, Feature};
@@ -170,6 +171,21 @@ impl Root {
             }
         }
         check_pid_namespace(self)
+    }
+
+    /// Checks, once after each fork, that this root still belongs to our
+    /// pid namespace (the child of `unshare(CLONE_NEWPID)` does not share
+    /// its parent's). `checked` is the fork generation it was last checked
+    /// at; no syscall while that is current.
+    #[inline]
+    pub(crate) fn check_not_forked_away(&self, checked: &AtomicU64) -> Result<(), Error> {
+        let now = fork::generation();
+        if checked.load(Ordering::Relaxed) == now {
+            return Ok(());
+        }
+        check_pid_namespace(self)?;
+        checked.store(now, Ordering::Relaxed);
+        Ok(())
     }
 
     fn is_this_root(&self, id: &FileId) -> bool {
@@ -357,6 +373,9 @@ static CACHE_DEV: AtomicU64 = AtomicU64::new(0);
 static CACHE_CTIME: AtomicU64 = AtomicU64::new(0);
 static CACHE_MNT: AtomicU64 = AtomicU64::new(0);
 static CACHE_META: AtomicU8 = AtomicU8::new(0);
+/// The fork generation at which the cached root's pid namespace was last
+/// checked (outside the sequence lock: it only ever moves forward).
+pub(crate) static CACHE_CHECKED: AtomicU64 = AtomicU64::new(0);
 
 const META_DETACHED: u8 = 1;
 const META_UNIQUE: u8 = 2;
@@ -464,6 +483,7 @@ pub(crate) fn publish(fd: OwnedFd, root: Root, stale: Option<Cached>) -> (Root, 
         CACHE_CTIME.store(root.ctime, Ordering::Relaxed);
         CACHE_MNT.store(mnt.id, Ordering::Relaxed);
         CACHE_META.store(meta, Ordering::Relaxed);
+        CACHE_CHECKED.store(fork::generation(), Ordering::Relaxed);
         SEQ.store(seen + 2, Ordering::Release);
         return (root, None);
     }

@@ -8,6 +8,7 @@ use crate::arch::{self, OpenHow, Stat, Statfs, Utsname};
 use crate::fd::OwnedFd;
 use core::ffi::CStr;
 use core::mem::MaybeUninit;
+use core::sync::atomic::{AtomicUsize, Ordering};
 pub(crate) use syscalls::Errno;
 use syscalls::Sysno;
 
@@ -334,6 +335,68 @@ pub(crate) fn gettid() -> u32 {
 pub(crate) fn getpid() -> u32 {
     // SAFETY: no arguments, no memory effects.
     unsafe { call(Sysno::getpid, [0; 6]) }.unwrap_or(0) as u32
+}
+
+/// The address of a page of our own that the kernel zeroes in a forked
+/// child (`MADV_WIPEONFORK`, Linux 4.14+); 0 while there is none. Mapped
+/// once, never unmapped.
+static FORK_SENTINEL: AtomicUsize = AtomicUsize::new(0);
+
+const PAGE: usize = 4096;
+const MADV_WIPEONFORK: usize = 18;
+
+/// Maps the fork sentinel page, marks it wipe-on-fork and arms it.
+pub(crate) fn fork_sentinel_set_up() -> Result<(), Errno> {
+    const PROT_READ_WRITE: usize = 0x1 | 0x2;
+    const MAP_PRIVATE_ANONYMOUS: usize = 0x02 | 0x20;
+    // SAFETY: a new anonymous private mapping: no existing memory is touched.
+    let addr = unsafe {
+        call(
+            Sysno::mmap,
+            [
+                0,
+                PAGE,
+                PROT_READ_WRITE,
+                MAP_PRIVATE_ANONYMOUS,
+                usize::MAX,
+                0,
+            ],
+        )
+    }?;
+    // SAFETY: advice on the page we just mapped.
+    if let Err(e) = unsafe { call(Sysno::madvise, [addr, PAGE, MADV_WIPEONFORK, 0, 0, 0]) } {
+        // SAFETY: unmapping the page we mapped; nothing refers to it.
+        let _ = unsafe { call(Sysno::munmap, [addr, PAGE, 0, 0, 0, 0]) };
+        return Err(e);
+    }
+    // SAFETY: the page is mapped read-write, page-aligned, and ours.
+    unsafe { core::ptr::write_volatile(addr as *mut u64, 1) };
+    if FORK_SENTINEL
+        .compare_exchange(0, addr, Ordering::AcqRel, Ordering::Acquire)
+        .is_err()
+    {
+        // Another thread set one up first.
+        // SAFETY: unmapping our own page, which nobody else has seen.
+        let _ = unsafe { call(Sysno::munmap, [addr, PAGE, 0, 0, 0, 0]) };
+    }
+    Ok(())
+}
+
+/// Whether this process was forked since the last look (re-arming the
+/// sentinel); `None` if there is no sentinel.
+pub(crate) fn forked_since_last_look() -> Option<bool> {
+    let addr = FORK_SENTINEL.load(Ordering::Acquire);
+    if addr == 0 {
+        return None;
+    }
+    // SAFETY: a published sentinel page stays mapped read-write for the
+    // life of the process (and is inherited, wiped, by a forked child).
+    let wiped = unsafe { core::ptr::read_volatile(addr as *const u64) } == 0;
+    if wiped {
+        // SAFETY: as above.
+        unsafe { core::ptr::write_volatile(addr as *mut u64, 1) };
+    }
+    Some(wiped)
 }
 
 /// `uname(2)`: the kernel release (`utsname.release`, NUL-padded); the

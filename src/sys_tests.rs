@@ -190,3 +190,26 @@ fn ids_and_uname() {
     assert_eq!(&release[..theirs.len()], &theirs[..]);
     assert_eq!(release[theirs.len()], 0);
 }
+
+#[test]
+fn fork_sentinel_is_wiped_in_a_child_only() {
+    fork_sentinel_set_up().unwrap();
+    assert_eq!(forked_since_last_look(), Some(false));
+    // SAFETY: the child only makes syscalls and _exits.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        let first = forked_since_last_look();
+        let second = forked_since_last_look();
+        let ok = first == Some(true) && second == Some(false);
+        // SAFETY: leaving the child at once.
+        unsafe { libc::_exit(if ok { 0 } else { 1 }) };
+    }
+    let mut status = 0;
+    // SAFETY: reaping our own child.
+    unsafe { libc::waitpid(pid, &mut status, 0) };
+    assert_eq!(
+        status, 0,
+        "the child did not see the sentinel wiped, then re-armed"
+    );
+    assert_eq!(forked_since_last_look(), Some(false));
+}

@@ -877,3 +877,81 @@ fn a_new_procfs_on_a_reused_device_number_is_not_ours() {
     }
     panic!("the device number was never reused: the attack could not be set up");
 }
+
+/// The `Name:` line of a `status` file.
+fn status_name(f: &OwnedFd) -> heapless::Vec<u8, 64> {
+    let mut buf = [0u8; 4096];
+    let n = read_all(f, &mut buf).unwrap_or(0);
+    let line = buf[..n]
+        .split(|&b| b == b'\n')
+        .find(|l| l.starts_with(b"Name:"))
+        .unwrap_or(b"");
+    heapless::Vec::from_slice(&line[..line.len().min(64)]).unwrap_or_default()
+}
+
+/// Handles opened before `unshare(CLONE_NEWPID)` + `fork` are used in the
+/// child, pid 1 of the new namespace: `open_pid(1)` must be the child
+/// itself or a refusal, never pid 1 of the parent's namespace.
+fn forked_into_new_pid_namespace_case() -> Result<(), Msg> {
+    let cached = try_ok!(Handle::open(&[]), "Handle::open");
+    let own = try_ok!(
+        Handle::open(&[unmasked_proc_root]),
+        "Handle::open(unmasked)"
+    );
+    // Pid 1 of the new namespace will be our child, a copy of us.
+    let name = status_name(&try_ok!(cached.open_self("status", RD), "open_self status"));
+    ensure!(!name.is_empty(), "no Name line");
+    // SAFETY: our next child becomes pid 1 of a new pid namespace.
+    ensure!(
+        unsafe { libc::unshare(libc::CLONE_NEWPID) } == 0,
+        "unshare: errno {}",
+        errno()
+    );
+    // SAFETY: the child uses the crate (no allocation) and _exits.
+    let child = unsafe { libc::fork() };
+    ensure!(child >= 0, "fork: errno {}", errno());
+    if child == 0 {
+        // 0: all good; 10+: which check failed.
+        let code = (|| {
+            // SAFETY: getpid has no preconditions.
+            if unsafe { libc::getpid() } != 1 {
+                return 10;
+            }
+            let again = Handle::open(&[]);
+            for (i, h) in [Some(&cached), Some(&own), again.as_ref().ok()]
+                .into_iter()
+                .enumerate()
+            {
+                let Some(h) = h else { continue };
+                match h.open_pid(1, "status", RD) {
+                    // Pid 1 of our new namespace is ourselves.
+                    Ok(f) if status_name(&f) == name => {}
+                    Ok(_) => return 20 + i as i32,
+                    Err(e) if e.kind() == ErrorKind::SafetyViolation => {}
+                    Err(_) => return 30 + i as i32,
+                }
+            }
+            0
+        })();
+        // SAFETY: leaving the child at once.
+        unsafe { libc::_exit(code) };
+    }
+    let mut status = 0;
+    // SAFETY: reaping our own child.
+    unsafe { libc::waitpid(child, &mut status, 0) };
+    let code = libc::WEXITSTATUS(status);
+    ensure!(
+        libc::WIFEXITED(status) && code == 0,
+        "in the new pid namespace: check {code} failed (20+i: handle i gave pid 1 of the parent's namespace; handles: cached, own, opened after the fork)"
+    );
+    Ok(())
+}
+
+#[test]
+fn handles_used_after_a_fork_into_a_new_pid_namespace() {
+    if !require_root("handles_used_after_a_fork_into_a_new_pid_namespace") {
+        return;
+    }
+    under_qemu();
+    in_child(forked_into_new_pid_namespace_case).unwrap_or_else(|e| panic!("{e}"));
+}
