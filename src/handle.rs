@@ -305,8 +305,14 @@ impl Handle {
             // go straight to the unmasked instance instead of failing first.
             return self.open_unmasked(base, path, kflags);
         }
-        // The root is checked before the path buffer's frame exists, so
-        // the two never stack up.
+        self.open_on_handle(base, path, kflags)
+    }
+
+    /// Resolves `<base>/<path>` on this handle's own procfs. The root is
+    /// checked before the path buffer's frame exists, so the two never
+    /// stack up.
+    #[inline(never)]
+    fn open_on_handle(&self, base: ProcBase, path: &[u8], kflags: u64) -> Result<OwnedFd, Error> {
         let (root, _call_root) = self.checked_root()?;
         let retry_unmasked = match base {
             ProcBase::ProcRoot => root.masked(),

@@ -99,7 +99,7 @@ pub(crate) fn identify(fd: i32) -> Result<(FileId, Option<MountId>), Error> {
 
 /// The mount id of `name` in `dirfd` (a trailing symlink not followed, a
 /// mount on it seen), where `statx` gives one.
-#[inline(never)]
+#[inline]
 pub(crate) fn mount_id_at(dirfd: i32, name: &CStr) -> Result<Option<MountId>, Error> {
     if probe::missing(Feature::Statx) || probe::missing(Feature::StatxMountId) {
         return Ok(None);

@@ -85,6 +85,20 @@ impl<const N: usize> PathBuf<N> {
             .unwrap_or(c"")
     }
 
+    /// The last component (what follows the last `/`), a C string as it
+    /// is: the buffer's NUL ends it.
+    pub(crate) fn last_component(&self) -> &CStr {
+        let start = self
+            .as_bytes()
+            .iter()
+            .rposition(|&c| c == b'/')
+            .map_or(0, |i| i + 1);
+        self.buf
+            .get(start..=self.len)
+            .and_then(|b| CStr::from_bytes_with_nul(b).ok())
+            .unwrap_or(c"")
+    }
+
     /// Replaces the first `consumed` bytes with `prefix`, in place (no
     /// second buffer): how the walk substitutes a symlink's text for the
     /// part of the path that led to it. On failure the buffer is unchanged.
@@ -243,7 +257,9 @@ mod tests {
             assert_eq!(name, c"3");
         });
         assert_eq!(p.as_bytes(), b"self/fd/3");
+        assert_eq!(p.last_component(), c"3");
         let mut one = PathBuf::<512>::from_bytes(b"exe").unwrap();
+        assert_eq!(one.last_component(), c"exe");
         one.with_split_last(|parent, name| assert_eq!((parent, name), (None, c"exe")));
         // Replacing a consumed prefix in place, growing and shrinking.
         let mut w = PathBuf::<16>::from_bytes(b"self/status").unwrap();

@@ -71,7 +71,15 @@ pub(crate) fn open(root: &Root, path: &mut PathBuf, flags: u64) -> Result<OwnedF
                 return Ok(fd);
             }
             Err(Errno::ELOOP) if flags & O_NOFOLLOW == 0 => {
-                return follow_trailing(root, path, flags);
+                let (fd, parent) = match follow_trailing(root, path, flags)? {
+                    Followed::Link { fd, parent } => (fd, parent),
+                    Followed::Walked(fd) => return Ok(fd),
+                };
+                // Checked from this shallower frame: the name is the tail
+                // of `path`, NUL-terminated as it is.
+                let dirfd = parent.as_ref().map_or(root.fd, OwnedFd::as_raw_fd);
+                not_mounted_over(root, dirfd, path.last_component())?;
+                return Ok(fd);
             }
             Err(e) if openat2_unavailable(root, e) => {}
             Err(e) => return Err(resolve_err(e, "openat2")),
@@ -84,12 +92,24 @@ pub(crate) fn open(root: &Root, path: &mut PathBuf, flags: u64) -> Result<OwnedF
 /// parent safely, make sure the link is not itself a mount point, and
 /// follow it with a plain `openat` relative to the parent.
 #[inline(never)]
-fn follow_trailing(root: &Root, path: &mut PathBuf, flags: u64) -> Result<OwnedFd, Error> {
+fn follow_trailing(root: &Root, path: &mut PathBuf, flags: u64) -> Result<Followed, Error> {
     match path.with_split_last(|parent, name| follow_split(root, parent, name, flags)) {
         Some(r) => r,
         // openat2 went missing meanwhile: the walk does it all.
-        None => walk(root, path.as_bytes(), flags),
+        None => walk(root, path.as_bytes(), flags).map(Followed::Walked),
     }
+}
+
+/// What [`follow_trailing`] did.
+enum Followed {
+    /// Followed the link, which is still to be checked for a mount over it
+    /// (in `parent`, `None`: the root).
+    Link {
+        fd: OwnedFd,
+        parent: Option<OwnedFd>,
+    },
+    /// The walk did it all, checks included.
+    Walked(OwnedFd),
 }
 
 /// [`follow_trailing`] on the path cut into `parent` (`None`: the root) and
@@ -99,7 +119,7 @@ fn follow_split(
     parent: Option<&CStr>,
     name: &CStr,
     flags: u64,
-) -> Option<Result<OwnedFd, Error>> {
+) -> Option<Result<Followed, Error>> {
     if name.is_empty() || name == c"." {
         return Some(Err(eloop("magic-link inside the path")));
     }
@@ -128,11 +148,14 @@ fn follow_split(
             Err(e) => return Some(Err(e)),
         }
     }
-    let fd = match sys::openat(dirfd, name, flags) {
-        Ok(fd) => fd,
-        Err(e) => return Some(Err(Error::os(e, "open magic-link"))),
-    };
-    Some(not_mounted_over(root, dirfd, name).map(|()| fd))
+    Some(
+        sys::openat(dirfd, name, flags)
+            .map(|fd| Followed::Link {
+                fd,
+                parent: parent_fd,
+            })
+            .map_err(|e| Error::os(e, "open magic-link")),
+    )
 }
 
 /// After a magic-link `name` in `dirfd` was followed: fails (and the caller
@@ -142,7 +165,7 @@ fn follow_split(
 /// mount cannot be taken away again, so a check after the open leaves no
 /// window there (on the host /proc it narrows one). One `statx` where mount
 /// ids can be compared, else the kernel's own `RESOLVE_NO_XDEV`.
-#[inline(never)]
+#[inline]
 fn not_mounted_over(root: &Root, dirfd: i32, name: &CStr) -> Result<(), Error> {
     let covered = || Error::unsafe_path("a mount covers the magic-link");
     if let Some(ours) = root.mnt
