@@ -189,6 +189,17 @@ fn not_mounted_over(root: &Root, dirfd: i32, name: &CStr) -> Result<(), Error> {
     }
 }
 
+/// The walk's follow of the magic-link `name` in `dirfd`, whose own mount
+/// was checked: a mount made on it since (see [`not_mounted_over`]) is
+/// caught after the open.
+#[inline(never)]
+fn follow_in_walk(root: &Root, dirfd: i32, name: &[u8], flags: u64) -> Result<OwnedFd, Error> {
+    let fd = open_name(dirfd, name, flags, "open magic-link")?;
+    let link = open_name(dirfd, name, STEP, "open magic-link")?;
+    root.check_same_mount(link.as_raw_fd())?;
+    Ok(fd)
+}
+
 /// `openat(dirfd, name, flags)` with a C-string name.
 fn open_name_c(dirfd: i32, name: &CStr, flags: u64, step: &'static str) -> Result<OwnedFd, Error> {
     sys::openat(dirfd, name, flags).map_err(|e| Error::os(e, step))
@@ -287,6 +298,11 @@ fn walk(root: &Root, path: &[u8], flags: u64) -> Result<OwnedFd, Error> {
         match walk.step(root, &mut todo)? {
             Next::Continue => {}
             Next::Done(fd) => return Ok(fd),
+            Next::Follow { start, len } => {
+                let dirfd = walk.cur.as_ref().map_or(root.fd, OwnedFd::as_raw_fd);
+                let name = todo.as_bytes().get(start..start + len).unwrap_or_default();
+                return follow_in_walk(root, dirfd, name, flags);
+            }
             Next::Reopen { start, len, info } => {
                 let dirfd = walk.cur.as_ref().map_or(root.fd, OwnedFd::as_raw_fd);
                 let name = match len {
@@ -303,6 +319,12 @@ fn walk(root: &Root, path: &[u8], flags: u64) -> Result<OwnedFd, Error> {
 enum Next {
     Continue,
     Done(OwnedFd),
+    /// Follow the magic-link `todo[start..start + len]` in the current
+    /// directory (its own mount was checked).
+    Follow {
+        start: usize,
+        len: usize,
+    },
     /// Open `todo[start..start + len]` in the current directory with the
     /// caller's flags (`len` 0: the directory itself).
     Reopen {
@@ -315,8 +337,6 @@ enum Next {
 /// Where a component of the walk's path lies, and what follows it.
 #[derive(Clone, Copy)]
 struct Found {
-    /// The directory it is opened in.
-    dirfd: i32,
     /// Its place in the path.
     start: usize,
     len: usize,
@@ -354,7 +374,6 @@ impl Walk {
         };
         let consumed = todo.as_bytes().len() - rest.len();
         let found = Found {
-            dirfd,
             // `comp` is a slice of `todo`: where it starts.
             start: comp.as_ptr() as usize - todo.as_bytes().as_ptr() as usize,
             len: comp.len(),
@@ -366,21 +385,19 @@ impl Walk {
         };
         let fd = open_name(dirfd, comp, STEP, "open component")?;
         let info = root.check_same_mount(fd.as_raw_fd())?;
-        self.decide(root, todo, found, fd, info)
+        self.decide(todo, found, fd, info)
     }
 
     /// What to do with the component `found`, opened as `fd` and checked.
     #[inline(never)]
     fn decide(
         &mut self,
-        root: &Root,
         todo: &mut PathBuf,
         found: Found,
         fd: OwnedFd,
         info: FileInfo,
     ) -> Result<Next, Error> {
         let Found {
-            dirfd,
             start,
             len,
             consumed,
@@ -406,12 +423,7 @@ impl Walk {
                 // Only as the last component, where the link itself was
                 // checked above to be on our mount.
                 if is_last && !self.must_dir {
-                    let fd = open_name(dirfd, comp, flags, "open magic-link")?;
-                    // The link's mount was checked before; a mount made
-                    // since (see `not_mounted_over`) is caught now.
-                    let link = open_name(dirfd, comp, STEP, "open magic-link")?;
-                    root.check_same_mount(link.as_raw_fd())?;
-                    return Ok(Next::Done(fd));
+                    return Ok(Next::Follow { start, len });
                 }
                 // The kernel reports a link it cannot read (EACCES, ENOENT)
                 // before refusing it inside a path: so do we.
