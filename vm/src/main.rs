@@ -80,6 +80,43 @@ fn probe() {
                 0,
             );
             say(&format!("probe: subset=pid: {}", answer(r == 0)));
+            if r == 0 {
+                // Is the per-process net/ directory usable in a subset=pid
+                // instance? (The crate's masked handle is one.)
+                const FSCONFIG_CMD_CREATE: libc::c_long = 6;
+                const FSMOUNT_CLOEXEC: libc::c_long = 1;
+                let created = libc::syscall(
+                    libc::SYS_fsconfig,
+                    fd,
+                    FSCONFIG_CMD_CREATE,
+                    std::ptr::null::<u8>(),
+                    std::ptr::null::<u8>(),
+                    0,
+                );
+                let mnt = if created == 0 {
+                    libc::syscall(libc::SYS_fsmount, fd, FSMOUNT_CLOEXEC, 0)
+                } else {
+                    -1
+                };
+                let dev = if mnt >= 0 {
+                    libc::openat(
+                        mnt as i32,
+                        c"self/net/dev".as_ptr(),
+                        libc::O_RDONLY | libc::O_CLOEXEC,
+                    )
+                } else {
+                    -1
+                };
+                say(&format!(
+                    "probe: subset=pid self/net/dev: {}",
+                    answer(dev >= 0)
+                ));
+                for f in [dev, mnt as i32] {
+                    if f >= 0 {
+                        libc::close(f);
+                    }
+                }
+            }
             libc::close(fd as i32);
         } else {
             say("probe: subset=pid: no (no fsopen)");
@@ -115,6 +152,18 @@ fn probe() {
             libc::close(fd as i32);
         }
         libc::close(dir);
+
+        // fdinfo's ino: line (Linux 5.14+), the crate's cross-check of mnt_id:.
+        let fdinfo = std::fs::read_to_string("/proc/self/fdinfo/0").unwrap_or_default();
+        let line = |k: &str| fdinfo.lines().any(|l| l.starts_with(k));
+        say(&format!(
+            "probe: fdinfo mnt_id: {}",
+            if line("mnt_id:") { "yes" } else { "no" }
+        ));
+        say(&format!(
+            "probe: fdinfo ino: {}",
+            if line("ino:") { "yes" } else { "no" }
+        ));
 
         for (name, bit) in [
             ("statx STATX_MNT_ID", STATX_MNT_ID),
