@@ -104,7 +104,7 @@ for a in "${arches[@]}"; do
   t=$(rust_target "$a")
   # PID 1 run: the freestanding init, built as scripts/freestanding.sh does.
   RUSTFLAGS="-C panic=abort -C linker=rust-lld -C relocation-model=static -C link-self-contained=no -C target-feature=+crt-static" \
-    cargo build -q --release --manifest-path examples/freestanding/Cargo.toml --target "$t"
+    CARGO_TARGET_DIR=$work/cargo-freestanding cargo build -q --release --manifest-path examples/freestanding/Cargo.toml --target "$t"
   # Suite run: the suite init and every test binary of the crate, per feature set.
   export RUSTFLAGS="-C target-feature=+crt-static -C strip=debuginfo"
   cargo build -q --release --manifest-path vm/Cargo.toml --target "$t"
@@ -127,7 +127,7 @@ for a in "${arches[@]}"; do
   t=$(rust_target "$a")
   rd=$work/rd-$a-pid1
   rm -rf "$rd" && mkdir -p "$rd"
-  cp "examples/freestanding/target/$t/release/freestanding-init" "$rd/init"
+  cp "$work/cargo-freestanding/$t/release/freestanding-init" "$rd/init"
   mkrd "$rd" "$work/$a-pid1.cpio.gz"
 
   rd=$work/rd-$a-suite
@@ -243,10 +243,10 @@ check_pid1() {
 }
 
 probe() { # NAME WHAT: the suite init's probe answer, shortened
-  sed -n "s/^suite: probe: $2: //p" "$work/$1-suite.log.txt" | head -1 | sed 's/ (id 0x[0-9a-f]*)//; s/^$/?/'
+  sed -n "s|^suite: probe: $2: ||p" "$work/$1-suite.log.txt" | head -1 | sed 's/ (id 0x[0-9a-f]*)//; s/^$/?/'
 }
 
-table=$'| VM | kernel | handle kind (PID 1) | fsopen | subset=pid | open_tree | openat2 | statx STATX_MNT_ID | statx STATX_MNT_ID_UNIQUE | tests | PID 1 boot | suite boot |\n|---|---|---|---|---|---|---|---|---|---|---|---|'
+table=$'| VM | kernel | handle kind (PID 1) | fsopen | subset=pid | `self/net/dev` in a subset=pid instance | open_tree | openat2 | statx `STATX_MNT_ID` | statx `STATX_MNT_ID_UNIQUE` | fdinfo `ino:` | tests in the VM | PID 1 run | suite run |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'
 summary=()
 total_passed=0
 total_failed=0
@@ -277,7 +277,7 @@ for m in "${MATRIX[@]}"; do
   total_passed=$((total_passed + passed))
   total_failed=$((total_failed + failed))
   release=$(sed -n 's/^suite: kernel: \([^ ]*\) .*/\1/p' "$slog.txt")
-  table+=$'\n'"| $name | ${release:-?} | $kind | $(probe "$name" fsopen) | $(probe "$name" subset=pid) | $(probe "$name" open_tree) | $(probe "$name" openat2) | $(probe "$name" 'statx STATX_MNT_ID') | $(probe "$name" 'statx STATX_MNT_ID_UNIQUE') | $passed passed, $failed failed | $(cat "$work/$name-pid1.secs") s | $(cat "$work/$name-suite.secs") s |"
+  table+=$'\n'"| $name | ${release:-?} | $kind | $(probe "$name" fsopen) | $(probe "$name" subset=pid) | $(probe "$name" 'subset=pid self/net/dev') | $(probe "$name" open_tree) | $(probe "$name" openat2) | $(probe "$name" 'statx STATX_MNT_ID') | $(probe "$name" 'statx STATX_MNT_ID_UNIQUE') | $(probe "$name" 'fdinfo ino') | $passed passed, $failed failed | $(cat "$work/$name-pid1.secs") s | $(cat "$work/$name-suite.secs") s |"
   summary+=("$name: $passed passed, $failed failed (PID 1 run $(cat "$work/$name-pid1.secs") s, suite run $(cat "$work/$name-suite.secs") s)")
 done
 
