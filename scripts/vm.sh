@@ -272,7 +272,10 @@ for m in "${MATRIX[@]}"; do
   passed=${counts%% passed*}
   failed=${counts#*passed, }
   failed=${failed%% failed}
-  [ "$failed" -eq 0 ] || fail "$name suite" "$failed test(s) failed (see $slog.txt)"
+  if [ "$failed" -ne 0 ]; then
+    fail "$name suite" "$failed test(s) failed (console log: $slog.txt); the first failures:"
+    grep -A1 'panicked at' "$slog.txt" | grep -vE 'panicked at|^--$' | head -20 >&2 || true
+  fi
   [ "$passed" -gt 0 ] || fail "$name suite" "no test passed"
   total_passed=$((total_passed + passed))
   total_failed=$((total_failed + failed))

@@ -25,6 +25,7 @@ rel=$dl/$suite-InRelease
 fetch "$mirror/dists/$suite/InRelease" "$rel.new"
 gpgv --quiet --keyring "$keyring" --output "$rel" "$rel.new" 2>/dev/null \
   || { echo "error: bad signature on $suite InRelease" >&2; exit 1; }
+rm -f "$rel.new"
 idx=main/binary-$arch/Packages.gz
 want=$(awk -v f="$idx" '/^SHA256:/ { s = 1; next } /^[^ ]/ { s = 0 } s && $3 == f { print $1 }' "$rel")
 [ -n "$want" ] || { echo "error: $idx not in $suite InRelease" >&2; exit 1; }
