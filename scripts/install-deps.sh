@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh Debian bookworm machine:
 # the rustup targets and components, qemu-user 10 from bookworm-backports, the
-# riscv64 cross linker and libc, strace. Idempotent: a second run only checks.
+# riscv64 cross linker and libc, strace; for the VM test (scripts/vm.sh)
+# qemu-system 10 for x86_64, aarch64 and riscv64 from bookworm-backports,
+# cpio, jq, curl and gpgv with Debian's archive keyring (the kernel packages
+# themselves are fetched by scripts/vm/fetch-kernel.sh).
+# Idempotent: a second run only checks.
 set -euo pipefail
 
 need_apt=()
@@ -9,18 +13,30 @@ command -v qemu-aarch64 >/dev/null && command -v qemu-riscv64 >/dev/null || need
 command -v riscv64-linux-gnu-gcc >/dev/null || need_apt+=(gcc-riscv64-linux-gnu)
 [ -d /usr/riscv64-linux-gnu/lib ] || need_apt+=(libc6-dev-riscv64-cross)
 command -v strace >/dev/null || need_apt+=(strace)
+need_bpo=()
+command -v qemu-system-x86_64 >/dev/null || need_bpo+=(qemu-system-x86)
+command -v qemu-system-aarch64 >/dev/null || need_bpo+=(qemu-system-arm)
+command -v qemu-system-riscv64 >/dev/null || need_bpo+=(qemu-system-misc)
+for tool in cpio jq curl gpgv; do
+  command -v "$tool" >/dev/null || need_apt+=("$tool")
+done
+[ -f /usr/share/keyrings/debian-archive-keyring.gpg ] || need_apt+=(debian-archive-keyring)
 
-if [ ${#need_apt[@]} -gt 0 ]; then
+if [ ${#need_apt[@]} -gt 0 ] || [ ${#need_bpo[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
   src=/etc/apt/sources.list.d/bookworm-backports.list
   if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
     echo 'deb http://deb.debian.org/debian bookworm-backports main' | $SUDO tee "$src" >/dev/null
   fi
   export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq
-  # qemu-user must be version 10 (bookworm's own 7.2 lacks syscalls we test).
-  $SUDO apt-get install -y -qq -t bookworm-backports qemu-user >/dev/null
-  $SUDO apt-get install -y -qq gcc-riscv64-linux-gnu libc6-dev-riscv64-cross strace >/dev/null
+  apt=($SUDO apt-get -o DPkg::Lock::Timeout=300)
+  "${apt[@]}" update -qq
+  # qemu-user must be version 10 (bookworm's own 7.2 lacks syscalls we test);
+  # qemu-system from the same release boots the VM test's kernels.
+  "${apt[@]}" install -y -qq -t bookworm-backports qemu-user qemu-system-x86 qemu-system-arm \
+    qemu-system-misc >/dev/null
+  "${apt[@]}" install -y -qq gcc-riscv64-linux-gnu libc6-dev-riscv64-cross strace cpio jq curl \
+    gpgv debian-archive-keyring >/dev/null
 fi
 
 installed=$(rustup target list --installed)
@@ -32,3 +48,4 @@ for c in clippy rustfmt; do
 done
 
 qemu-aarch64 --version | head -1
+qemu-system-x86_64 --version | head -1

@@ -3,6 +3,9 @@
 # docs for the three architectures, refuses an unsupported target, then runs
 # every test natively (x86_64) and under qemu-user (aarch64, riscv64), with
 # and without the `std` feature, and the example program on each.
+# Then boots real Debian kernels (5.10, 6.1, 6.12 on x86_64; 6.12 on aarch64
+# and riscv64) under qemu-system and runs the freestanding init as PID 1 and
+# every test binary inside them (scripts/vm.sh).
 # Fails loudly if any architecture's tests fail or do not run. Run as root:
 # the attack tests need mount namespaces and a private procfs.
 set -euo pipefail
@@ -24,7 +27,7 @@ fi
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
-for m in bench/Cargo.toml examples/freestanding/Cargo.toml; do
+for m in bench/Cargo.toml examples/freestanding/Cargo.toml vm/Cargo.toml; do
   cargo fmt --manifest-path "$m" -- --check
 done
 
@@ -36,6 +39,8 @@ for t in "${TARGETS[@]}"; do
   done
   step "clippy freestanding example $t"
   cargo clippy -q --manifest-path examples/freestanding/Cargo.toml --target "$t" -- -D warnings
+  step "clippy VM suite init $t"
+  cargo clippy -q --manifest-path vm/Cargo.toml --target "$t" -- -D warnings
   step "cargo doc $t"
   RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps --target "$t" --features std
 done
@@ -93,5 +98,15 @@ done
 
 step "freestanding init binary, natively and under qemu"
 bash scripts/freestanding.sh
+
+step "real kernels under qemu-system: PID 1 run and the test binaries in each VM"
+if ! bash scripts/vm.sh 2>&1 | tee "$log/vm.txt"; then
+  echo "error: the VM test failed" >&2
+  exit 1
+fi
+vm=$(sed -n 's/^vm total: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$log/vm.txt")
+[ -n "$vm" ] || { echo "error: the VM test reported no counts" >&2; exit 1; }
+total_passed=$((total_passed + ${vm% *}))
+total_failed=$((total_failed + ${vm#* }))
 
 printf '\ntotal: %s passed, %s failed\n' "$total_passed" "$total_failed"

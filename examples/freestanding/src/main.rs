@@ -3,22 +3,48 @@
 //! kernel's ostype, resolves its executable and names its thread, all
 //! through safe-procfs, and reports each step on stdout. Any failure exits
 //! with status 1.
+//!
+//! Booted as PID 1 of a machine (scripts/vm.sh), with nothing mounted, it
+//! also reads the kernel command line through `ProcRoot` and its own
+//! mountinfo, prefixes every line with `pid1: ` and powers the machine off
+//! with `reboot(2)` instead of exiting (PID 1 exiting panics the kernel).
 #![no_std]
 #![no_main]
 
 use core::panic::PanicInfo;
+use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use safe_procfs::{Handle, HandleKind, NoPin, OpenFlags, OwnedFd, ProcBase};
 
 mod rt;
 
 const NEW_COMM: &[u8] = b"safe-init";
 
-fn out(bytes: &[u8]) {
+/// Whether we are PID 1 (set once at start).
+static PID1: AtomicBool = AtomicBool::new(false);
+/// Whether the next byte written starts a line.
+static LINE_START: AtomicBool = AtomicBool::new(true);
+
+fn write_raw(bytes: &[u8]) {
     // SAFETY: fd 1 is our stdout; we give it back with into_raw_fd so it is
     // never closed.
     let stdout = unsafe { OwnedFd::from_raw_fd(1) };
     let _ = stdout.write_all(bytes);
     let _ = stdout.into_raw_fd();
+}
+
+/// Writes to stdout; as PID 1, every line starts with `pid1: ` so that the
+/// VM harness can tell our lines from the kernel's on the console.
+fn out(bytes: &[u8]) {
+    if !PID1.load(Relaxed) {
+        return write_raw(bytes);
+    }
+    for part in bytes.split_inclusive(|&b| b == b'\n') {
+        if LINE_START.load(Relaxed) && !part.is_empty() {
+            write_raw(b"pid1: ");
+        }
+        write_raw(part);
+        LINE_START.store(part.ends_with(b"\n"), Relaxed);
+    }
 }
 
 fn out_errno(e: safe_procfs::Error) {
@@ -78,6 +104,29 @@ fn run() -> Result<(), safe_procfs::Error> {
     out(b"ostype: ");
     out(ostype);
 
+    if PID1.load(Relaxed) {
+        let release = read_all(
+            &proc.open_root("sys/kernel/osrelease", OpenFlags::O_RDONLY)?,
+            &mut buf,
+        )?;
+        out(b"osrelease: ");
+        out(release);
+
+        // The kernel command line, through ProcRoot.
+        let cmdline = read_all(&proc.open_root("cmdline", OpenFlags::O_RDONLY)?, &mut buf)?;
+        out(b"cmdline: ");
+        out(cmdline.strip_suffix(b"\n").unwrap_or(cmdline));
+        out(b"\n");
+
+        // Our mount table: with nothing mounted, only the initramfs root.
+        let mountinfo = read_all(&proc.open_self("mountinfo", OpenFlags::O_RDONLY)?, &mut buf)?;
+        for line in mountinfo.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+            out(b"mountinfo: ");
+            out(line);
+            out(b"\n");
+        }
+    }
+
     let exe = proc.readlink(ProcBase::ProcSelf, "exe", &mut buf)?;
     out(b"exe: ");
     out(exe);
@@ -92,14 +141,15 @@ fn run() -> Result<(), safe_procfs::Error> {
     out(comm);
     if comm.strip_suffix(b"\n") != Some(NEW_COMM) {
         out(b"FAIL: comm was not set\n");
-        rt::exit(1);
+        rt::exit(finish(1));
     }
     proc.close()
 }
 
 /// Called by `_start` (see rt.rs).
 fn main() -> i32 {
-    match run() {
+    PID1.store(rt::getpid() == 1, Relaxed);
+    let code = match run() {
         Ok(()) => {
             out(b"ok\n");
             0
@@ -110,11 +160,23 @@ fn main() -> i32 {
             out(b"\n");
             1
         }
+    };
+    finish(code)
+}
+
+/// Exits, or as PID 1 powers the machine off.
+fn finish(code: i32) -> i32 {
+    if PID1.load(Relaxed) {
+        out(b"power off\n");
+        let err = rt::power_off();
+        out(b"FAIL: reboot(POWER_OFF) returned\n");
+        return err as i32;
     }
+    code
 }
 
 #[panic_handler]
 fn panic(_: &PanicInfo) -> ! {
     out(b"FAIL: panic\n");
-    rt::exit(101)
+    rt::exit(finish(101))
 }

@@ -28,6 +28,57 @@ extern "C" fn entry() -> ! {
     exit(super::main())
 }
 
+/// A raw system call with up to four arguments; returns the kernel's
+/// result (a negative errno on failure).
+///
+/// # Safety
+/// As the system call `nr` with these arguments.
+pub unsafe fn syscall4(nr: usize, a: usize, b: usize, c: usize, d: usize) -> isize {
+    let ret: isize;
+    // SAFETY: the caller upholds the system call's contract; the registers
+    // the kernel clobbers are declared.
+    unsafe {
+        #[cfg(target_arch = "x86_64")]
+        core::arch::asm!("syscall", inlateout("rax") nr as isize => ret, in("rdi") a, in("rsi") b,
+            in("rdx") c, in("r10") d, lateout("rcx") _, lateout("r11") _, options(nostack));
+        #[cfg(target_arch = "aarch64")]
+        core::arch::asm!("svc 0", in("x8") nr, inlateout("x0") a as isize => ret, in("x1") b,
+            in("x2") c, in("x3") d, options(nostack));
+        #[cfg(target_arch = "riscv64")]
+        core::arch::asm!("ecall", in("a7") nr, inlateout("a0") a as isize => ret, in("a1") b,
+            in("a2") c, in("a3") d, options(nostack));
+    }
+    ret
+}
+
+#[cfg(target_arch = "x86_64")]
+mod nr {
+    pub const GETPID: usize = 39;
+    pub const REBOOT: usize = 169;
+}
+#[cfg(any(target_arch = "aarch64", target_arch = "riscv64"))]
+mod nr {
+    pub const GETPID: usize = 172;
+    pub const REBOOT: usize = 142;
+}
+
+/// `getpid()`.
+pub fn getpid() -> isize {
+    // SAFETY: getpid takes no arguments.
+    unsafe { syscall4(nr::GETPID, 0, 0, 0, 0) }
+}
+
+/// `reboot(LINUX_REBOOT_CMD_POWER_OFF)`: powers the machine off (PID 1 of
+/// a VM; returning from PID 1 would panic the kernel). Returns only if the
+/// kernel refused, with the negative errno.
+pub fn power_off() -> isize {
+    const MAGIC1: usize = 0xfee1_dead;
+    const MAGIC2: usize = 672_274_793;
+    const CMD_POWER_OFF: usize = 0x4321_fedc;
+    // SAFETY: reboot with the magic numbers and a command takes no pointers.
+    unsafe { syscall4(nr::REBOOT, MAGIC1, MAGIC2, CMD_POWER_OFF, 0) }
+}
+
 /// `exit_group(code)`.
 pub fn exit(code: i32) -> ! {
     // SAFETY: exit_group takes no pointers and does not return.
