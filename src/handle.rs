@@ -182,25 +182,7 @@ impl Handle {
     ) -> Result<&'b [u8], Error> {
         let flags = OpenFlags::O_PATH | OpenFlags::O_NOFOLLOW;
         let fd = self.open_base(base, path.as_ref(), flags)?;
-        if buf.is_empty() {
-            return Err(Error::invalid(
-                Errno::ERANGE,
-                "readlink target longer than the buffer",
-            ));
-        }
-        match sys::readlinkat(fd.as_raw_fd(), c"", buf) {
-            Ok(n) if n < buf.len() => Ok(buf.get(..n).unwrap_or_default()),
-            Ok(_) => Err(Error::invalid(
-                Errno::ERANGE,
-                "readlink target longer than the buffer",
-            )),
-            // We hold the fd, so "does not exist" can only mean "not a symlink".
-            Err(Errno::ENOENT) | Err(Errno::EINVAL) => Err(Error::invalid(
-                Errno::EINVAL,
-                "readlink of something that is not a symlink",
-            )),
-            Err(e) => Err(Error::os(e, "readlinkat")),
-        }
+        read_link(&fd, buf)
     }
 
     /// Closes the handle (the Go `Close`): a no-op for the cached handle.
@@ -317,7 +299,8 @@ impl Handle {
         let retry_unmasked = match base {
             ProcBase::ProcRoot => root.masked(),
             ProcBase::ProcPid(_) => root.hidepid,
-            _ => false,
+            // Linux 5.10's subset=pid also hides <pid>/net/*.
+            ProcBase::ProcSelf | ProcBase::ProcThreadSelf => root.subset,
         };
         match resolve_at(&root, base, path, kflags) {
             Err(e) if e.errno() == Errno::EXDEV && self.is_cached() => {
@@ -434,6 +417,31 @@ fn visible_in_subset(path: &[u8]) -> bool {
 /// Kernels before 3.17 have no `thread-self`.
 fn old_thread_self() -> bool {
     !probe::kernel_at_least(3, 17)
+}
+
+/// `readlinkat(fd, "")` into `buf` (a frame of its own, not live while
+/// the link is looked up).
+#[inline(never)]
+fn read_link<'b>(fd: &OwnedFd, buf: &'b mut [u8]) -> Result<&'b [u8], Error> {
+    if buf.is_empty() {
+        return Err(Error::invalid(
+            Errno::ERANGE,
+            "readlink target longer than the buffer",
+        ));
+    }
+    match sys::readlinkat(fd.as_raw_fd(), c"", buf) {
+        Ok(n) if n < buf.len() => Ok(buf.get(..n).unwrap_or_default()),
+        Ok(_) => Err(Error::invalid(
+            Errno::ERANGE,
+            "readlink target longer than the buffer",
+        )),
+        // We hold the fd, so "does not exist" can only mean "not a symlink".
+        Err(Errno::ENOENT) | Err(Errno::EINVAL) => Err(Error::invalid(
+            Errno::EINVAL,
+            "readlink of something that is not a symlink",
+        )),
+        Err(e) => Err(Error::os(e, "readlinkat")),
+    }
 }
 
 /// Resolves `<base>/<path>` beneath `root`: the one frame that holds a

@@ -253,17 +253,26 @@ fn open_fdinfo_beneath(proc_root: i32, fd: i32) -> Result<Option<OwnedFd>, Error
 fn open_fdinfo_stepwise(proc_root: i32, fd: i32) -> Result<OwnedFd, Error> {
     let dir_flags = arch::O_PATH | arch::O_DIRECTORY | arch::O_NOFOLLOW | arch::O_CLOEXEC;
     let mut digits = [0u8; 11];
-    let pid = path::decimal_cstr(sys::getpid(), &mut digits);
-    let pid_dir = sys::openat(proc_root, pid, dir_flags).map_err(|e| Error::os(e, "open self"))?;
-    check_procfs(pid_dir.as_raw_fd())?;
-    let dir = sys::openat(pid_dir.as_raw_fd(), c"fdinfo", dir_flags)
-        .map_err(|e| Error::os(e, "open fdinfo"))?;
-    check_procfs(dir.as_raw_fd())?;
-    let name = path::decimal_cstr(fd as u32, &mut digits);
-    let file =
-        sys::openat(dir.as_raw_fd(), name, FDINFO_READ).map_err(|e| Error::os(e, "open fdinfo"))?;
-    check_procfs(file.as_raw_fd())?;
-    Ok(file)
+    let pid_dir = open_on_procfs(
+        proc_root,
+        path::decimal_cstr(sys::getpid(), &mut digits),
+        dir_flags,
+    )?;
+    let dir = open_on_procfs(pid_dir.as_raw_fd(), c"fdinfo", dir_flags)?;
+    open_on_procfs(
+        dir.as_raw_fd(),
+        path::decimal_cstr(fd as u32, &mut digits),
+        FDINFO_READ,
+    )
+}
+
+/// `openat` of one step of [`open_fdinfo_stepwise`], which must be on a
+/// procfs.
+#[inline(never)]
+fn open_on_procfs(dirfd: i32, name: &CStr, flags: u64) -> Result<OwnedFd, Error> {
+    let fd = sys::openat(dirfd, name, flags).map_err(|e| Error::os(e, "open fdinfo"))?;
+    check_procfs(fd.as_raw_fd())?;
+    Ok(fd)
 }
 
 /// The decimal value of the line starting with `key` in `text`.

@@ -85,7 +85,7 @@ pub(crate) fn open(root: &Root, path: &mut PathBuf, flags: u64) -> Result<OwnedF
             Err(e) => return Err(resolve_err(e, "openat2")),
         }
     }
-    walk(root, path.as_bytes(), flags)
+    walk(root, path, flags)
 }
 
 /// `openat2` refused a magic-link: if it is the last component, open the
@@ -96,7 +96,7 @@ fn follow_trailing(root: &Root, path: &mut PathBuf, flags: u64) -> Result<Follow
     match path.with_split_last(|parent, name| follow_split(root, parent, name, flags)) {
         Some(r) => r,
         // openat2 went missing meanwhile: the walk does it all.
-        None => walk(root, path.as_bytes(), flags).map(Followed::Walked),
+        None => walk(root, path, flags).map(Followed::Walked),
     }
 }
 
@@ -272,16 +272,16 @@ impl Place {
 /// The fallback resolver: one component at a time, every step an
 /// `O_PATH|O_NOFOLLOW` fd checked to be on the root's procfs mount. It
 /// answers as `openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS |
-/// RESOLVE_NO_XDEV)` would, plus the trailing magic-link follow.
+/// RESOLVE_NO_XDEV)` would, plus the trailing magic-link follow. `todo` is
+/// consumed: it holds what is left to resolve.
 #[cold]
 #[inline(never)]
-fn walk(root: &Root, path: &[u8], flags: u64) -> Result<OwnedFd, Error> {
+fn walk(root: &Root, todo: &mut PathBuf, flags: u64) -> Result<OwnedFd, Error> {
     // Measure the root's mount once for the whole walk.
     let root = &root.with_mount_id()?;
-    // What is left to resolve is `todo[walk.pos..]` (a separate local: a
-    // path buffer inside a struct literal costs a second copy in debug).
-    let mut todo = PathBuf::new();
-    todo.push(path)?;
+    // What is left to resolve is `todo[walk.pos..]`: the caller's buffer,
+    // rewritten in place as symlinks are followed (no second buffer).
+    let path = todo.as_bytes();
     let mut walk = Walk {
         flags,
         // A trailing '/' (or "/.") demands a directory and follows a final
@@ -293,24 +293,9 @@ fn walk(root: &Root, path: &[u8], flags: u64) -> Result<OwnedFd, Error> {
         links: 0,
     };
     loop {
-        // The final reopen runs from this frame, not from the step's, so
-        // its mount check (with fdinfo, the deepest chain) stacks on less.
-        match walk.step(root, &mut todo)? {
-            Next::Continue => {}
-            Next::Done(fd) => return Ok(fd),
-            Next::Follow { start, len } => {
-                let dirfd = walk.cur.as_ref().map_or(root.fd, OwnedFd::as_raw_fd);
-                let name = todo.as_bytes().get(start..start + len).unwrap_or_default();
-                return follow_in_walk(root, dirfd, name, flags);
-            }
-            Next::Reopen { start, len, info } => {
-                let dirfd = walk.cur.as_ref().map_or(root.fd, OwnedFd::as_raw_fd);
-                let name = match len {
-                    0 => &b"."[..],
-                    _ => todo.as_bytes().get(start..start + len).unwrap_or(b"."),
-                };
-                return reopen(root, dirfd, name, flags, info);
-            }
+        let next = walk.step(root, todo)?;
+        if let Some(fd) = walk.finish(root, todo, next)? {
+            return Ok(fd);
         }
     }
 }
@@ -358,6 +343,28 @@ struct Walk {
 }
 
 impl Walk {
+    /// Carries out what a step left to do: the final follow or reopen runs
+    /// from here, not from the step's frame, so its mount check (with
+    /// fdinfo, the deepest chain) stacks on less. `Some` when done.
+    #[inline(never)]
+    fn finish(&self, root: &Root, todo: &PathBuf, next: Next) -> Result<Option<OwnedFd>, Error> {
+        let dirfd = self.cur.as_ref().map_or(root.fd, OwnedFd::as_raw_fd);
+        let name = |start: usize, len: usize| match len {
+            0 => &b"."[..],
+            _ => todo.as_bytes().get(start..start + len).unwrap_or(b"."),
+        };
+        match next {
+            Next::Continue => Ok(None),
+            Next::Done(fd) => Ok(Some(fd)),
+            Next::Follow { start, len } => {
+                follow_in_walk(root, dirfd, name(start, len), self.flags).map(Some)
+            }
+            Next::Reopen { start, len, info } => {
+                reopen(root, dirfd, name(start, len), self.flags, info).map(Some)
+            }
+        }
+    }
+
     /// Resolves one component: `Some` result when the walk is done. Only
     /// what must outlive the mount check lives in this frame.
     #[inline(never)]

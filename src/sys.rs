@@ -121,7 +121,7 @@ pub(crate) fn fstatfs_type(fd: i32) -> Result<i64, Errno> {
         )
     }?;
     // SAFETY: fstatfs succeeded, so the struct was filled.
-    Ok(unsafe { buf.assume_init() }.f_type)
+    Ok(unsafe { buf.assume_init_ref() }.f_type)
 }
 
 /// What the crate reads of a `statx(2)` result: the kernel's 256-byte
@@ -204,7 +204,7 @@ pub(crate) fn fstat(fd: i32) -> Result<FileId, Errno> {
         )
     }?;
     // SAFETY: fstat succeeded, so the struct was filled.
-    let st = unsafe { buf.assume_init() };
+    let st = unsafe { buf.assume_init_ref() };
     // st_dev is the kernel's new_encode_dev(): 12 bits of major, 20 of minor.
     let (major, minor) = (
         (st.st_dev >> 8) & 0xfff,

@@ -87,60 +87,6 @@ fn detect_qemu() -> bool {
     exe.is_some_and(|e| e.contains("qemu"))
 }
 
-/// Whether this kernel hides `<pid>/net/*` in a `subset=pid` procfs
-/// instance (the kind of the crate's cached masked handle): measured on
-/// Linux 5.10 (`self/net/dev` fails with `ENOENT` there), not on 6.1, 6.12
-/// or 6.18, by scripts/vm.sh. Probed with raw syscalls on a fresh instance,
-/// not through the crate; `false` where no such instance can be made
-/// (qemu-user has no `fsopen`). Computed once: call it before forking.
-pub fn subset_pid_hides_net() -> bool {
-    static HIDES: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *HIDES.get_or_init(|| {
-        const FSOPEN_CLOEXEC: libc::c_long = 1;
-        const FSCONFIG_SET_STRING: libc::c_long = 1;
-        const FSCONFIG_CMD_CREATE: libc::c_long = 6;
-        const FSMOUNT_CLOEXEC: libc::c_long = 1;
-        // SAFETY: raw syscalls with NUL-terminated strings; fds closed below.
-        unsafe {
-            let fs = libc::syscall(libc::SYS_fsopen, c"proc".as_ptr(), FSOPEN_CLOEXEC) as i32;
-            if fs < 0 {
-                return false;
-            }
-            let set = libc::syscall(
-                libc::SYS_fsconfig,
-                fs,
-                FSCONFIG_SET_STRING,
-                c"subset".as_ptr(),
-                c"pid".as_ptr(),
-                0,
-            );
-            let null = std::ptr::null::<libc::c_char>();
-            let made = set == 0
-                && libc::syscall(libc::SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, null, null, 0) == 0;
-            let mnt = if made {
-                libc::syscall(libc::SYS_fsmount, fs, FSMOUNT_CLOEXEC, 0) as i32
-            } else {
-                -1
-            };
-            libc::close(fs);
-            if mnt < 0 {
-                return false;
-            }
-            let dev = libc::openat(
-                mnt,
-                c"self/net/dev".as_ptr(),
-                libc::O_RDONLY | libc::O_CLOEXEC,
-            );
-            let hidden = dev < 0 && last_errno() == libc::ENOENT;
-            if dev >= 0 {
-                libc::close(dev);
-            }
-            libc::close(mnt);
-            hidden
-        }
-    })
-}
-
 /// Runs `f` in a forked child and returns its verdict. The child reports
 /// through a pipe with a fixed-size message and `_exit`s: nothing it does
 /// touches the parent's allocator or locks.
