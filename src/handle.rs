@@ -24,6 +24,32 @@ pub enum ProcBase {
     /// The procfs root (`/proc`). Global files are hidden on the default
     /// (masked) handle, so a lookup that fails there is retried on a
     /// temporary unmasked procfs: this base may be more expensive.
+    ///
+    /// # Cost, and a batch of sysctl writes
+    ///
+    /// On the default handle every `ProcRoot` lookup of a global file
+    /// (`sys/...`, `uptime`, ...) makes a new unmasked procfs instance and
+    /// tears it down again: about 150 times a plain `open` in
+    /// `scripts/bench.sh` on the machines this crate is tested on (tens of
+    /// microseconds), most of it in the unmount's RCU grace period when the
+    /// instance is closed. A handle you hold costs what a plain open costs.
+    /// For a batch (the sysctls of a container, say), open one unmasked
+    /// handle for the batch and close it right after; never keep one
+    /// around, and never let its fd reach a container: an unmasked procfs
+    /// fd is an escape route.
+    ///
+    /// ```
+    /// use safe_procfs::{Handle, OpenFlags, unmasked_proc_root};
+    ///
+    /// let sysctls = Handle::open(&[unmasked_proc_root])?;
+    /// for name in ["sys/kernel/ostype", "sys/kernel/osrelease"] {
+    ///     let mut value = [0u8; 64];
+    ///     let n = sysctls.open_root(name, OpenFlags::O_RDONLY)?.read(&mut value)?;
+    ///     assert!(n > 0); // (a writer would open with O_WRONLY and write_all)
+    /// }
+    /// sysctls.close()?; // at once: the whole procfs is visible through it
+    /// # Ok::<(), safe_procfs::Error>(())
+    /// ```
     ProcRoot,
     /// The calling process (`/proc/self`), resolved on every call so that a
     /// forked child sees itself.

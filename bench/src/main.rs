@@ -181,40 +181,62 @@ fn main() {
         }
     }
 
-    // Timing: ROUNDS rounds, each running every (op, impl) ITERS times, the
-    // implementations interleaved within a round.
-    const ROUNDS: usize = 21;
+    // Timing: RUNS runs of ROUNDS rounds, each round running every (op,
+    // impl) ITERS times, the implementations interleaved within a round.
+    // Each run gives a median per (op, impl); the table shows the median of
+    // the runs and the spread (min-max) of the per-run ratio.
+    const RUNS: usize = 3;
+    const ROUNDS: usize = 15;
     const ITERS: usize = 2000;
-    let mut samples = vec![vec![Vec::new(); 3]; 6];
     for o in 0..6 {
         for imp in 0..3 {
             op(imp, o);
         }
     }
-    for _ in 0..ROUNDS {
-        for (o, per_op) in samples.iter_mut().enumerate() {
-            for (imp, s) in per_op.iter_mut().enumerate() {
-                let t = Instant::now();
-                for _ in 0..ITERS {
-                    op(imp, o);
+    // runs[r][o][imp]: the median ns/op of run r.
+    let mut runs = vec![[[0f64; 3]; 6]; RUNS];
+    for run in runs.iter_mut() {
+        let mut samples = vec![vec![Vec::new(); 3]; 6];
+        for _ in 0..ROUNDS {
+            for (o, per_op) in samples.iter_mut().enumerate() {
+                for (imp, s) in per_op.iter_mut().enumerate() {
+                    let t = Instant::now();
+                    for _ in 0..ITERS {
+                        op(imp, o);
+                    }
+                    s.push(t.elapsed().as_nanos() as f64 / ITERS as f64);
                 }
-                s.push(t.elapsed().as_nanos() as f64 / ITERS as f64);
+            }
+        }
+        for o in 0..6 {
+            for imp in 0..3 {
+                run[o][imp] = median(&mut samples[o][imp]);
             }
         }
     }
 
     println!(
-        "| operation | syscalls: plain / safe-procfs / pathrs | ns/op: plain / safe-procfs / pathrs | safe-procfs ÷ plain | pathrs ÷ safe-procfs |"
+        "| operation | syscalls: plain / safe-procfs / pathrs | ns/op: plain / safe-procfs / pathrs | safe-procfs ÷ plain (spread of {RUNS} runs) | pathrs ÷ safe-procfs |"
     );
     println!("|---|---|---|---|---|");
     for o in 0..6 {
-        let m: Vec<f64> = (0..3).map(|i| median(&mut samples[o][i])).collect();
+        let m: Vec<f64> = (0..3)
+            .map(|i| median(&mut runs.iter().map(|r| r[o][i]).collect::<Vec<_>>()))
+            .collect();
+        let mut ratios: Vec<f64> = runs.iter().map(|r| r[o][1] / r[o][0]).collect();
+        ratios.sort_by(f64::total_cmp);
         let c = calls[o];
         let ratio = if m[0] > 1.0 {
-            format!("{:.2}×", m[1] / m[0])
+            format!(
+                "{:.2}× ({:.2}–{:.2})",
+                median(&mut ratios.clone()),
+                ratios[0],
+                ratios[RUNS - 1]
+            )
         } else {
             "—".into()
         };
+        let mut back: Vec<f64> = runs.iter().map(|r| r[o][2] / r[o][1]).collect();
         println!(
             "| {} | {} / {} / {} | {:.0} / {:.0} / {:.0} | {} | {:.2}× |",
             OPS[o],
@@ -225,11 +247,11 @@ fn main() {
             m[1],
             m[2],
             ratio,
-            m[2] / m[1]
+            median(&mut back)
         );
     }
     println!();
     println!(
-        "Medians of {ROUNDS} interleaved rounds of {ITERS} operations; syscalls per operation from strace -f -c over {N} operations minus 0 (after one warm-up), including the caller's read and close."
+        "Medians of {RUNS} runs, each the median of {ROUNDS} interleaved rounds of {ITERS} operations; the ratio's spread is its lowest and highest of the {RUNS} runs. Syscalls per operation from strace -f -c over {N} operations minus 0 (after one warm-up), including the caller's read and close."
     );
 }
