@@ -96,6 +96,9 @@ for t in "${TARGETS[@]}"; do
   grep -q "^--- /proc/self/exe -> /" "$log/example.txt"
 done
 
+step "stack high-water mark of every call in every mode (fails above the goals)"
+bash scripts/stack.sh
+
 step "freestanding init binary, natively and under qemu"
 bash scripts/freestanding.sh
 
