@@ -32,6 +32,18 @@ impl OwnedFd {
         OwnedFd { fd }
     }
 
+    /// A new descriptor (`O_CLOEXEC`) for the same open file.
+    pub fn try_clone(&self) -> Result<OwnedFd, Error> {
+        sys::dup_cloexec(self.fd).map_err(|e| Error::os(e, "fcntl F_DUPFD_CLOEXEC"))
+    }
+
+    /// A new descriptor (`O_CLOEXEC`) for the file open at `fd`, which is
+    /// only borrowed (to adopt a descriptor a C caller keeps, say). `EBADF`
+    /// if `fd` is not open.
+    pub fn duplicate_raw(fd: i32) -> Result<OwnedFd, Error> {
+        sys::dup_cloexec(fd).map_err(|e| Error::os(e, "fcntl F_DUPFD_CLOEXEC"))
+    }
+
     /// `read(2)` into `buf`, retried on `EINTR`; returns the bytes read
     /// (0 at end of file).
     pub fn read(&self, buf: &mut [u8]) -> Result<usize, Error> {

@@ -141,6 +141,27 @@ impl Handle {
             no_host: want.no_host,
         })
     }
+    /// Adopts `fd`, a procfs root opened by the caller (for a C caller's
+    /// `proc_rootfd`, say), as a handle of its own. It is verified as an
+    /// acquired root is: a procfs, its root directory (inode 1), of our pid
+    /// namespace; anything else fails with a
+    /// [`SafetyViolation`](crate::ErrorKind::SafetyViolation) and `fd` is
+    /// closed. How it was made cannot be told, so it is treated as the host
+    /// `/proc`: [`kind`](Handle::kind) is [`HandleKind::HostMount`] and
+    /// every result is checked for mount crossings; it is never retried on
+    /// another instance (a masked root stays masked).
+    pub fn from_fd(fd: OwnedFd) -> Result<Handle, Error> {
+        let (fd, root) = root::adopt(fd).map_err(Error::into_safety_violation)?;
+        Ok(Handle {
+            source: Source::Owned(Root {
+                fd: fd.into_raw_fd(),
+                ..root
+            }),
+            checked: AtomicU64::new(fork::generation()),
+            no_host: false,
+        })
+    }
+
     /// Opens `path` relative to the procfs root (the Go `OpenRoot`).
     pub fn open_root(&self, path: impl AsRef<[u8]>, flags: OpenFlags) -> Result<OwnedFd, Error> {
         self.open_base(ProcBase::ProcRoot, path.as_ref(), flags)

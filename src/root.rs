@@ -287,6 +287,14 @@ fn host_mount() -> Result<(OwnedFd, Root), Error> {
     verify(fd, HandleKind::HostMount, false, false)
 }
 
+/// Adopts a caller's fd as a root: it must be the root directory of a
+/// procfs of our pid namespace. How it was made cannot be told, so it is
+/// treated as the host `/proc` (every result checked for mount crossings),
+/// and as unmasked (no retries on another instance).
+pub(crate) fn adopt(fd: OwnedFd) -> Result<(OwnedFd, Root), Error> {
+    verify(fd, HandleKind::HostMount, false, false)
+}
+
 /// Checks that `fd` is the root directory of a procfs of our pid namespace
 /// and records what identifies it.
 #[inline(never)]

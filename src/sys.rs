@@ -110,6 +110,13 @@ pub(crate) fn openat2(dirfd: i32, path: &CStr, flags: u64, resolve: u64) -> Resu
     })
 }
 
+/// `fcntl(fd, F_DUPFD_CLOEXEC, 0)`: a new descriptor for the same file.
+pub(crate) fn dup_cloexec(fd: i32) -> Result<OwnedFd, Errno> {
+    const F_DUPFD_CLOEXEC: usize = 1030;
+    // SAFETY: F_DUPFD_CLOEXEC touches no memory; a bad fd gives EBADF.
+    new_fd(unsafe { call(Sysno::fcntl, [fd as usize, F_DUPFD_CLOEXEC, 0, 0, 0, 0]) })
+}
+
 /// `fstatfs(2)`: the filesystem magic of `fd`.
 pub(crate) fn fstatfs_type(fd: i32) -> Result<i64, Errno> {
     let mut buf = MaybeUninit::<Statfs>::uninit();

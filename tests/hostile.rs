@@ -981,3 +981,54 @@ fn handles_used_after_a_fork_into_a_new_pid_namespace() {
     under_qemu();
     in_child(forked_into_new_pid_namespace_case).unwrap_or_else(|e| panic!("{e}"));
 }
+
+/// `Handle::from_fd`: a caller's procfs root is adopted after the same
+/// verification as an acquired one; anything else is refused.
+fn adopt_case() -> Result<(), Msg> {
+    private_mount_ns()?;
+    mkdir(&cpath!("{SCRATCH}-adopt"))?;
+    mount_tmpfs(&cpath!("{SCRATCH}-adopt"))?;
+    let dir = |p: &CPath| -> Result<safe_procfs::OwnedFd, Msg> {
+        let fd = open_raw(p, libc::O_PATH | libc::O_DIRECTORY)?;
+        Ok(try_ok!(
+            safe_procfs::OwnedFd::duplicate_raw(fd),
+            "duplicate_raw"
+        ))
+    };
+    let h = try_ok!(Handle::from_fd(dir(&cpath!("/proc"))?), "adopting /proc");
+    ensure!(
+        h.kind() == HandleKind::HostMount,
+        "adopted kind {:?}",
+        h.kind()
+    );
+    let st = try_ok!(h.open_self("status", RD), "open_self on the adopted handle");
+    let mut buf = [0u8; 4096];
+    let n = try_ok!(read_all(&st, &mut buf), "read");
+    ensure!(status_pid(&buf[..n]) == Some(getpid()), "not our status");
+    for (what, p) in [
+        ("a tmpfs directory", cpath!("{SCRATCH}-adopt")),
+        ("a procfs subdirectory", cpath!("/proc/{}", getpid())),
+    ] {
+        match Handle::from_fd(dir(&p)?) {
+            Err(e) if e.kind() == ErrorKind::SafetyViolation => {}
+            Err(e) => fail!("adopting {what}: expected a safety violation, got {e}"),
+            Ok(_) => fail!("adopted {what}"),
+        }
+    }
+    let r = safe_procfs::OwnedFd::duplicate_raw(-1);
+    ensure!(
+        errno_of(&r) == libc::EBADF,
+        "duplicate_raw(-1): {}",
+        errno_of(&r)
+    );
+    Ok(())
+}
+
+#[test]
+fn a_callers_procfs_root_is_adopted_only_after_verification() {
+    if !require_root("a_callers_procfs_root_is_adopted_only_after_verification") {
+        return;
+    }
+    under_qemu();
+    in_child(adopt_case).unwrap_or_else(|e| panic!("{e}"));
+}
