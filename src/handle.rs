@@ -2,37 +2,19 @@
 //! `Readlink` and `Close` methods.
 
 use crate::arch::{
-    O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_NOCTTY, O_NOFOLLOW, O_PATH, O_TMPFILE,
+    O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_NOCTTY, O_NOFOLLOW, O_PATH, O_RDONLY, O_TMPFILE,
 };
+use crate::base::ProcBase;
 use crate::error::{Error, ErrorKind};
 use crate::fd::OwnedFd;
 use crate::flags::{OpenFlags, OpenOption, ProcfsOpenFlags, ProcfsOpenHow};
 use crate::path::{self, PathBuf};
+use crate::pidfd;
 use crate::probe;
 use crate::resolve;
 use crate::root::{self, HandleKind, Root, Want};
 use crate::sys::{self, Errno};
 use crate::thread::{ThreadCloser, ThreadPin};
-
-/// Where a path is looked up, like the Go package's `ProcfsBase` values.
-#[non_exhaustive]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ProcBase {
-    /// The procfs root (`/proc`). Global files are hidden on the default
-    /// (masked) handle, so a lookup that fails there is retried on a
-    /// temporary unmasked procfs: this base may be more expensive.
-    ProcRoot,
-    /// The calling process (`/proc/self`), resolved on every call so that a
-    /// forked child sees itself.
-    ProcSelf,
-    /// The calling thread (`/proc/thread-self`). Opening through it needs
-    /// the thread pinned: see [`Handle::open_thread_self`].
-    ProcThreadSelf,
-    /// Process `pid` (`/proc/<pid>`), as numbered in the handle's pid
-    /// namespace. Beware pid recycling: the process may have exited and its
-    /// pid been reused between choosing `pid` and using the result.
-    ProcPid(u32),
-}
 
 /// A handle to a verified procfs. The default handle (no options) is masked
 /// (`subset=pid`, `hidepid=ptraceable` where possible) and cached process-
@@ -66,6 +48,18 @@ impl Handle {
     /// a new, uncached, unmasked handle is made: close it soon. With
     /// [`no_host_fallback`](crate::no_host_fallback) the host `/proc` is
     /// never used.
+    ///
+    /// # Errors
+    ///
+    /// * `EOPNOTSUPP` ([`NotSupported`](ErrorKind::NotSupported)): with
+    ///   `no_host_fallback`, where neither a private procfs nor a detached
+    ///   clone can be had.
+    /// * [`SafetyViolation`](ErrorKind::SafetyViolation) (`EXDEV`, or the
+    ///   kernel's errno): no trustworthy procfs could be had at all (`/proc`
+    ///   is missing, not a procfs, of another pid namespace, ...).
+    /// * `EMFILE`, `ENFILE`, `ENOMEM`: out of a resource (never a reason to
+    ///   fall back to a weaker kind of handle).
+    /// * whatever an [`OpenOption`] returns.
     pub fn open(opts: &[OpenOption]) -> Result<Handle, Error> {
         let mut how = ProcfsOpenHow::default();
         for opt in opts {
@@ -106,18 +100,43 @@ impl Handle {
             no_host: want.no_host,
         })
     }
+
     /// Opens `path` relative to the procfs root (the Go `OpenRoot`).
+    ///
+    /// `path` follows the [path rules](crate#paths). On the default
+    /// (masked) handle, global files (`sys/...`, `uptime`, `mounts`) are
+    /// looked up on a temporary unmasked procfs, closed right after.
+    ///
+    /// # Errors
+    ///
+    /// The [errno contract](crate#errors): `EINVAL` for a bad path or
+    /// `O_CREAT`/`O_EXCL`/`O_TMPFILE`, `ENAMETOOLONG`, `EXDEV`
+    /// ([`SafetyViolation`](ErrorKind::SafetyViolation)) when a mount is in
+    /// the way, `ELOOP` for a magic-link inside the path (or a symlink with
+    /// `O_NOFOLLOW`), `ENOENT`/`ENOTDIR`/`EACCES`/... as the kernel says,
+    /// and the errors of [`Handle::open`] when the cached handle has to be
+    /// re-acquired.
     pub fn open_root(&self, path: impl AsRef<[u8]>, flags: OpenFlags) -> Result<OwnedFd, Error> {
         self.open_base(ProcBase::ProcRoot, path.as_ref(), flags)
     }
 
     /// Opens `path` relative to `/proc/self` (the Go `OpenSelf`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Handle::open_root`].
     pub fn open_self(&self, path: impl AsRef<[u8]>, flags: OpenFlags) -> Result<OwnedFd, Error> {
         self.open_base(ProcBase::ProcSelf, path.as_ref(), flags)
     }
 
     /// Opens `path` relative to `/proc/<pid>` (the Go `OpenPid`). Beware
-    /// pid recycling (see [`ProcBase::ProcPid`]).
+    /// pid recycling (see [`ProcBase::ProcPid`]); [`Handle::open_pidfd`]
+    /// does not have that race.
+    ///
+    /// # Errors
+    ///
+    /// As [`Handle::open_root`], and `EINVAL` if `pid` is 0 or not below
+    /// 2^31, `ENOENT` if there is no such process (visible to the handle).
     pub fn open_pid(
         &self,
         pid: u32,
@@ -125,6 +144,45 @@ impl Handle {
         flags: OpenFlags,
     ) -> Result<OwnedFd, Error> {
         self.open_base(ProcBase::ProcPid(pid), path.as_ref(), flags)
+    }
+
+    /// Opens `path` relative to `/proc/<pid of pidfd>`, race-free against
+    /// pid recycling: the fd is handed out only if the pidfd's process
+    /// still existed (alive or an unreaped zombie) after the open, so the
+    /// file is that process's, never one of a process that got its pid
+    /// later. See [`ProcBase::ProcPidFd`]; `pidfd` is borrowed.
+    ///
+    /// ```
+    /// use safe_procfs::{Handle, OpenFlags, pidfd_open};
+    ///
+    /// let child = std::process::Command::new("sleep").arg("10").spawn().unwrap();
+    /// let pidfd = pidfd_open(child.id())?; // before the child can be reaped
+    /// let proc = Handle::open(&[])?;
+    /// let mut buf = [0u8; 64];
+    /// let comm = proc.open_pidfd(pidfd.as_raw_fd(), "comm", OpenFlags::O_RDONLY)?;
+    /// assert_eq!(comm.read_whole(&mut buf)?, b"sleep\n");
+    /// # let mut child = child; child.kill().unwrap(); child.wait().unwrap();
+    /// # Ok::<(), safe_procfs::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Handle::open_pid`], and:
+    /// * `ESRCH` ([`Error::is_process_gone`]): the process was reaped
+    ///   (before the call or during it: the opened fd is then closed), or
+    ///   it is not visible in the handle's pid namespace;
+    /// * `EBADF`: `pidfd` is not an open fd, or not a pidfd; `EINVAL`: the
+    ///   kernel accepts it for signals but it is not a pidfd (a
+    ///   `/proc/<pid>` directory fd);
+    /// * `ENOSYS` ([`NotSupported`](ErrorKind::NotSupported)): no pidfds in
+    ///   this kernel (before 5.1).
+    pub fn open_pidfd(
+        &self,
+        pidfd: i32,
+        path: impl AsRef<[u8]>,
+        flags: OpenFlags,
+    ) -> Result<OwnedFd, Error> {
+        self.open_base(ProcBase::ProcPidFd(pidfd), path.as_ref(), flags)
     }
 
     /// Opens `path` relative to `/proc/thread-self` (the Go
@@ -143,6 +201,10 @@ impl Handle {
     /// closer.close(); // then the closer
     /// # Ok::<(), safe_procfs::Error>(())
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Handle::open_root`].
     pub fn open_thread_self<'p>(
         &self,
         path: impl AsRef<[u8]>,
@@ -162,9 +224,20 @@ impl Handle {
     /// Reads the symlink `path` under `base` into `buf` and returns the
     /// target (the Go `Readlink`). The link is opened with
     /// `O_PATH|O_NOFOLLOW` and read with `readlinkat(fd, "")`, so no thread
-    /// pinning is needed, even for [`ProcBase::ProcThreadSelf`]. Fails with
-    /// `ERANGE` unless `buf` is longer than the target, and with `EINVAL`
-    /// if `path` is not a symlink.
+    /// pinning is needed, even for [`ProcBase::ProcThreadSelf`]. Every base
+    /// works, [`ProcBase::ProcPidFd`] with its liveness check.
+    ///
+    /// The target is the kernel's text. For an fd whose file lives on a
+    /// procfs mounted nowhere (this crate's private instance or detached
+    /// clone), that text is relative to that procfs's root: `fd/N` of an fd
+    /// we got from this crate reads like `/1234/fd`, not `/proc/1234/fd`.
+    ///
+    /// # Errors
+    ///
+    /// As the `open_*` method of `base`, and:
+    /// * `ERANGE` ([`InvalidArgument`](ErrorKind::InvalidArgument)): `buf`
+    ///   is not longer than the target;
+    /// * `EINVAL`: `path` is not a symlink.
     pub fn readlink<'b>(
         &self,
         base: ProcBase,
@@ -173,30 +246,36 @@ impl Handle {
     ) -> Result<&'b [u8], Error> {
         let flags = OpenFlags::O_PATH | OpenFlags::O_NOFOLLOW;
         let fd = self.open_base(base, path.as_ref(), flags)?;
+        let err = |e: Error| Err(e.under(base));
         if buf.is_empty() {
-            return Err(Error::invalid(
+            return err(Error::invalid(
                 Errno::ERANGE,
                 "readlink target longer than the buffer",
             ));
         }
         match sys::readlinkat(fd.as_raw_fd(), c"", buf) {
             Ok(n) if n < buf.len() => Ok(buf.get(..n).unwrap_or_default()),
-            Ok(_) => Err(Error::invalid(
+            Ok(_) => err(Error::invalid(
                 Errno::ERANGE,
                 "readlink target longer than the buffer",
             )),
             // We hold the fd, so "does not exist" can only mean "not a symlink".
-            Err(Errno::ENOENT) | Err(Errno::EINVAL) => Err(Error::invalid(
+            Err(Errno::ENOENT) | Err(Errno::EINVAL) => err(Error::invalid(
                 Errno::EINVAL,
                 "readlink of something that is not a symlink",
             )),
-            Err(e) => Err(Error::os(e, "readlinkat")),
+            Err(e) => err(Error::os(e, "readlinkat")),
         }
     }
 
     /// Closes the handle (the Go `Close`): a no-op for the cached handle.
-    /// Fails with a safety violation, closing nothing, if the handle's fd
-    /// number no longer names its procfs (it was closed or reused).
+    ///
+    /// # Errors
+    ///
+    /// [`SafetyViolation`](ErrorKind::SafetyViolation), closing nothing,
+    /// if the handle's fd number no longer names its procfs (it was closed,
+    /// `EBADF`, or reused for another file, `EXDEV`); the errno of
+    /// `close(2)` otherwise.
     pub fn close(self) -> Result<(), Error> {
         let this = core::mem::ManuallyDrop::new(self);
         match this.source {
@@ -269,7 +348,53 @@ impl Handle {
         }
     }
 
+    /// Every public lookup comes here; its errors name the base.
     fn open_base(&self, base: ProcBase, path: &[u8], flags: OpenFlags) -> Result<OwnedFd, Error> {
+        match base {
+            ProcBase::ProcPidFd(pidfd) => self.open_pidfd_base(pidfd, path, flags),
+            _ => self.open_plain(base, path, flags),
+        }
+        .map_err(|e| e.under(base))
+    }
+
+    /// [`ProcBase::ProcPidFd`]: the pidfd's pid, the open under that pid,
+    /// then the proof that the pid was still the pidfd's process.
+    fn open_pidfd_base(&self, pidfd: i32, path: &[u8], flags: OpenFlags) -> Result<OwnedFd, Error> {
+        // Check the caller's arguments before asking the kernel anything.
+        kernel_flags(flags)?;
+        path::validate(path)?;
+        // Is it a pidfd, and is its process still there? Only then may the
+        // PIDFD_GET_INFO ioctl be sent to it.
+        pidfd::check_alive(pidfd)?;
+        // The ioctl gives the pid in our own pid namespace, which is the
+        // handle's (a private instance is made in it; a copy of /proc is
+        // checked to be of it). fdinfo read through the handle gives it in
+        // the handle's namespace by construction.
+        let pid = match pidfd::pid_by_ioctl(pidfd)? {
+            Some(pid) => pid,
+            None => self.pid_from_fdinfo(pidfd)?,
+        };
+        let fd = self.open_plain(ProcBase::ProcPid(pid), path, flags)?;
+        // While the process exists (even as a zombie) its pid cannot be
+        // reused: if it still exists now, `fd` is its file. Otherwise `fd`
+        // is dropped (closed) here.
+        pidfd::check_alive(pidfd)?;
+        Ok(fd)
+    }
+
+    /// The `Pid:` line of `self/fdinfo/<pidfd>`, read through this handle.
+    fn pid_from_fdinfo(&self, pidfd: i32) -> Result<u32, Error> {
+        let mut p = PathBuf::from_bytes(b"self/fdinfo/")?;
+        p.push_u32(pidfd as u32)?;
+        let file = self.with_root(|root| {
+            resolve::open(root, &p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY)
+        })?;
+        let mut buf = [0u8; 512];
+        let text = file.read_whole(&mut buf)?;
+        pidfd::pid_from_fdinfo(text)
+    }
+
+    fn open_plain(&self, base: ProcBase, path: &[u8], flags: OpenFlags) -> Result<OwnedFd, Error> {
         let kflags = kernel_flags(flags)?;
         path::validate(path)?;
         let full = full_path(base, path)?;
@@ -404,6 +529,11 @@ fn full_path(base: ProcBase, path: &[u8]) -> Result<PathBuf, Error> {
             p.push(path)?;
             Ok(p)
         }
+        // Resolved to ProcPid by the caller.
+        ProcBase::ProcPidFd(_) => Err(Error::invalid(
+            Errno::EINVAL,
+            "a pidfd base must be resolved to its pid first",
+        )),
     }
 }
 
