@@ -438,23 +438,30 @@ pub mod fault {
         }
     }
 
-    // A function to run once, just before the next call of one syscall:
-    // syscall number + 1 (0 = none) and the function's address.
+    // A function to run once, just before a chosen call of one syscall:
+    // syscall number + 1 (0 = none), calls still to let pass, and the
+    // function's address.
     static HOOK_NR: AtomicUsize = AtomicUsize::new(0);
+    static HOOK_SKIP: AtomicUsize = AtomicUsize::new(0);
     static HOOK_FN: AtomicUsize = AtomicUsize::new(0);
 
-    /// Runs `f` once, in this process, right before the next call of
-    /// system call `nr` (which then proceeds): lets a test change the world
-    /// at an exact point inside a library call (e.g. reap a process and
-    /// recycle its pid between two steps).
-    pub fn hook_once(nr: usize, f: fn()) {
+    /// Runs `f` once, in this process, right before the call of system call
+    /// `nr` that comes after `skip` calls of it (that call then proceeds):
+    /// lets a test change the world at an exact point inside a library call
+    /// (e.g. reap a process and recycle its pid between two steps).
+    pub fn hook(nr: usize, skip: usize, f: fn()) {
         HOOK_NR.store(0, Relaxed);
         HOOK_FN.store(f as usize, Relaxed);
+        HOOK_SKIP.store(skip, Relaxed);
         HOOK_NR.store(nr + 1, Relaxed);
     }
 
     pub(super) fn run_hook(nr: usize) {
         if HOOK_NR.load(Relaxed) != nr + 1 {
+            return;
+        }
+        if HOOK_SKIP.load(Relaxed) > 0 {
+            HOOK_SKIP.fetch_sub(1, Relaxed);
             return;
         }
         // Disarm first: the hook itself may make this syscall.
