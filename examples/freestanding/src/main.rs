@@ -1,13 +1,16 @@
 //! A freestanding init: no libc, no allocator, its own `_start`, statically
-//! linked. Before "starting its payload" it reads its own status and the
-//! kernel's ostype, resolves its executable and names its thread, all
-//! through safe-procfs, and reports each step on stdout. Any failure exits
-//! with status 1.
+//! linked. Before "starting its payload" it reads its own status, command
+//! line and mount table and the kernel's ostype, lists its fds, resolves
+//! its executable and names its thread, all through safe-procfs, and
+//! reports each step on stdout. Any failure exits with status 1. No
+//! hand-written syscall and no `unsafe` touches /proc: the only `unsafe`
+//! is borrowing fd 1 for output, and the runtime in rt.rs.
 #![no_std]
 #![no_main]
 
+use core::fmt::Write;
 use core::panic::PanicInfo;
-use safe_procfs::{Handle, HandleKind, NoPin, OpenFlags, OwnedFd, ProcBase};
+use safe_procfs::{Handle, HandleKind, NoPin, OpenFlags, OwnedFd, ProcBase, errno};
 
 mod rt;
 
@@ -21,33 +24,14 @@ fn out(bytes: &[u8]) {
     let _ = stdout.into_raw_fd();
 }
 
-fn out_errno(e: safe_procfs::Error) {
-    out(e.step().as_bytes());
-    out(b": errno ");
-    let mut digits = [0u8; 10];
-    let mut n = e.raw_os_error().unwrap_or(0).unsigned_abs();
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 || i == 0 {
-            break;
-        }
-    }
-    out(&digits[i..]);
-}
+/// `write!` to stdout, no allocation.
+struct Stdout;
 
-/// Reads `fd` to the end into `buf`; returns the filled part.
-fn read_all<'b>(fd: &OwnedFd, buf: &'b mut [u8]) -> Result<&'b [u8], safe_procfs::Error> {
-    let mut len = 0;
-    while len < buf.len() {
-        match fd.read(&mut buf[len..])? {
-            0 => break,
-            n => len += n,
-        }
+impl Write for Stdout {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        out(s.as_bytes());
+        Ok(())
     }
-    Ok(&buf[..len])
 }
 
 fn line_starting<'t>(text: &'t [u8], key: &[u8]) -> &'t [u8] {
@@ -66,17 +50,69 @@ fn run() -> Result<(), safe_procfs::Error> {
     });
 
     let mut buf = [0u8; 4096];
-    let status = read_all(&proc.open_self("status", OpenFlags::O_RDONLY)?, &mut buf)?;
+    let status = proc
+        .open_self("status", OpenFlags::O_RDONLY)?
+        .read_whole(&mut buf)?;
     out(b"status: ");
     out(line_starting(status, b"Pid:"));
     out(b"\n");
 
-    let ostype = read_all(
-        &proc.open_root("sys/kernel/ostype", OpenFlags::O_RDONLY)?,
-        &mut buf,
-    )?;
+    // cmdline: NUL-separated arguments.
+    let cmdline = proc
+        .open_self("cmdline", OpenFlags::O_RDONLY)?
+        .read_whole(&mut buf)?;
+    // (Under qemu-user the process is the emulator, its first argument.)
+    out(b"cmdline:");
+    for arg in cmdline.split(|&b| b == 0).filter(|a| !a.is_empty()) {
+        out(b" ");
+        out(arg);
+    }
+    out(b"\n");
+
+    // mountinfo: one line per mount. A big mount table does not fit:
+    // read_whole says so (EFBIG) instead of truncating.
+    let mut table = [0u8; 16384];
+    match proc
+        .open_self("mountinfo", OpenFlags::O_RDONLY)?
+        .read_whole(&mut table)
+    {
+        Ok(text) => {
+            let mounts = text.split(|&b| b == b'\n').filter(|l| !l.is_empty());
+            let root = mounts
+                .clone()
+                .find(|l| l.split(|&b| b == b' ').nth(4) == Some(b"/"));
+            let _ = write!(Stdout, "mountinfo: {} mounts", mounts.count());
+            let fstype = root.and_then(|l| {
+                let mut after = l.split(|&b| b == b' ').skip_while(|f| *f != b"-");
+                after.nth(1)
+            });
+            out(b", / is ");
+            out(fstype.unwrap_or(b"not mounted"));
+            out(b"\n");
+        }
+        Err(e) if e.raw_os_error() == Some(errno::EFBIG) => {
+            out(b"mountinfo: more than 16 KiB of mounts\n");
+        }
+        Err(e) => return Err(e),
+    }
+
+    let ostype = proc
+        .open_root("sys/kernel/ostype", OpenFlags::O_RDONLY)?
+        .read_whole(&mut buf)?;
     out(b"ostype: ");
     out(ostype);
+
+    // Our fds: an init hands only these to its payload.
+    let fds = proc.open_self("fd", OpenFlags::O_RDONLY | OpenFlags::O_DIRECTORY)?;
+    let mut dirbuf = [0u8; 512];
+    out(b"fds:");
+    for entry in fds.read_dir(&mut dirbuf) {
+        if let Some(fd) = entry?.number() {
+            let _ = write!(Stdout, " {fd}");
+        }
+    }
+    out(b"\n");
+    drop(fds);
 
     let exe = proc.readlink(ProcBase::ProcSelf, "exe", &mut buf)?;
     out(b"exe: ");
@@ -87,7 +123,9 @@ fn run() -> Result<(), safe_procfs::Error> {
     comm.write_all(NEW_COMM)?;
     drop(comm);
     closer.close();
-    let comm = read_all(&proc.open_self("comm", OpenFlags::O_RDONLY)?, &mut buf)?;
+    let comm = proc
+        .open_self("comm", OpenFlags::O_RDONLY)?
+        .read_whole(&mut buf)?;
     out(b"comm: ");
     out(comm);
     if comm.strip_suffix(b"\n") != Some(NEW_COMM) {
@@ -105,9 +143,8 @@ fn main() -> i32 {
             0
         }
         Err(e) => {
-            out(b"FAIL: ");
-            out_errno(e);
-            out(b"\n");
+            // e.g. "FAIL: openat2 beneath /proc/self: ENOENT (No such file or directory)"
+            let _ = writeln!(Stdout, "FAIL: {e}");
             1
         }
     }
