@@ -383,6 +383,8 @@ impl Handle {
     }
 
     /// The `Pid:` line of `self/fdinfo/<pidfd>`, read through this handle.
+    /// Not inlined: its buffers stay out of the caller's frame.
+    #[inline(never)]
     fn pid_from_fdinfo(&self, pidfd: i32) -> Result<u32, Error> {
         let mut p = PathBuf::from_bytes(b"self/fdinfo/")?;
         p.push_u32(pidfd as u32)?;
