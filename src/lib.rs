@@ -203,9 +203,11 @@
 //!                                                             # riscv64gc-unknown-linux-gnu
 //! ```
 //!
-//! `link-self-contained=no` keeps the target's C start files out (without
-//! it a `*-musl` build fails with `duplicate symbol: _start`), and
-//! `rust-lld` links without a C toolchain. The binary must provide:
+//! `link-self-contained=no` keeps the C start files (`crt1.o`) out: without
+//! it the link fails with `duplicate symbol: _start`. `rust-lld` links
+//! without a C toolchain, and the static relocation model with `crt-static`
+//! gives a static executable with no ELF interpreter. The binary must
+//! provide:
 //!
 //! * `_start` (naked: clear the frame pointer, align the stack, call your
 //!   main, then `exit_group`);

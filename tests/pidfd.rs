@@ -361,6 +361,10 @@ fn a_pid_recycled_before_the_call_gives_esrch() {
     under_qemu();
     for no_ioctl in [false, true] {
         if no_ioctl && !cfg!(feature = "fault-injection") {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "the fdinfo variant needs --features fault-injection in CI"
+            );
             eprintln!("SKIPPED fdinfo variant: needs --features fault-injection");
             continue;
         }
@@ -435,4 +439,74 @@ fn pidfds_across_pid_namespaces() {
         })
     })
     .unwrap();
+}
+
+#[test]
+fn a_hidden_pid_through_its_pidfd_and_a_kernel_without_pidfds() {
+    if !require_root("a_hidden_pid_through_its_pidfd_and_a_kernel_without_pidfds") {
+        return;
+    }
+    // pid 1 is hidden by hidepid=ptraceable on the default handle; the
+    // lookup is retried on a temporary unmasked procfs, as for ProcPid.
+    let h = Handle::open(&[]).unwrap();
+    let init = pidfd_open(1).unwrap();
+    let mut buf = [0u8; 4096];
+    assert_eq!(
+        status_of(&h, ProcBase::ProcPidFd(init.as_raw_fd()), &mut buf).unwrap(),
+        Some(1)
+    );
+    if !cfg!(feature = "fault-injection") {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "the no-pidfd kernel needs --features fault-injection in CI"
+        );
+        eprintln!("SKIPPED kernel without pidfds: needs --features fault-injection");
+        return;
+    }
+    under_qemu();
+    in_child(|| {
+        // A kernel before 5.1/5.3: no pidfd_send_signal, no pidfd_open.
+        block_syscalls(&[
+            syscalls::Sysno::pidfd_send_signal,
+            syscalls::Sysno::pidfd_open,
+        ])?;
+        let r = h.open_pidfd(init.as_raw_fd(), "status", RD);
+        let e = match r {
+            Ok(_) => fail!("open_pidfd without pidfd_send_signal succeeded"),
+            Err(e) => e,
+        };
+        ensure!(
+            e.raw_os_error() == Some(errno::ENOSYS)
+                && e.kind() == safe_procfs::ErrorKind::NotSupported,
+            "open_pidfd: {e}"
+        );
+        let e = match pidfd_open(getpid()) {
+            Ok(_) => fail!("pidfd_open succeeded"),
+            Err(e) => e,
+        };
+        ensure!(
+            e.raw_os_error() == Some(errno::ENOSYS)
+                && e.kind() == safe_procfs::ErrorKind::NotSupported,
+            "pidfd_open: {e}"
+        );
+        Ok(())
+    })
+    .unwrap();
+}
+
+/// Makes `nrs` fail with ENOSYS in this (child) process: the crate's fault
+/// injection, which needs no seccomp and so works under qemu-user too.
+fn block_syscalls(nrs: &[syscalls::Sysno]) -> Result<(), Msg> {
+    #[cfg(feature = "fault-injection")]
+    {
+        for nr in nrs {
+            safe_procfs::__fault_injection::block(*nr as usize, libc::ENOSYS);
+        }
+        Ok(())
+    }
+    #[cfg(not(feature = "fault-injection"))]
+    {
+        let _ = nrs;
+        fail!("needs --features fault-injection")
+    }
 }
