@@ -9,14 +9,10 @@ use safe_procfs::{Handle, NoPin, OpenFlags, OwnedFd, ProcBase};
 use std::io::Write;
 
 fn cat(out: &mut impl Write, fd: OwnedFd) -> Result<(), Box<dyn std::error::Error>> {
-    let mut buf = [0u8; 4096];
-    loop {
-        let n = fd.read(&mut buf)?;
-        if n == 0 {
-            return Ok(());
-        }
-        out.write_all(&buf[..n])?;
-    }
+    // procfs files are small; a larger one fails with EFBIG, not truncated.
+    let mut buf = vec![0u8; 1 << 20];
+    out.write_all(fd.read_whole(&mut buf)?)?;
+    Ok(())
 }
 
 fn open(proc: &Handle, base: &str, path: &str) -> Result<OwnedFd, safe_procfs::Error> {
@@ -47,10 +43,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         )?;
         writeln!(out, "--- /proc/self/status (first lines)")?;
         let mut buf = [0u8; 4096];
-        let n = proc
+        let status = proc
             .open_self("status", OpenFlags::O_RDONLY)?
-            .read(&mut buf)?;
-        for line in String::from_utf8_lossy(&buf[..n]).lines().take(6) {
+            .read_whole(&mut buf)?;
+        for line in String::from_utf8_lossy(status).lines().take(6) {
             writeln!(out, "{line}")?;
         }
         writeln!(out, "--- /proc/sys/kernel/ostype")?;

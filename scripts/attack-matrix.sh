@@ -18,7 +18,7 @@ def cell(s):
     s = s.split(":", 1)[1].strip()
     if s.startswith("Handle::open refused"):
         return "X"
-    kind, outcome = s.split()
+    kind, outcome = s.split()[:2]
     return kind[0] + ("g" if outcome == "Genuine" else "r")
 for line in sys.stdin:
     _, attack, mode, cached, unmasked = [p.strip() for p in line.split("|")[:5]]

@@ -6,6 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The static-binary check needs readelf: fail, never pass silently.
+command -v readelf >/dev/null || { echo "error: readelf not found (apt-get install binutils)" >&2; exit 1; }
+
 export RUSTFLAGS="-C panic=abort -C linker=rust-lld -C relocation-model=static -C link-self-contained=no -C target-feature=+crt-static"
 manifest=examples/freestanding/Cargo.toml
 sizes=$'| target | stripped size |\n|---|---|' 
@@ -22,10 +25,13 @@ for t in x86_64-unknown-linux-gnu aarch64-unknown-linux-musl riscv64gc-unknown-l
     out=$("${runner[@]}" "$bin") || { echo "$out"; echo "error: freestanding-init failed on $t" >&2; exit 1; }
     echo "--- $t"
     echo "$out"
-    for want in '^handle: ' '^status: Pid:	[0-9]+$' '^ostype: Linux$' '^exe: /' '^comm: safe-init$' '^ok$'; do
+    for want in '^handle: ' '^status: Pid:	[0-9]+$' '^cmdline: (qemu-[a-z0-9]+ )?[^ ]*/freestanding-init$' \
+      '^mountinfo: ([0-9]+ mounts, / is [a-z0-9]+|more than 16 KiB of mounts)$' '^ostype: Linux$' \
+      '^fds: 0 1 2( [0-9]+)+$' '^exe: /' '^comm: safe-init$' '^ok$'; do
       grep -qE "$want" <<<"$out" || { echo "error: $t output lacks /$want/" >&2; exit 1; }
     done
-    if readelf -lW "$bin" | grep -qE 'INTERP|DYNAMIC'; then
+    headers=$(readelf -lW "$bin")
+    if grep -qE 'INTERP|DYNAMIC' <<<"$headers"; then
       echo "error: $bin is not a static executable" >&2
       exit 1
     fi

@@ -13,6 +13,8 @@ command -v qemu-aarch64 >/dev/null && command -v qemu-riscv64 >/dev/null || need
 command -v riscv64-linux-gnu-gcc >/dev/null || need_apt+=(gcc-riscv64-linux-gnu)
 [ -d /usr/riscv64-linux-gnu/lib ] || need_apt+=(libc6-dev-riscv64-cross)
 command -v strace >/dev/null || need_apt+=(strace)
+command -v cc >/dev/null || need_apt+=(gcc)          # cargo's default linker
+command -v readelf >/dev/null || need_apt+=(binutils) # static-binary checks
 need_bpo=()
 command -v qemu-system-x86_64 >/dev/null || need_bpo+=(qemu-system-x86)
 command -v qemu-system-aarch64 >/dev/null || need_bpo+=(qemu-system-arm)
@@ -29,23 +31,29 @@ if [ ${#need_apt[@]} -gt 0 ] || [ ${#need_bpo[@]} -gt 0 ]; then
     echo 'deb http://deb.debian.org/debian bookworm-backports main' | $SUDO tee "$src" >/dev/null
   fi
   export DEBIAN_FRONTEND=noninteractive
-  apt=($SUDO apt-get -o DPkg::Lock::Timeout=300)
+  # Wait for another apt (unattended-upgrades on a fresh VM) to let go of the lock.
+  apt=($SUDO apt-get -o DPkg::Lock::Timeout=600)
   "${apt[@]}" update -qq
   # qemu-user must be version 10 (bookworm's own 7.2 lacks syscalls we test);
   # qemu-system from the same release boots the VM test's kernels.
   "${apt[@]}" install -y -qq -t bookworm-backports qemu-user qemu-system-x86 qemu-system-arm \
     qemu-system-misc >/dev/null
-  "${apt[@]}" install -y -qq gcc-riscv64-linux-gnu libc6-dev-riscv64-cross strace cpio jq curl \
-    gpgv debian-archive-keyring >/dev/null
+  "${apt[@]}" install -y -qq gcc gcc-riscv64-linux-gnu libc6-dev-riscv64-cross strace binutils \
+    cpio jq curl gpgv debian-archive-keyring >/dev/null
 fi
 
 installed=$(rustup target list --installed)
-for t in aarch64-unknown-linux-musl riscv64gc-unknown-linux-gnu x86_64-unknown-none; do
+for t in aarch64-unknown-linux-musl riscv64gc-unknown-linux-gnu x86_64-unknown-none x86_64-unknown-linux-musl; do
   grep -qx "$t" <<<"$installed" || rustup target add "$t"
 done
 for c in clippy rustfmt; do
   rustup component list --installed | grep -q "^$c" || rustup component add "$c"
 done
 
+# Fail loudly if anything a check needs is still missing.
+for tool in cc readelf qemu-aarch64 qemu-riscv64 riscv64-linux-gnu-gcc strace \
+  qemu-system-x86_64 qemu-system-aarch64 qemu-system-riscv64 cpio jq curl gpgv; do
+  command -v "$tool" >/dev/null || { echo "error: $tool is missing after installing" >&2; exit 1; }
+done
 qemu-aarch64 --version | head -1
 qemu-system-x86_64 --version | head -1

@@ -89,11 +89,8 @@ for t in "${TARGETS[@]}"; do
     total_passed=$((total_passed + passed))
     total_failed=$((total_failed + failed))
   done
-  step "example proc_cat on $t"
-  cargo run -q --target "$t" --example proc_cat | tee "$log/example.txt"
-  grep -q "^Name:" "$log/example.txt"
-  grep -qx "Linux" "$log/example.txt"
-  grep -q "^--- /proc/self/exe -> /" "$log/example.txt"
+  step "examples on $t (container shim, threaded, ps, proc_cat)"
+  bash scripts/examples.sh "$t"
 done
 
 step "stack high-water mark of every call in every mode (fails above the goals)"

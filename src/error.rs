@@ -1,6 +1,8 @@
-//! The crate's error type: an errno, a category and the step that failed.
-//! `Copy`, no heap: usable where nothing can be allocated.
+//! The crate's error type: an errno, a category, the step that failed and,
+//! where known, the base it failed under. `Copy`, no heap: usable where
+//! nothing can be allocated.
 
+use crate::base::ProcBase;
 use core::fmt;
 use syscalls::Errno;
 
@@ -20,13 +22,80 @@ pub enum ErrorKind {
     Os,
 }
 
+/// Errno values, for matching [`Error::raw_os_error`] without raw numbers.
+///
+/// They are the kernel's values, the same on x86_64, aarch64 and riscv64
+/// (all use the asm-generic numbering). Only the errnos this crate's
+/// contract mentions, and the ones a caller commonly tests, are here; the
+/// [crate docs](crate#errors) say when each is returned.
+///
+/// ```
+/// use safe_procfs::{Handle, OpenFlags, errno};
+///
+/// let proc = Handle::open(&[])?;
+/// match proc.open_self("attr/apparmor/exec", OpenFlags::O_WRONLY) {
+///     Ok(_attr) => {}
+///     Err(e) if e.raw_os_error() == Some(errno::ENOENT) => {} // no AppArmor
+///     Err(e) if e.is_permission_denied() => {}               // EPERM or EACCES
+///     Err(e) => return Err(e),
+/// }
+/// # Ok::<(), safe_procfs::Error>(())
+/// ```
+pub mod errno {
+    /// Operation not permitted.
+    pub const EPERM: i32 = 1;
+    /// No such file or directory.
+    pub const ENOENT: i32 = 2;
+    /// No such process: the pidfd's process is gone or not visible.
+    pub const ESRCH: i32 = 3;
+    /// Interrupted system call.
+    pub const EINTR: i32 = 4;
+    /// I/O error.
+    pub const EIO: i32 = 5;
+    /// Bad file descriptor: closed, or not a pidfd where one is needed.
+    pub const EBADF: i32 = 9;
+    /// Out of memory.
+    pub const ENOMEM: i32 = 12;
+    /// Permission denied.
+    pub const EACCES: i32 = 13;
+    /// The path crosses or lands on a mount point (a safety violation).
+    pub const EXDEV: i32 = 18;
+    /// Not a directory.
+    pub const ENOTDIR: i32 = 20;
+    /// Is a directory.
+    pub const EISDIR: i32 = 21;
+    /// Invalid argument (bad path, forbidden flag, not a symlink, ...).
+    pub const EINVAL: i32 = 22;
+    /// The process has too many open files.
+    pub const EMFILE: i32 = 24;
+    /// File too large: it does not fit the caller's buffer (`read_whole`).
+    pub const EFBIG: i32 = 27;
+    /// Result too large: a `readlink` target does not fit the buffer.
+    pub const ERANGE: i32 = 34;
+    /// The path is longer than [`PATH_BUF_LEN`](crate::PATH_BUF_LEN).
+    pub const ENAMETOOLONG: i32 = 36;
+    /// Function not implemented (the kernel lacks a system call).
+    pub const ENOSYS: i32 = 38;
+    /// A magic-link inside the path, or a symlink with `O_NOFOLLOW`.
+    pub const ELOOP: i32 = 40;
+    /// Operation not supported (`no_host_fallback` with only the host `/proc`).
+    pub const EOPNOTSUPP: i32 = 95;
+}
+
 /// An error of this crate: see [`Error::raw_os_error`] for the errno
-/// contract and [`Error::kind`] for its category.
+/// contract (the table is in the [crate docs](crate#errors)) and
+/// [`Error::kind`] for its category.
+///
+/// `Display` names the system call or the rule that failed, the base it
+/// failed under where known, and the errno's name and text:
+/// `openat2 beneath /proc/self: ENOENT (No such file or directory)`.
+/// No path is copied into the error (it stays small and `Copy`).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Error {
     kind: ErrorKind,
     errno: i32,
     step: &'static str,
+    base: Option<ProcBase>,
 }
 
 impl Error {
@@ -35,6 +104,7 @@ impl Error {
             kind,
             errno: errno.into_raw(),
             step,
+            base: None,
         }
     }
 
@@ -53,8 +123,18 @@ impl Error {
         Self::new(ErrorKind::SafetyViolation, Errno::EXDEV, step)
     }
 
+    /// The same error, noting the base it happened under (kept if one is
+    /// already noted).
+    pub(crate) fn under(self, base: ProcBase) -> Self {
+        Error {
+            base: self.base.or(Some(base)),
+            ..self
+        }
+    }
+
     /// The errno of this error (always present; `Option` mirrors
-    /// `std::io::Error::raw_os_error`).
+    /// `std::io::Error::raw_os_error`). Compare it with the constants of
+    /// [`errno`](crate::errno).
     pub fn raw_os_error(&self) -> Option<i32> {
         Some(self.errno)
     }
@@ -64,9 +144,42 @@ impl Error {
         self.kind
     }
 
-    /// A short, static description of the step that failed.
+    /// A short, static description of the system call or the rule that
+    /// failed (`"openat2"`, `"path contains a '..' component"`, ...).
     pub fn step(&self) -> &'static str {
         self.step
+    }
+
+    /// The base the failing lookup was made under, where there was one.
+    pub fn base(&self) -> Option<ProcBase> {
+        self.base
+    }
+
+    /// The errno's symbolic name (`"ENOENT"`), if it is a known errno.
+    pub fn errno_name(&self) -> Option<&'static str> {
+        Errno::new(self.errno).name()
+    }
+
+    /// `ENOENT`: the entry does not exist (or is hidden from this handle).
+    pub fn is_not_found(&self) -> bool {
+        self.errno == errno::ENOENT
+    }
+
+    /// `EPERM` or `EACCES`: the kernel refused for lack of privilege.
+    pub fn is_permission_denied(&self) -> bool {
+        matches!(self.errno, errno::EPERM | errno::EACCES)
+    }
+
+    /// `ESRCH`: the process is gone (a [`ProcBase::ProcPidFd`] whose process
+    /// was reaped, or one not visible in the handle's pid namespace).
+    pub fn is_process_gone(&self) -> bool {
+        self.errno == errno::ESRCH
+    }
+
+    /// Whether this is a [`SafetyViolation`](ErrorKind::SafetyViolation):
+    /// a mount was crossed, or no trustworthy procfs could be had.
+    pub fn is_safety_violation(&self) -> bool {
+        self.kind == ErrorKind::SafetyViolation
     }
 
     pub(crate) fn errno(&self) -> Errno {
@@ -89,6 +202,7 @@ impl fmt::Debug for Error {
             .field("kind", &self.kind)
             .field("errno", &Errno::new(self.errno).name().unwrap_or("?"))
             .field("step", &self.step)
+            .field("base", &self.base)
             .finish()
     }
 }
@@ -96,21 +210,79 @@ impl fmt::Debug for Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let e = Errno::new(self.errno);
-        write!(
-            f,
-            "{}: {} ({})",
-            self.step,
-            e.name().unwrap_or("unknown errno"),
-            e.description().unwrap_or("no description")
-        )
+        f.write_str(self.step)?;
+        if let Some(base) = &self.base {
+            f.write_str(" beneath ")?;
+            base.describe(f)?;
+        }
+        match (e.name(), e.description()) {
+            (Some(name), Some(text)) => write!(f, ": {name} ({text})"),
+            _ => write!(f, ": errno {}", self.errno),
+        }
     }
 }
 
 impl core::error::Error for Error {}
 
+/// Keeps the message: the `io::Error` has the [`std::io::ErrorKind`] of the
+/// errno and this `Error` inside (`get_ref()` and downcast to read
+/// [`Error::raw_os_error`]; the `io::Error`'s own `raw_os_error()` is
+/// `None`, as for every `io::Error` that carries a message).
 #[cfg(feature = "std")]
 impl From<Error> for std::io::Error {
     fn from(e: Error) -> Self {
-        std::io::Error::from_raw_os_error(e.errno)
+        let kind = std::io::Error::from_raw_os_error(e.errno).kind();
+        std::io::Error::new(kind, e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errno_constants_are_the_kernels() {
+        let pairs = [
+            (errno::EPERM, Errno::EPERM),
+            (errno::ENOENT, Errno::ENOENT),
+            (errno::ESRCH, Errno::ESRCH),
+            (errno::EINTR, Errno::EINTR),
+            (errno::EIO, Errno::EIO),
+            (errno::EBADF, Errno::EBADF),
+            (errno::ENOMEM, Errno::ENOMEM),
+            (errno::EACCES, Errno::EACCES),
+            (errno::EXDEV, Errno::EXDEV),
+            (errno::ENOTDIR, Errno::ENOTDIR),
+            (errno::EISDIR, Errno::EISDIR),
+            (errno::EINVAL, Errno::EINVAL),
+            (errno::EMFILE, Errno::EMFILE),
+            (errno::EFBIG, Errno::EFBIG),
+            (errno::ERANGE, Errno::ERANGE),
+            (errno::ENAMETOOLONG, Errno::ENAMETOOLONG),
+            (errno::ENOSYS, Errno::ENOSYS),
+            (errno::ELOOP, Errno::ELOOP),
+            (errno::EOPNOTSUPP, Errno::EOPNOTSUPP),
+        ];
+        for (ours, theirs) in pairs {
+            assert_eq!(ours, theirs.into_raw(), "{theirs:?}");
+        }
+    }
+
+    #[test]
+    fn display_names_step_base_and_errno() {
+        use std::string::ToString;
+        let e = Error::os(Errno::ENOENT, "openat2").under(ProcBase::ProcPid(42));
+        assert_eq!(
+            e.to_string(),
+            "openat2 beneath /proc/42: ENOENT (No such file or directory)"
+        );
+        let e = Error::invalid(Errno::EINVAL, "path is empty");
+        assert_eq!(e.to_string(), "path is empty: EINVAL (Invalid argument)");
+        assert_eq!(
+            Error::os(Errno::new(4000), "x").to_string(),
+            "x: errno 4000"
+        );
+        // Small and Copy: no path inside.
+        assert!(core::mem::size_of::<Error>() <= 32);
     }
 }

@@ -33,6 +33,10 @@ impl OwnedFd {
     }
 
     /// A new descriptor (`O_CLOEXEC`) for the same open file.
+    ///
+    /// # Errors
+    ///
+    /// As `fcntl(F_DUPFD_CLOEXEC)`: `EMFILE` when no descriptor is free.
     pub fn try_clone(&self) -> Result<OwnedFd, Error> {
         sys::dup_cloexec(self.fd).map_err(|e| Error::os(e, "fcntl F_DUPFD_CLOEXEC"))
     }
@@ -40,12 +44,21 @@ impl OwnedFd {
     /// A new descriptor (`O_CLOEXEC`) for the file open at `fd`, which is
     /// only borrowed (to adopt a descriptor a C caller keeps, say). `EBADF`
     /// if `fd` is not open.
+    ///
+    /// # Errors
+    ///
+    /// As `fcntl(F_DUPFD_CLOEXEC)`: `EBADF` if `fd` is not open, `EMFILE`
+    /// when no descriptor is free.
     pub fn duplicate_raw(fd: i32) -> Result<OwnedFd, Error> {
         sys::dup_cloexec(fd).map_err(|e| Error::os(e, "fcntl F_DUPFD_CLOEXEC"))
     }
 
     /// `read(2)` into `buf`, retried on `EINTR`; returns the bytes read
     /// (0 at end of file).
+    ///
+    /// # Errors
+    ///
+    /// The errno of `read(2)` (`EBADF` for an `O_PATH` fd, `EISDIR`, ...).
     pub fn read(&self, buf: &mut [u8]) -> Result<usize, Error> {
         loop {
             match sys::read(self.fd, buf) {
@@ -55,8 +68,58 @@ impl OwnedFd {
         }
     }
 
+    /// Reads from the current offset to the end of the file into `buf`
+    /// and returns the part of `buf` that was filled: the whole of a small
+    /// file such as `status`, `cmdline` or a sysctl, in one call.
+    ///
+    /// ```
+    /// use safe_procfs::{Handle, OpenFlags};
+    ///
+    /// let proc = Handle::open(&[])?;
+    /// let mut buf = [0u8; 64];
+    /// let ostype = proc.open_root("sys/kernel/ostype", OpenFlags::O_RDONLY)?.read_whole(&mut buf)?;
+    /// assert_eq!(ostype, b"Linux\n");
+    /// # Ok::<(), safe_procfs::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// * `EFBIG` ([`InvalidArgument`](crate::ErrorKind::InvalidArgument)):
+    ///   the file does not fit in `buf` (one more byte was there after `buf`
+    ///   was full; the offset has moved past it). Retry with a larger
+    ///   buffer on a new fd, or read in pieces with [`OwnedFd::read`].
+    /// * the errno of `read(2)` (`EBADF` for an `O_PATH` fd, `EISDIR`, ...).
+    pub fn read_whole<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], Error> {
+        let mut len = 0;
+        loop {
+            let rest = buf.get_mut(len..).unwrap_or_default();
+            if rest.is_empty() {
+                // Full: only an end of file proves that it all fitted.
+                let mut one = [0u8; 1];
+                if self.read(&mut one)? == 0 {
+                    break;
+                }
+                return Err(Error::invalid(
+                    Errno::EFBIG,
+                    "read_whole: the file is larger than the buffer",
+                ));
+            }
+            match self.read(rest)? {
+                0 => break,
+                n => len += n,
+            }
+        }
+        Ok(buf.get(..len).unwrap_or_default())
+    }
+
     /// Writes all of `buf` (as procfs expects, in as few `write(2)` calls
     /// as the kernel allows), retrying on `EINTR`.
+    ///
+    /// # Errors
+    ///
+    /// The errno of `write(2)` (`EINVAL` for a value a sysctl refuses,
+    /// `EPERM`/`EACCES`, `EBADF` for an `O_PATH` or read-only fd, ...);
+    /// `EIO` if the kernel accepted 0 bytes.
     pub fn write_all(&self, mut buf: &[u8]) -> Result<(), Error> {
         while !buf.is_empty() {
             match sys::write(self.fd, buf) {

@@ -85,6 +85,10 @@ pub type OpenOption = fn(&mut ProcfsOpenHow) -> Result<(), Error>;
 /// (`/proc/sys`, `/proc/uptime`, ...) are visible. Such a handle is never
 /// cached and should be closed as soon as it is not needed: an unmasked
 /// procfs fd that leaks into a container is an escape route.
+///
+/// # Errors
+///
+/// Never: the `Result` is the shape every [`OpenOption`] has.
 pub fn unmasked_proc_root(how: &mut ProcfsOpenHow) -> Result<(), Error> {
     how.flags |= ProcfsOpenFlags::UNMASKED;
     Ok(())
@@ -94,6 +98,10 @@ pub fn unmasked_proc_root(how: &mut ProcfsOpenHow) -> Result<(), Error> {
 /// [`ProcfsOpenFlags::NO_HOST_FALLBACK`] and why in
 /// [`HandleKind::HostMount`](crate::HandleKind::HostMount). Combines with
 /// [`unmasked_proc_root`].
+///
+/// # Errors
+///
+/// Never: the `Result` is the shape every [`OpenOption`] has.
 pub fn no_host_fallback(how: &mut ProcfsOpenHow) -> Result<(), Error> {
     how.flags |= ProcfsOpenFlags::NO_HOST_FALLBACK;
     Ok(())

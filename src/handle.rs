@@ -2,66 +2,22 @@
 //! `Readlink` and `Close` methods.
 
 use crate::arch::{
-    O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_NOCTTY, O_NOFOLLOW, O_PATH, O_TMPFILE,
+    O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_NOCTTY, O_NOFOLLOW, O_PATH, O_RDONLY, O_TMPFILE,
 };
+use crate::base::ProcBase;
 use crate::error::{Error, ErrorKind};
 use crate::fd::OwnedFd;
 use crate::flags::{OpenFlags, OpenOption, ProcfsOpenFlags, ProcfsOpenHow};
 use crate::fork;
 use crate::mount;
 use crate::path::{self, PathBuf};
+use crate::pidfd;
 use crate::probe;
 use crate::resolve;
 use crate::root::{self, HandleKind, Root, Want};
 use crate::sys::{self, Errno, S_IFDIR, S_IFMT};
 use crate::thread::{ThreadCloser, ThreadPin};
 use core::sync::atomic::AtomicU64;
-
-/// Where a path is looked up, like the Go package's `ProcfsBase` values.
-#[non_exhaustive]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ProcBase {
-    /// The procfs root (`/proc`). Global files are hidden on the default
-    /// (masked) handle, so a lookup that fails there is retried on a
-    /// temporary unmasked procfs: this base may be more expensive.
-    ///
-    /// # Cost, and a batch of sysctl writes
-    ///
-    /// On the default handle every `ProcRoot` lookup of a global file
-    /// (`sys/...`, `uptime`, ...) makes a new unmasked procfs instance and
-    /// tears it down again: about 150 times a plain `open` in
-    /// `scripts/bench.sh` on the machines this crate is tested on (tens of
-    /// microseconds), most of it in the unmount's RCU grace period when the
-    /// instance is closed. A handle you hold costs what a plain open costs.
-    /// For a batch (the sysctls of a container, say), open one unmasked
-    /// handle for the batch and close it right after; never keep one
-    /// around, and never let its fd reach a container: an unmasked procfs
-    /// fd is an escape route.
-    ///
-    /// ```
-    /// use safe_procfs::{Handle, OpenFlags, unmasked_proc_root};
-    ///
-    /// let sysctls = Handle::open(&[unmasked_proc_root])?;
-    /// for name in ["sys/kernel/ostype", "sys/kernel/osrelease"] {
-    ///     let mut value = [0u8; 64];
-    ///     let n = sysctls.open_root(name, OpenFlags::O_RDONLY)?.read(&mut value)?;
-    ///     assert!(n > 0); // (a writer would open with O_WRONLY and write_all)
-    /// }
-    /// sysctls.close()?; // at once: the whole procfs is visible through it
-    /// # Ok::<(), safe_procfs::Error>(())
-    /// ```
-    ProcRoot,
-    /// The calling process (`/proc/self`), resolved on every call so that a
-    /// forked child sees itself.
-    ProcSelf,
-    /// The calling thread (`/proc/thread-self`). Opening through it needs
-    /// the thread pinned: see [`Handle::open_thread_self`].
-    ProcThreadSelf,
-    /// Process `pid` (`/proc/<pid>`), as numbered in the handle's pid
-    /// namespace. Beware pid recycling: the process may have exited and its
-    /// pid been reused between choosing `pid` and using the result.
-    ProcPid(u32),
-}
 
 /// A handle to a verified procfs. The default handle (no options) is masked
 /// (`subset=pid`, `hidepid=ptraceable` where possible) and cached process-
@@ -98,6 +54,18 @@ impl Handle {
     /// a new, uncached, unmasked handle is made: close it soon. With
     /// [`no_host_fallback`](crate::no_host_fallback) the host `/proc` is
     /// never used.
+    ///
+    /// # Errors
+    ///
+    /// * `EOPNOTSUPP` ([`NotSupported`](ErrorKind::NotSupported)): with
+    ///   `no_host_fallback`, where neither a private procfs nor a detached
+    ///   clone can be had.
+    /// * [`SafetyViolation`](ErrorKind::SafetyViolation) (`EXDEV`, or the
+    ///   kernel's errno): no trustworthy procfs could be had at all (`/proc`
+    ///   is missing, not a procfs, of another pid namespace, ...).
+    /// * `EMFILE`, `ENFILE`, `ENOMEM`: out of a resource (never a reason to
+    ///   fall back to a weaker kind of handle).
+    /// * whatever an [`OpenOption`] returns.
     pub fn open(opts: &[OpenOption]) -> Result<Handle, Error> {
         let mut how = ProcfsOpenHow::default();
         for opt in opts {
@@ -150,6 +118,11 @@ impl Handle {
     /// `/proc`: [`kind`](Handle::kind) is [`HandleKind::HostMount`] and
     /// every result is checked for mount crossings; it is never retried on
     /// another instance (a masked root stays masked).
+    ///
+    /// # Errors
+    ///
+    /// [`SafetyViolation`](crate::ErrorKind::SafetyViolation) (`EXDEV`, or
+    /// the kernel's errno) when `fd` is not such a root.
     pub fn from_fd(fd: OwnedFd) -> Result<Handle, Error> {
         let (fd, root) = root::adopt(fd).map_err(Error::into_safety_violation)?;
         Ok(Handle {
@@ -163,17 +136,41 @@ impl Handle {
     }
 
     /// Opens `path` relative to the procfs root (the Go `OpenRoot`).
+    ///
+    /// `path` follows the [path rules](crate#paths). On the default
+    /// (masked) handle, global files (`sys/...`, `uptime`, `mounts`) are
+    /// looked up on a temporary unmasked procfs, closed right after.
+    ///
+    /// # Errors
+    ///
+    /// The [errno contract](crate#errors): `EINVAL` for a bad path or
+    /// `O_CREAT`/`O_EXCL`/`O_TMPFILE`, `ENAMETOOLONG`, `EXDEV`
+    /// ([`SafetyViolation`](ErrorKind::SafetyViolation)) when a mount is in
+    /// the way, `ELOOP` for a magic-link inside the path (or a symlink with
+    /// `O_NOFOLLOW`), `ENOENT`/`ENOTDIR`/`EACCES`/... as the kernel says,
+    /// and the errors of [`Handle::open`] when the cached handle has to be
+    /// re-acquired.
     pub fn open_root(&self, path: impl AsRef<[u8]>, flags: OpenFlags) -> Result<OwnedFd, Error> {
         self.open_base(ProcBase::ProcRoot, path.as_ref(), flags)
     }
 
     /// Opens `path` relative to `/proc/self` (the Go `OpenSelf`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Handle::open_root`].
     pub fn open_self(&self, path: impl AsRef<[u8]>, flags: OpenFlags) -> Result<OwnedFd, Error> {
         self.open_base(ProcBase::ProcSelf, path.as_ref(), flags)
     }
 
     /// Opens `path` relative to `/proc/<pid>` (the Go `OpenPid`). Beware
-    /// pid recycling (see [`ProcBase::ProcPid`]).
+    /// pid recycling (see [`ProcBase::ProcPid`]); [`Handle::open_pidfd`]
+    /// does not have that race.
+    ///
+    /// # Errors
+    ///
+    /// As [`Handle::open_root`], and `EINVAL` if `pid` is 0 or not below
+    /// 2^31, `ENOENT` if there is no such process (visible to the handle).
     pub fn open_pid(
         &self,
         pid: u32,
@@ -181,6 +178,45 @@ impl Handle {
         flags: OpenFlags,
     ) -> Result<OwnedFd, Error> {
         self.open_base(ProcBase::ProcPid(pid), path.as_ref(), flags)
+    }
+
+    /// Opens `path` relative to `/proc/<pid of pidfd>`, race-free against
+    /// pid recycling: the fd is handed out only if the pidfd's process
+    /// still existed (alive or an unreaped zombie) after the open, so the
+    /// file is that process's, never one of a process that got its pid
+    /// later. See [`ProcBase::ProcPidFd`]; `pidfd` is borrowed.
+    ///
+    /// ```
+    /// use safe_procfs::{Handle, OpenFlags, pidfd_open};
+    ///
+    /// let child = std::process::Command::new("sleep").arg("10").spawn().unwrap();
+    /// let pidfd = pidfd_open(child.id())?; // before the child can be reaped
+    /// let proc = Handle::open(&[])?;
+    /// let mut buf = [0u8; 64];
+    /// let comm = proc.open_pidfd(pidfd.as_raw_fd(), "comm", OpenFlags::O_RDONLY)?;
+    /// assert_eq!(comm.read_whole(&mut buf)?, b"sleep\n");
+    /// # let mut child = child; child.kill().unwrap(); child.wait().unwrap();
+    /// # Ok::<(), safe_procfs::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Handle::open_pid`], and:
+    /// * `ESRCH` ([`Error::is_process_gone`]): the process was reaped
+    ///   (before the call or during it: the opened fd is then closed), or
+    ///   it is not visible in the handle's pid namespace;
+    /// * `EBADF`: `pidfd` is not an open fd, or not a pidfd; `EINVAL`: the
+    ///   kernel accepts it for signals but it is not a pidfd (a
+    ///   `/proc/<pid>` directory fd);
+    /// * `ENOSYS` ([`NotSupported`](ErrorKind::NotSupported)): no pidfds in
+    ///   this kernel (before 5.1).
+    pub fn open_pidfd(
+        &self,
+        pidfd: i32,
+        path: impl AsRef<[u8]>,
+        flags: OpenFlags,
+    ) -> Result<OwnedFd, Error> {
+        self.open_base(ProcBase::ProcPidFd(pidfd), path.as_ref(), flags)
     }
 
     /// Opens `path` relative to `/proc/thread-self` (the Go
@@ -199,6 +235,10 @@ impl Handle {
     /// closer.close(); // then the closer
     /// # Ok::<(), safe_procfs::Error>(())
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Handle::open_root`].
     pub fn open_thread_self<'p>(
         &self,
         path: impl AsRef<[u8]>,
@@ -218,9 +258,20 @@ impl Handle {
     /// Reads the symlink `path` under `base` into `buf` and returns the
     /// target (the Go `Readlink`). The link is opened with
     /// `O_PATH|O_NOFOLLOW` and read with `readlinkat(fd, "")`, so no thread
-    /// pinning is needed, even for [`ProcBase::ProcThreadSelf`]. Fails with
-    /// `ERANGE` unless `buf` is longer than the target, and with `EINVAL`
-    /// if `path` is not a symlink.
+    /// pinning is needed, even for [`ProcBase::ProcThreadSelf`]. Every base
+    /// works, [`ProcBase::ProcPidFd`] with its liveness check.
+    ///
+    /// The target is the kernel's text. For an fd whose file lives on a
+    /// procfs mounted nowhere (this crate's private instance or detached
+    /// clone), that text is relative to that procfs's root: `fd/N` of an fd
+    /// we got from this crate reads like `/1234/fd`, not `/proc/1234/fd`.
+    ///
+    /// # Errors
+    ///
+    /// As the `open_*` method of `base`, and:
+    /// * `ERANGE` ([`InvalidArgument`](ErrorKind::InvalidArgument)): `buf`
+    ///   is not longer than the target;
+    /// * `EINVAL`: `path` is not a symlink.
     pub fn readlink<'b>(
         &self,
         base: ProcBase,
@@ -229,12 +280,17 @@ impl Handle {
     ) -> Result<&'b [u8], Error> {
         let flags = OpenFlags::O_PATH | OpenFlags::O_NOFOLLOW;
         let fd = self.open_base(base, path.as_ref(), flags)?;
-        read_link(&fd, buf)
+        read_link(&fd, buf).map_err(|e| e.under(base))
     }
 
     /// Closes the handle (the Go `Close`): a no-op for the cached handle.
-    /// Fails with a safety violation, closing nothing, if the handle's fd
-    /// number no longer names its procfs (it was closed or reused).
+    ///
+    /// # Errors
+    ///
+    /// [`SafetyViolation`](ErrorKind::SafetyViolation), closing nothing,
+    /// if the handle's fd number no longer names its procfs (it was closed,
+    /// `EBADF`, or reused for another file, `EXDEV`); the errno of
+    /// `close(2)` otherwise.
     pub fn close(self) -> Result<(), Error> {
         let this = core::mem::ManuallyDrop::new(self);
         match this.source {
@@ -326,7 +382,57 @@ impl Handle {
         }
     }
 
+    /// Every public lookup comes here; its errors name the base.
     fn open_base(&self, base: ProcBase, path: &[u8], flags: OpenFlags) -> Result<OwnedFd, Error> {
+        match base {
+            ProcBase::ProcPidFd(pidfd) => self.open_pidfd_base(pidfd, path, flags),
+            _ => self.open_plain(base, path, flags),
+        }
+        .map_err(|e| e.under(base))
+    }
+
+    /// [`ProcBase::ProcPidFd`]: the pidfd's pid, the open under that pid,
+    /// then the proof that the pid was still the pidfd's process.
+    fn open_pidfd_base(&self, pidfd: i32, path: &[u8], flags: OpenFlags) -> Result<OwnedFd, Error> {
+        // Check the caller's arguments before asking the kernel anything.
+        kernel_flags(flags)?;
+        path::validate(path)?;
+        // Is it a pidfd, and is its process still there? Only then may the
+        // PIDFD_GET_INFO ioctl be sent to it.
+        pidfd::check_alive(pidfd)?;
+        // The ioctl gives the pid in our own pid namespace, which is the
+        // handle's (a private instance is made in it; a copy of /proc is
+        // checked to be of it). fdinfo read through the handle gives it in
+        // the handle's namespace by construction.
+        let pid = match pidfd::pid_by_ioctl(pidfd)? {
+            Some(pid) => pid,
+            None => self.pid_from_fdinfo(pidfd)?,
+        };
+        let fd = self.open_plain(ProcBase::ProcPid(pid), path, flags)?;
+        // While the process exists (even as a zombie) its pid cannot be
+        // reused: if it still exists now, `fd` is its file. Otherwise `fd`
+        // is dropped (closed) here.
+        pidfd::check_alive(pidfd)?;
+        Ok(fd)
+    }
+
+    /// The `Pid:` line of `self/fdinfo/<pidfd>`, read through this handle.
+    /// Not inlined: its buffers stay out of the caller's frame.
+    #[inline(never)]
+    fn pid_from_fdinfo(&self, pidfd: i32) -> Result<u32, Error> {
+        let (root, _call_root) = self.checked_root()?;
+        let mut p = PathBuf::new();
+        p.push(b"self/fdinfo/")?;
+        p.push_u32(pidfd as u32)?;
+        let file = resolve::open(&root, &mut p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY)?;
+        let mut buf = [0u8; 512];
+        let text = file.read_whole(&mut buf)?;
+        pidfd::pid_from_fdinfo(text)
+    }
+
+    // Always inlined: one frame less under every lookup, also in debug builds.
+    #[inline(always)]
+    fn open_plain(&self, base: ProcBase, path: &[u8], flags: OpenFlags) -> Result<OwnedFd, Error> {
         let kflags = kernel_flags(flags)?;
         path::validate(path)?;
         if base == ProcBase::ProcRoot && self.subset() && !visible_in_subset(path) {
@@ -348,6 +454,8 @@ impl Handle {
             ProcBase::ProcPid(_) => root.hidepid,
             // Linux 5.10's subset=pid also hides <pid>/net/*.
             ProcBase::ProcSelf | ProcBase::ProcThreadSelf => root.subset,
+            // Resolved to ProcPid before it comes here.
+            ProcBase::ProcPidFd(_) => false,
         };
         match resolve_at(&root, base, path, kflags) {
             Err(e) if e.errno() == Errno::EXDEV && self.is_cached() => {
@@ -518,6 +626,13 @@ fn build_path(full: &mut PathBuf, base: ProcBase, path: &[u8]) -> Result<(), Err
             }
             full.push_u32(pid)?;
             full.push(b"/")?;
+        }
+        // Resolved to ProcPid by the caller.
+        ProcBase::ProcPidFd(_) => {
+            return Err(Error::invalid(
+                Errno::EINVAL,
+                "a pidfd base must be resolved to its pid first",
+            ));
         }
     }
     full.push(path)

@@ -14,6 +14,12 @@
 //! (with its [`ThreadCloser`]), [`readlink`](Handle::readlink) and
 //! [`close`](Handle::close).
 //!
+//! Beyond the Go package, for programs with no libc and no allocator:
+//! [`ProcBase::ProcPidFd`] and [`Handle::open_pidfd`] (with [`pidfd_open`])
+//! look up a process by pidfd, race-free against pid recycling;
+//! [`OwnedFd::read_dir`] lists a directory; [`OwnedFd::read_whole`] reads a
+//! small file into a buffer in one call.
+//!
 //! # How it stays safe
 //!
 //! * The handle is a private procfs instance (`fsopen`), else a detached
@@ -47,7 +53,7 @@
 //! let flags = OpenFlags::O_WRONLY | OpenFlags::O_NOFOLLOW;
 //! match proc.open_self("attr/apparmor/exec", flags) {
 //!     Ok(attr) => { let _ = attr.write_all(b"exec unconfined"); }
-//!     Err(e) if e.raw_os_error() == Some(2) => {} // ENOENT: no AppArmor here
+//!     Err(e) if e.is_not_found() => {} // ENOENT: no AppArmor here
 //!     Err(e) => return Err(e),
 //! }
 //! # Ok::<(), safe_procfs::Error>(())
@@ -61,11 +67,11 @@
 //! use safe_procfs::{Handle, OpenFlags};
 //!
 //! let proc = Handle::open(&[])?;
-//! let mut value = [0u8; 64];
-//! let n = proc.open_root("sys/kernel/printk_ratelimit", OpenFlags::O_RDONLY)?.read(&mut value)?;
+//! let mut buf = [0u8; 64];
+//! let value = proc.open_root("sys/kernel/printk_ratelimit", OpenFlags::O_RDONLY)?.read_whole(&mut buf)?;
 //! match proc.open_root("sys/kernel/printk_ratelimit", OpenFlags::O_WRONLY) {
-//!     Ok(sysctl) => sysctl.write_all(&value[..n])?, // write the value back unchanged
-//!     Err(e) if matches!(e.raw_os_error(), Some(1 | 13)) => {} // EPERM/EACCES: not root
+//!     Ok(sysctl) => sysctl.write_all(value)?, // write the value back unchanged
+//!     Err(e) if e.is_permission_denied() => {} // EPERM/EACCES: not root
 //!     Err(e) => return Err(e),
 //! }
 //! # Ok::<(), safe_procfs::Error>(())
@@ -96,8 +102,133 @@
 //! assert!(!path.is_empty());
 //! # Ok::<(), safe_procfs::Error>(())
 //! ```
+//!
+//! List our own fds and every process, with no allocation:
+//!
+//! ```
+//! use safe_procfs::{Handle, OpenFlags, unmasked_proc_root};
+//!
+//! let dir = OpenFlags::O_RDONLY | OpenFlags::O_DIRECTORY;
+//! let proc = Handle::open(&[])?;
+//! let mut buf = [0u8; 1024];
+//! let fds = proc.open_self("fd", dir)?;
+//! let n = fds.read_dir(&mut buf).filter(|e| e.as_ref().map_or(true, |e| !e.is_dot_or_dotdot())).count();
+//! assert!(n >= 3); // stdin, stdout, stderr, and the listing's own fd
+//!
+//! // The default handle hides other users' processes (hidepid): list all
+//! // on an unmasked one.
+//! let all = Handle::open(&[unmasked_proc_root])?;
+//! for entry in all.open_root(".", dir)?.read_dir(&mut buf) {
+//!     if let Some(pid) = entry?.number() {
+//!         # let _ = pid;
+//!     }
+//! }
+//! # Ok::<(), safe_procfs::Error>(())
+//! ```
+//!
+//! Read a process's files through a pidfd: the result is that process's,
+//! or `ESRCH`, never a file of a process that got its pid later:
+//!
+//! ```
+//! use safe_procfs::{Handle, OpenFlags, ProcBase, pidfd_open};
+//!
+//! let pidfd = pidfd_open(std::process::id())?;
+//! let proc = Handle::open(&[])?;
+//! let mut buf = [0u8; 4096];
+//! let cmdline = proc.open_pidfd(pidfd.as_raw_fd(), "cmdline", OpenFlags::O_RDONLY)?.read_whole(&mut buf)?;
+//! # let _ = cmdline;
+//! let exe = proc.readlink(ProcBase::ProcPidFd(pidfd.as_raw_fd()), "exe", &mut buf)?;
+//! # let _ = exe;
+//! # Ok::<(), safe_procfs::Error>(())
+//! ```
+//!
+//! # Paths
+//!
+//! The `path` of every method is bytes (`&str`, `&[u8]`, ...), relative to
+//! the method's base, and must be:
+//!
+//! * **relative**: not empty and not starting with `/` (`EINVAL`);
+//! * **free of `..` components** (`EINVAL`): `..foo` is an ordinary name;
+//! * **free of NUL bytes** (`EINVAL`);
+//! * **short**: the base prefix (`self/`, `thread-self/`, `<pid>/`) plus the
+//!   path must fit [`PATH_BUF_LEN`] bytes with a terminating NUL, i.e. the
+//!   path is at most `PATH_BUF_LEN - 1 - prefix` bytes (`ENAMETOOLONG`).
+//!
+//! `.` components and repeated slashes are allowed; a trailing `/`
+//! demands a directory (`ENOTDIR` otherwise, as the kernel says).
+//! Regular procfs symlinks inside the path (`self`, `mounts`, `net`) are
+//! followed safely; magic-links (`exe`, `cwd`, `root`, `fd/N`, `ns/*`)
+//! only as the last component and only without `O_NOFOLLOW`.
+//!
+//! `readlink` returns the kernel's text for a link. On a private instance
+//! or detached clone (mounted nowhere), links that point into procfs read
+//! relative to that procfs's root: `readlink(ProcSelf, "fd/N")` of an fd
+//! opened through this crate reads like `/1234/fd`, not `/proc/1234/fd`.
+//! It is for messages, never to open again.
+//!
+//! # Errors
+//!
+//! Every failure is an [`Error`]: `Copy`, no heap, with an errno
+//! ([`Error::raw_os_error`], compared with the constants of [`errno`] or
+//! with helpers such as [`Error::is_not_found`]), a category
+//! ([`Error::kind`]), and a message naming the system call or the rule that
+//! failed and the base it failed under:
+//! `openat2 beneath /proc/self: ENOENT (No such file or directory)`. With
+//! feature `std`, `?` turns it into a `std::io::Error` that keeps the
+//! message. The errno contract:
+//!
+//! | situation | errno |
+//! |---|---|
+//! | path crosses or lands on a mount (overmount, bind-mount, other fs) | `EXDEV` ([`ErrorKind::SafetyViolation`]) |
+//! | magic-link inside the path, or any symlink with `O_NOFOLLOW` where the kernel says so | `ELOOP` |
+//! | `O_CREAT`, `O_EXCL` or `O_TMPFILE` requested | `EINVAL` |
+//! | path empty, absolute, containing NUL or a `..` component | `EINVAL` (absolute may also be `EXDEV`) |
+//! | path longer than the crate's fixed buffer ([`PATH_BUF_LEN`]) | `ENAMETOOLONG` |
+//! | `readlink` target longer than the caller's buffer | `ERANGE` |
+//! | [`OwnedFd::read_whole`]: the file is larger than the caller's buffer | `EFBIG` |
+//! | [`OwnedFd::read_dir`]: buffer shorter than [`DIR_BUF_MIN`] | `EINVAL` |
+//! | `ProcPid(pid)` with pid = 0 or pid ≥ 2^31 | `EINVAL` |
+//! | `ProcPidFd(fd)`: fd is not a pidfd | `EBADF` or `EINVAL` (as the kernel says) |
+//! | `ProcPidFd(fd)`: its process is gone (reaped), or not visible in this pid namespace | `ESRCH` |
+//! | `no_host_fallback` and only the host `/proc` is available | `EOPNOTSUPP` ([`ErrorKind::NotSupported`]) |
+//! | `readlink` of something that is not a symlink | `EINVAL` |
+//! | trailing `/` on a non-directory | `ENOTDIR` (as the kernel says) |
+//! | entry does not exist | `ENOENT` (as the kernel says) |
+//! | no trustworthy procfs could be obtained at all | [`ErrorKind::SafetyViolation`], errno `EXDEV` or the kernel's |
+//!
+//! # Building a freestanding binary
+//!
+//! The crate needs neither libc nor an allocator, so a `#![no_std]`,
+//! `#![no_main]` static binary can use it (`examples/freestanding` is one,
+//! built and run for the three architectures by `scripts/freestanding.sh`).
+//! Build it with
+//!
+//! ```text
+//! RUSTFLAGS="-C panic=abort -C linker=rust-lld -C relocation-model=static \
+//!            -C link-self-contained=no -C target-feature=+crt-static" \
+//!   cargo build --release --target x86_64-unknown-linux-gnu   # or aarch64-unknown-linux-musl,
+//!                                                             # riscv64gc-unknown-linux-gnu
+//! ```
+//!
+//! `link-self-contained=no` keeps the C start files (`crt1.o`) out: without
+//! it the link fails with `duplicate symbol: _start`. `rust-lld` links
+//! without a C toolchain, and the static relocation model with `crt-static`
+//! gives a static executable with no ELF interpreter. The binary must
+//! provide:
+//!
+//! * `_start` (naked: clear the frame pointer, align the stack, call your
+//!   main, then `exit_group`);
+//! * `memcpy`, `memmove`, `memset`, `memcmp` and `bcmp`, which the compiler
+//!   emits calls to;
+//! * an empty `rust_eh_personality` (the prebuilt `core` references it even
+//!   with `panic=abort`), and a `#[panic_handler]`;
+//! * on aarch64, `getauxval` returning 0 (compiler-builtins asks it for
+//!   the CPU's atomics features).
+//!
+//! See `examples/freestanding/src/rt.rs` for all of them in 130 lines.
 #![no_std]
 #![deny(missing_docs)]
+#![warn(clippy::missing_errors_doc)]
 // The library never panics: no unwrap, no indexing that could go out of bounds.
 #![cfg_attr(
     not(test),
@@ -125,6 +256,8 @@ mod arch;
 #[path = "../arch/x86_64.rs"]
 mod arch;
 
+mod base;
+mod dir;
 mod error;
 mod fd;
 mod flags;
@@ -132,19 +265,23 @@ mod fork;
 mod handle;
 mod mount;
 mod path;
+mod pidfd;
 mod probe;
 mod resolve;
 mod root;
 mod sys;
 mod thread;
 
-pub use error::{Error, ErrorKind};
+pub use base::ProcBase;
+pub use dir::{DIR_BUF_MIN, DirEntry, FileType, NAME_MAX, ReadDir};
+pub use error::{Error, ErrorKind, errno};
 pub use fd::OwnedFd;
 pub use flags::{
     OpenFlags, OpenOption, ProcfsOpenFlags, ProcfsOpenHow, no_host_fallback, unmasked_proc_root,
 };
-pub use handle::{Handle, ProcBase};
+pub use handle::Handle;
 pub use path::PATH_BUF_LEN;
+pub use pidfd::pidfd_open;
 pub use root::HandleKind;
 #[cfg(feature = "fault-injection")]
 #[doc(hidden)]

@@ -50,8 +50,11 @@ pub(crate) const OPEN_TREE_CLONE: u32 = 1;
 #[inline(always)]
 unsafe fn call(nr: Sysno, a: [usize; 6]) -> Result<usize, Errno> {
     #[cfg(feature = "fault-injection")]
-    if let Some(e) = fault::injected(nr as usize) {
-        return Err(e);
+    {
+        fault::run_hook(nr as usize);
+        if let Some(e) = fault::injected(nr as usize) {
+            return Err(e);
+        }
     }
     // SAFETY: forwarded from this function's own contract.
     let ret = unsafe { arch::syscall6(nr as usize, a) };
@@ -417,6 +420,97 @@ pub(crate) fn uname_release() -> Result<[u8; 65], Errno> {
     Ok(unsafe { buf.assume_init_ref() }.release)
 }
 
+/// `pidfd_open(pid, 0)`: the kernel sets `O_CLOEXEC` on every pidfd.
+pub(crate) fn pidfd_open(pid: u32) -> Result<OwnedFd, Errno> {
+    // SAFETY: no pointers are passed.
+    new_fd(unsafe { call(Sysno::pidfd_open, [pid as usize, 0, 0, 0, 0, 0]) })
+}
+
+/// `pidfd_send_signal(pidfd, sig, NULL, 0)`; signal 0 only checks that the
+/// process exists (alive or an unreaped zombie).
+pub(crate) fn pidfd_send_signal(pidfd: i32, sig: i32) -> Result<(), Errno> {
+    // SAFETY: a NULL siginfo is allowed; no other pointers are passed.
+    unsafe {
+        call(
+            Sysno::pidfd_send_signal,
+            [pidfd as usize, sig as usize, 0, 0, 0, 0],
+        )
+    }
+    .map(drop)
+}
+
+/// `struct pidfd_info` as of Linux 6.13 (`PIDFD_INFO_SIZE_VER0`, 64 bytes):
+/// the size every kernel with `PIDFD_GET_INFO` accepts.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct PidfdInfo {
+    mask: u64,
+    cgroupid: u64,
+    pid: u32,
+    tgid: u32,
+    ppid: u32,
+    ids: [u32; 8],
+    exit_code: i32,
+}
+
+const _: () = assert!(core::mem::size_of::<PidfdInfo>() == 64);
+
+/// `PIDFD_INFO_PID`: ask for (and be told of) the pid fields.
+const PIDFD_INFO_PID: u64 = 1;
+/// `PIDFD_GET_INFO = _IOWR(0xFF, 11, struct pidfd_info)`, the same on the
+/// three architectures (all use the generic ioctl encoding).
+const PIDFD_GET_INFO: usize = (3 << 30) | (64 << 16) | (0xFF << 8) | 11;
+
+/// The pid of the pidfd's process in the caller's pid namespace, by the
+/// `PIDFD_GET_INFO` ioctl (Linux 6.13+). Only call this on an fd that
+/// `pidfd_send_signal` accepted (a pidfd or a `/proc/<pid>` directory):
+/// an unknown ioctl must not reach an arbitrary device. `ESRCH` when the
+/// process was reaped or is not visible here; `ENOTTY`/`EINVAL` where the
+/// kernel lacks the ioctl.
+pub(crate) fn pidfd_get_pid(pidfd: i32) -> Result<u32, Errno> {
+    let mut info = PidfdInfo {
+        mask: PIDFD_INFO_PID,
+        ..PidfdInfo::default()
+    };
+    // SAFETY: the kernel reads and writes one 64-byte `struct pidfd_info`,
+    // the size encoded in the request number.
+    unsafe {
+        call(
+            Sysno::ioctl,
+            [
+                pidfd as usize,
+                PIDFD_GET_INFO,
+                &mut info as *mut PidfdInfo as usize,
+                0,
+                0,
+                0,
+            ],
+        )
+    }?;
+    if info.mask & PIDFD_INFO_PID == 0 || info.pid == 0 {
+        return Err(Errno::ESRCH);
+    }
+    Ok(info.pid)
+}
+
+/// `getdents64(2)`: fills `buf` with `struct linux_dirent64` records and
+/// returns the bytes used (0 at the end of the directory).
+pub(crate) fn getdents64(fd: i32, buf: &mut [u8]) -> Result<usize, Errno> {
+    // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`.
+    unsafe {
+        call(
+            Sysno::getdents64,
+            [fd as usize, buf.as_mut_ptr() as usize, buf.len(), 0, 0, 0],
+        )
+    }
+}
+
+/// `lseek(fd, offset, SEEK_SET)`.
+pub(crate) fn lseek_set(fd: i32, offset: u64) -> Result<u64, Errno> {
+    // SAFETY: no pointers are passed; SEEK_SET is 0.
+    unsafe { call(Sysno::lseek, [fd as usize, offset as usize, 0, 0, 0, 0]) }.map(|o| o as u64)
+}
+
 /// Test-only syscall failure injection (feature `fault-injection`): the
 /// stand-in for seccomp filters where there are none (qemu-user).
 #[cfg(feature = "fault-injection")]
@@ -438,6 +532,46 @@ pub mod fault {
                 return;
             }
         }
+    }
+
+    // A function to run once, just before a chosen call of one syscall:
+    // syscall number + 1 (0 = none), calls still to let pass, and the
+    // function's address.
+    static HOOK_NR: AtomicUsize = AtomicUsize::new(0);
+    static HOOK_SKIP: AtomicUsize = AtomicUsize::new(0);
+    static HOOK_FN: AtomicUsize = AtomicUsize::new(0);
+
+    /// Runs `f` once, in this process, right before the call of system call
+    /// `nr` that comes after `skip` calls of it (that call then proceeds):
+    /// lets a test change the world at an exact point inside a library call
+    /// (e.g. reap a process and recycle its pid between two steps).
+    pub fn hook(nr: usize, skip: usize, f: fn()) {
+        HOOK_NR.store(0, Relaxed);
+        HOOK_FN.store(f as usize, Relaxed);
+        HOOK_SKIP.store(skip, Relaxed);
+        HOOK_NR.store(nr + 1, Relaxed);
+    }
+
+    pub(super) fn run_hook(nr: usize) {
+        if HOOK_NR.load(Relaxed) != nr + 1 {
+            return;
+        }
+        if HOOK_SKIP.load(Relaxed) > 0 {
+            HOOK_SKIP.fetch_sub(1, Relaxed);
+            return;
+        }
+        // Disarm first: the hook itself may make this syscall.
+        if HOOK_NR
+            .compare_exchange(nr + 1, 0, Relaxed, Relaxed)
+            .is_err()
+        {
+            return;
+        }
+        let addr = HOOK_FN.load(Relaxed);
+        // SAFETY: HOOK_FN only ever holds the address of an `fn()` stored by
+        // `hook_once` before HOOK_NR was armed.
+        let f = unsafe { core::mem::transmute::<usize, fn()>(addr) };
+        f();
     }
 
     pub(super) fn injected(nr: usize) -> Option<Errno> {

@@ -227,6 +227,8 @@ fn run(name: &str, target: Target, setup: Setup, probe: Probe, fate: ProcFate) {
             // The matrix of the closing note: `cargo test --test attacks -- --nocapture`.
             Ok(report) => {
                 // One write, so that the harness's output cannot split the line.
+                // Every outcome printed passed; a handed-out attacker's
+                // file fails the test instead.
                 let line = format!("MATRIX | {name} | {} |{report}\n", mode.name);
                 let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
             }
@@ -332,7 +334,11 @@ fn attack_in_child(
                     e.kind() == ErrorKind::SafetyViolation,
                     "{label} Handle::open: {e}"
                 );
-                let _ = write!(report, " {label}: Handle::open refused ({}) |", e.step());
+                let _ = write!(
+                    report,
+                    " {label}: Handle::open refused ({}) (good: no trustworthy procfs, none used) |",
+                    e.step()
+                );
                 continue;
             }
         };
@@ -362,7 +368,16 @@ fn attack_in_child(
             }
             _ => {}
         }
-        let _ = write!(report, " {label}: {:?} {:?} |", h.kind(), outcome);
+        let verdict = match outcome {
+            Outcome::Genuine => "good: the genuine procfs file, the attack did not reach it",
+            Outcome::Refused => "good: refused with EXDEV, the attacker's file not handed out",
+        };
+        let _ = write!(
+            report,
+            " {label}: {:?} {:?} ({verdict}) |",
+            h.kind(),
+            outcome
+        );
     }
     Ok(report)
 }

@@ -435,14 +435,24 @@ fn become_nobody() -> Result<(), Msg> {
 
 /// The first `map_files/` entry name of our own mappings.
 fn first_mapping(h: &Handle) -> Result<heapless::String<64>, Msg> {
-    let maps = try_ok!(h.open_self("maps", RD), "open_self maps");
-    let mut buf = [0u8; 256];
-    let n = try_ok!(read_all(&maps, &mut buf), "read maps");
-    let range = buf[..n].split(|&b| b == b' ').next().unwrap_or(b"");
-    let mut name = heapless::String::new();
-    let _ = name.push_str(std::str::from_utf8(range).unwrap_or(""));
-    ensure!(name.contains('-'), "no mapping range in maps");
-    Ok(name)
+    // The names in map_files/ itself: under qemu-user, `maps` shows the
+    // guest's address space, whose ranges do not exist in map_files/.
+    let dir = try_ok!(
+        h.open_self("map_files", RD | OpenFlags::O_DIRECTORY),
+        "open_self map_files"
+    );
+    let mut buf = [0u8; 1024];
+    for entry in dir.read_dir(&mut buf) {
+        let entry = try_ok!(entry, "list map_files");
+        if entry.is_dot_or_dotdot() {
+            continue;
+        }
+        let mut name = heapless::String::new();
+        let _ = name.push_str(std::str::from_utf8(entry.name()).unwrap_or(""));
+        ensure!(name.contains('-'), "not a mapping range: {name}");
+        return Ok(name);
+    }
+    fail!("no mapping in map_files")
 }
 
 /// Item 5: as a user who may not open `map_files/*` (EPERM from the kernel

@@ -35,22 +35,47 @@ fn handle_exposes_its_root_fd() {
 }
 
 #[test]
-fn error_becomes_an_io_error() {
+fn error_becomes_an_io_error_that_keeps_the_message() {
     let h = Handle::open(&[]).unwrap();
     let e = h
         .open_self("no-such-file", OpenFlags::O_RDONLY)
         .unwrap_err();
     let io: std::io::Error = e.into();
     assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
-    assert_eq!(io.raw_os_error(), Some(libc::ENOENT));
+    // The message survives: step, base and errno name.
+    let msg = io.to_string();
+    assert!(msg.contains("/proc/self"), "{msg}");
+    assert!(msg.contains("ENOENT (No such file or directory)"), "{msg}");
+    // The crate's error (and its errno) is inside.
+    let inner = io
+        .get_ref()
+        .and_then(|i| i.downcast_ref::<safe_procfs::Error>())
+        .unwrap();
+    assert_eq!(inner.raw_os_error(), Some(libc::ENOENT));
+    assert_eq!(*inner, e);
+    let e = h.open_self("root/etc", OpenFlags::O_RDONLY).unwrap_err();
+    let msg = std::io::Error::from(e).to_string();
+    assert!(msg.contains("magic-link inside the path"), "{msg}");
+    assert!(msg.contains("ELOOP"), "{msg}");
     let e = h
         .readlink(ProcBase::ProcSelf, "exe", &mut [0u8; 2])
         .unwrap_err();
-    assert_eq!(std::io::Error::from(e).raw_os_error(), Some(libc::ERANGE));
+    let io = std::io::Error::from(e);
+    // The kind std gives the errno itself.
+    assert_eq!(
+        io.kind(),
+        std::io::Error::from_raw_os_error(libc::ERANGE).kind()
+    );
+    assert!(io.to_string().contains("ERANGE"), "{io}");
     // Usable with `?` in std code.
     fn f() -> std::io::Result<()> {
         Handle::open(&[])?.open_self("", OpenFlags::O_RDONLY)?;
         Ok(())
     }
-    assert_eq!(f().unwrap_err().raw_os_error(), Some(libc::EINVAL));
+    let io = f().unwrap_err();
+    assert_eq!(io.kind(), std::io::ErrorKind::InvalidInput);
+    assert_eq!(
+        io.to_string(),
+        "path is empty beneath /proc/self: EINVAL (Invalid argument)"
+    );
 }

@@ -1,19 +1,22 @@
 //! A freestanding init: no libc, no allocator, its own `_start`, statically
-//! linked. Before "starting its payload" it reads its own status and the
-//! kernel's ostype, resolves its executable and names its thread, all
-//! through safe-procfs, and reports each step on stdout. Any failure exits
-//! with status 1.
+//! linked. Before "starting its payload" it reads its own status, command
+//! line and mount table and the kernel's ostype, lists its fds, resolves
+//! its executable and names its thread, all through safe-procfs, and
+//! reports each step on stdout. Any failure exits with status 1. No
+//! hand-written syscall and no `unsafe` touches /proc: the only `unsafe`
+//! is borrowing fd 1 for output, and the runtime in rt.rs.
 //!
 //! Booted as PID 1 of a machine (scripts/vm.sh), with nothing mounted, it
-//! also reads the kernel command line through `ProcRoot` and its own
-//! mountinfo, prefixes every line with `pid1: ` and powers the machine off
-//! with `reboot(2)` instead of exiting (PID 1 exiting panics the kernel).
+//! reads the kernel's release and command line through `ProcRoot` and its
+//! own mountinfo line by line instead, prefixes every line with `pid1: `
+//! and powers the machine off with `reboot(2)` instead of exiting (PID 1
+//! exiting panics the kernel).
 #![no_std]
 #![no_main]
 
 use core::panic::PanicInfo;
 use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
-use safe_procfs::{Handle, HandleKind, NoPin, OpenFlags, OwnedFd, ProcBase};
+use safe_procfs::{Handle, HandleKind, NoPin, OpenFlags, OwnedFd, ProcBase, errno};
 
 mod rt;
 
@@ -47,11 +50,10 @@ fn out(bytes: &[u8]) {
     }
 }
 
-fn out_errno(e: safe_procfs::Error) {
-    out(e.step().as_bytes());
-    out(b": errno ");
-    let mut digits = [0u8; 10];
-    let mut n = e.raw_os_error().unwrap_or(0).unsigned_abs();
+/// Writes `n` in decimal (no `core::fmt`: its machinery alone would be a
+/// third of this binary).
+fn out_u64(mut n: u64) {
+    let mut digits = [0u8; 20];
     let mut i = digits.len();
     loop {
         i -= 1;
@@ -64,16 +66,13 @@ fn out_errno(e: safe_procfs::Error) {
     out(&digits[i..]);
 }
 
-/// Reads `fd` to the end into `buf`; returns the filled part.
-fn read_all<'b>(fd: &OwnedFd, buf: &'b mut [u8]) -> Result<&'b [u8], safe_procfs::Error> {
-    let mut len = 0;
-    while len < buf.len() {
-        match fd.read(&mut buf[len..])? {
-            0 => break,
-            n => len += n,
-        }
-    }
-    Ok(&buf[..len])
+/// An error as "step: errno N": the step names the failing syscall or rule.
+/// (`Display` says more, with the errno's name and text, at the price of
+/// `core::fmt` and the tables.)
+fn out_error(e: &safe_procfs::Error) {
+    out(e.step().as_bytes());
+    out(b": errno ");
+    out_u64(u64::from(e.raw_os_error().unwrap_or(0).unsigned_abs()));
 }
 
 fn line_starting<'t>(text: &'t [u8], key: &[u8]) -> &'t [u8] {
@@ -92,39 +91,99 @@ fn run() -> Result<(), safe_procfs::Error> {
     });
 
     let mut buf = [0u8; 4096];
-    let status = read_all(&proc.open_self("status", OpenFlags::O_RDONLY)?, &mut buf)?;
+    let status = proc
+        .open_self("status", OpenFlags::O_RDONLY)?
+        .read_whole(&mut buf)?;
     out(b"status: ");
     out(line_starting(status, b"Pid:"));
     out(b"\n");
 
-    let ostype = read_all(
-        &proc.open_root("sys/kernel/ostype", OpenFlags::O_RDONLY)?,
-        &mut buf,
-    )?;
+    if !PID1.load(Relaxed) {
+        // cmdline: NUL-separated arguments.
+        let cmdline = proc
+            .open_self("cmdline", OpenFlags::O_RDONLY)?
+            .read_whole(&mut buf)?;
+        // (Under qemu-user the process is the emulator, its first argument.)
+        out(b"cmdline:");
+        for arg in cmdline.split(|&b| b == 0).filter(|a| !a.is_empty()) {
+            out(b" ");
+            out(arg);
+        }
+        out(b"\n");
+
+        // mountinfo: one line per mount. A big mount table does not fit:
+        // read_whole says so (EFBIG) instead of truncating.
+        let mut table = [0u8; 16384];
+        match proc
+            .open_self("mountinfo", OpenFlags::O_RDONLY)?
+            .read_whole(&mut table)
+        {
+            Ok(text) => {
+                let mounts = text.split(|&b| b == b'\n').filter(|l| !l.is_empty());
+                let root = mounts
+                    .clone()
+                    .find(|l| l.split(|&b| b == b' ').nth(4) == Some(b"/"));
+                out(b"mountinfo: ");
+            out_u64(mounts.count() as u64);
+            out(b" mounts");
+                let fstype = root.and_then(|l| {
+                    let mut after = l.split(|&b| b == b' ').skip_while(|f| *f != b"-");
+                    after.nth(1)
+                });
+                out(b", / is ");
+                out(fstype.unwrap_or(b"not mounted"));
+                out(b"\n");
+            }
+            Err(e) if e.raw_os_error() == Some(errno::EFBIG) => {
+                out(b"mountinfo: more than 16 KiB of mounts\n");
+            }
+            Err(e) => return Err(e),
+        }
+    }
+
+    let ostype = proc
+        .open_root("sys/kernel/ostype", OpenFlags::O_RDONLY)?
+        .read_whole(&mut buf)?;
     out(b"ostype: ");
     out(ostype);
 
     if PID1.load(Relaxed) {
-        let release = read_all(
-            &proc.open_root("sys/kernel/osrelease", OpenFlags::O_RDONLY)?,
-            &mut buf,
-        )?;
+        let release = proc
+            .open_root("sys/kernel/osrelease", OpenFlags::O_RDONLY)?
+            .read_whole(&mut buf)?;
         out(b"osrelease: ");
         out(release);
 
         // The kernel command line, through ProcRoot.
-        let cmdline = read_all(&proc.open_root("cmdline", OpenFlags::O_RDONLY)?, &mut buf)?;
+        let cmdline = proc
+            .open_root("cmdline", OpenFlags::O_RDONLY)?
+            .read_whole(&mut buf)?;
         out(b"cmdline: ");
         out(cmdline.strip_suffix(b"\n").unwrap_or(cmdline));
         out(b"\n");
 
         // Our mount table: with nothing mounted, only the initramfs root.
-        let mountinfo = read_all(&proc.open_self("mountinfo", OpenFlags::O_RDONLY)?, &mut buf)?;
+        let mountinfo = proc
+            .open_self("mountinfo", OpenFlags::O_RDONLY)?
+            .read_whole(&mut buf)?;
         for line in mountinfo.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
             out(b"mountinfo: ");
             out(line);
             out(b"\n");
         }
+    } else {
+        // Our fds: an init hands only these to its payload.
+        let fds = proc.open_self("fd", OpenFlags::O_RDONLY | OpenFlags::O_DIRECTORY)?;
+        let mut dirbuf = [0u8; 512];
+        out(b"fds:");
+        for entry in fds.read_dir(&mut dirbuf) {
+            if let Some(fd) = entry?.number() {
+                out(b" ");
+            out_u64(u64::from(fd));
+            }
+        }
+        out(b"\n");
+        drop(fds);
     }
 
     let exe = proc.readlink(ProcBase::ProcSelf, "exe", &mut buf)?;
@@ -136,7 +195,9 @@ fn run() -> Result<(), safe_procfs::Error> {
     comm.write_all(NEW_COMM)?;
     drop(comm);
     closer.close();
-    let comm = read_all(&proc.open_self("comm", OpenFlags::O_RDONLY)?, &mut buf)?;
+    let comm = proc
+        .open_self("comm", OpenFlags::O_RDONLY)?
+        .read_whole(&mut buf)?;
     out(b"comm: ");
     out(comm);
     if comm.strip_suffix(b"\n") != Some(NEW_COMM) {
@@ -156,7 +217,7 @@ fn main() -> i32 {
         }
         Err(e) => {
             out(b"FAIL: ");
-            out_errno(e);
+            out_error(&e);
             out(b"\n");
             1
         }

@@ -1,0 +1,78 @@
+//! [`ProcBase`]: where a path is looked up. A plain value with no
+//! dependencies, so that the error type can name it.
+
+/// Where a path is looked up, like the Go package's `ProcfsBase` values.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ProcBase {
+    /// The procfs root (`/proc`). Global files are hidden on the default
+    /// (masked) handle, so a lookup that fails there is retried on a
+    /// temporary unmasked procfs: this base may be more expensive.
+    ///
+    /// # Cost, and a batch of sysctl writes
+    ///
+    /// On the default handle every `ProcRoot` lookup of a global file
+    /// (`sys/...`, `uptime`, ...) makes a new unmasked procfs instance and
+    /// tears it down again: about 150 times a plain `open` in
+    /// `scripts/bench.sh` on the machines this crate is tested on (tens of
+    /// microseconds), most of it in the unmount's RCU grace period when the
+    /// instance is closed. A handle you hold costs what a plain open costs.
+    /// For a batch (the sysctls of a container, say), open one unmasked
+    /// handle for the batch and close it right after; never keep one
+    /// around, and never let its fd reach a container: an unmasked procfs
+    /// fd is an escape route.
+    ///
+    /// ```
+    /// use safe_procfs::{Handle, OpenFlags, unmasked_proc_root};
+    ///
+    /// let sysctls = Handle::open(&[unmasked_proc_root])?;
+    /// for name in ["sys/kernel/ostype", "sys/kernel/osrelease"] {
+    ///     let mut value = [0u8; 64];
+    ///     let n = sysctls.open_root(name, OpenFlags::O_RDONLY)?.read(&mut value)?;
+    ///     assert!(n > 0); // (a writer would open with O_WRONLY and write_all)
+    /// }
+    /// sysctls.close()?; // at once: the whole procfs is visible through it
+    /// # Ok::<(), safe_procfs::Error>(())
+    /// ```
+    ProcRoot,
+    /// The calling process (`/proc/self`), resolved on every call so that a
+    /// forked child sees itself.
+    ProcSelf,
+    /// The calling thread (`/proc/thread-self`). Opening through it needs
+    /// the thread pinned: see [`Handle::open_thread_self`](crate::Handle::open_thread_self).
+    ProcThreadSelf,
+    /// Process `pid` (`/proc/<pid>`), as numbered in the handle's pid
+    /// namespace. Beware pid recycling: the process may have exited and its
+    /// pid been reused between choosing `pid` and using the result. Use
+    /// [`ProcBase::ProcPidFd`] where that matters.
+    ProcPid(u32),
+    /// The process of the pidfd `pidfd` (`/proc/<its pid>`), race-free
+    /// against pid recycling. The pidfd is borrowed, not closed.
+    ///
+    /// The pid is taken from the pidfd itself (the `PIDFD_GET_INFO` ioctl,
+    /// Linux 6.13+, else the `Pid:` line of the pidfd's `fdinfo`, read
+    /// through the handle's own verified procfs). After the open,
+    /// `pidfd_send_signal(pidfd, 0)` must still find the process, alive or
+    /// an unreaped zombie: while it exists its pid cannot be reused, so the
+    /// file opened was its file. Otherwise the opened fd is closed and the
+    /// call fails with `ESRCH`. Get a pidfd with [`pidfd_open`](crate::pidfd_open),
+    /// `clone3(CLONE_PIDFD)` or `pidfd_getfd`.
+    ///
+    /// `ESRCH` also when the process is not visible in the handle's pid
+    /// namespace; `EBADF` (or `EINVAL`, as the kernel says) when `pidfd` is
+    /// not a pidfd.
+    ProcPidFd(i32),
+}
+
+impl ProcBase {
+    /// How the base reads in a message: `/proc/self`, `/proc/1234`, ...
+    pub(crate) fn describe(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            ProcBase::ProcRoot => f.write_str("/proc"),
+            ProcBase::ProcSelf => f.write_str("/proc/self"),
+            ProcBase::ProcThreadSelf => f.write_str("/proc/thread-self"),
+            ProcBase::ProcPid(pid) => write!(f, "/proc/{pid}"),
+            ProcBase::ProcPidFd(fd) => write!(f, "/proc/<pid of pidfd {fd}>"),
+        }
+    }
+}

@@ -1,0 +1,316 @@
+//! Directory listing without allocation: `getdents64` records parsed into
+//! entries that own their name. Works on any directory fd this crate
+//! returns (opened for reading, not `O_PATH`).
+
+use crate::error::Error;
+use crate::fd::OwnedFd;
+use crate::sys::{self, Errno};
+
+/// The longest name a directory entry can have (`NAME_MAX`).
+pub const NAME_MAX: usize = 255;
+
+/// The smallest buffer [`OwnedFd::read_dir`] accepts: one `linux_dirent64`
+/// record with a name of [`NAME_MAX`] bytes (19 + 255 + 1, aligned to 8).
+pub const DIR_BUF_MIN: usize = 280;
+
+/// Offsets inside a `struct linux_dirent64`.
+const D_RECLEN: usize = 16;
+const D_TYPE: usize = 18;
+const D_NAME: usize = 19;
+
+/// The type of a directory entry, from `d_type`.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FileType {
+    /// `DT_FIFO`.
+    Fifo,
+    /// `DT_CHR`.
+    CharDevice,
+    /// `DT_DIR`.
+    Directory,
+    /// `DT_BLK`.
+    BlockDevice,
+    /// `DT_REG`.
+    Regular,
+    /// `DT_LNK`: in procfs also every magic-link (`fd/N`, `exe`, `ns/*`).
+    Symlink,
+    /// `DT_SOCK`.
+    Socket,
+    /// `DT_UNKNOWN` or a value this crate does not know: the filesystem
+    /// did not say (procfs always does).
+    Unknown,
+}
+
+impl FileType {
+    fn from_d_type(t: u8) -> FileType {
+        match t {
+            1 => FileType::Fifo,
+            2 => FileType::CharDevice,
+            4 => FileType::Directory,
+            6 => FileType::BlockDevice,
+            8 => FileType::Regular,
+            10 => FileType::Symlink,
+            12 => FileType::Socket,
+            _ => FileType::Unknown,
+        }
+    }
+}
+
+/// One directory entry. It owns its name (a [`NAME_MAX`]-byte buffer), so
+/// it outlives the listing's buffer and needs no allocator.
+#[derive(Clone)]
+pub struct DirEntry {
+    ino: u64,
+    file_type: FileType,
+    len: u8,
+    name: [u8; NAME_MAX],
+}
+
+impl DirEntry {
+    /// The entry's name: bytes, no `/`, no NUL (not necessarily UTF-8).
+    pub fn name(&self) -> &[u8] {
+        self.name.get(..usize::from(self.len)).unwrap_or_default()
+    }
+
+    /// The entry's inode number (`d_ino`).
+    pub fn ino(&self) -> u64 {
+        self.ino
+    }
+
+    /// The entry's type (`d_type`).
+    pub fn file_type(&self) -> FileType {
+        self.file_type
+    }
+
+    /// Whether the name is `.` or `..` (which the listing yields too).
+    pub fn is_dot_or_dotdot(&self) -> bool {
+        matches!(self.name(), b"." | b"..")
+    }
+
+    /// The name as a decimal number, if it is one: a pid in the procfs
+    /// root, an fd number in `fd/`, a tid in `task/`.
+    pub fn number(&self) -> Option<u32> {
+        let n = self.name();
+        if n.is_empty() || n.len() > 10 || !n.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        n.iter().try_fold(0u32, |v, d| {
+            v.checked_mul(10)?.checked_add(u32::from(d - b'0'))
+        })
+    }
+}
+
+impl core::fmt::Debug for DirEntry {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("DirEntry")
+            .field("name", &self.name().escape_ascii())
+            .field("ino", &self.ino)
+            .field("file_type", &self.file_type)
+            .finish()
+    }
+}
+
+/// An iterator over a directory's entries, from [`OwnedFd::read_dir`]:
+/// each item is a [`DirEntry`] or the error that ended the listing.
+///
+/// It yields every entry the kernel returns, in the kernel's order,
+/// **including `.` and `..`** (skip them with
+/// [`DirEntry::is_dot_or_dotdot`]); nothing is skipped silently. After an
+/// error it yields nothing more.
+pub struct ReadDir<'a> {
+    fd: &'a OwnedFd,
+    buf: &'a mut [u8],
+    pos: usize,
+    len: usize,
+    state: State,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    Start,
+    Reading,
+    Done,
+}
+
+impl OwnedFd {
+    /// Lists this directory from its start, with `buf` as the buffer for
+    /// `getdents64(2)` (at least [`DIR_BUF_MIN`] bytes; 1 KiB or more
+    /// takes fewer system calls). No allocation: entries are copied out of
+    /// `buf` one at a time. Open the directory with `O_RDONLY` (and
+    /// `O_DIRECTORY`), not `O_PATH`.
+    ///
+    /// ```
+    /// use safe_procfs::{Handle, OpenFlags};
+    ///
+    /// let proc = Handle::open(&[])?;
+    /// let fds = proc.open_self("fd", OpenFlags::O_RDONLY | OpenFlags::O_DIRECTORY)?;
+    /// let mut buf = [0u8; 1024];
+    /// for entry in fds.read_dir(&mut buf) {
+    ///     let entry = entry?;
+    ///     if let Some(fd) = entry.number() {
+    ///         // one of our open fds (the listing's own fd among them)
+    ///         # let _ = fd;
+    ///     }
+    /// }
+    /// # Ok::<(), safe_procfs::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// Each item may be an error, after which the listing ends:
+    /// * `EINVAL` ([`InvalidArgument`](crate::ErrorKind::InvalidArgument)):
+    ///   `buf` is shorter than [`DIR_BUF_MIN`];
+    /// * `ENOTDIR`: the fd is not a directory; `EBADF`: it is an `O_PATH` fd;
+    /// * `ENOENT`: the directory was removed (e.g. the process exited);
+    /// * `EIO`: the kernel returned a malformed record;
+    /// * the errno of `lseek(2)` or `getdents64(2)`.
+    pub fn read_dir<'a>(&'a self, buf: &'a mut [u8]) -> ReadDir<'a> {
+        ReadDir {
+            fd: self,
+            buf,
+            pos: 0,
+            len: 0,
+            state: State::Start,
+        }
+    }
+}
+
+impl ReadDir<'_> {
+    fn fail(&mut self, e: Error) -> Option<Result<DirEntry, Error>> {
+        self.state = State::Done;
+        Some(Err(e))
+    }
+
+    /// The record at `self.pos`, parsed; advances past it.
+    fn parse(&mut self) -> Result<DirEntry, Error> {
+        let malformed = || Error::os(Errno::EIO, "getdents64 returned a malformed record");
+        let rec = self.buf.get(self.pos..self.len).ok_or_else(malformed)?;
+        let ino = rec
+            .get(..8)
+            .and_then(|b| b.try_into().ok())
+            .map(u64::from_ne_bytes)
+            .ok_or_else(malformed)?;
+        let reclen = rec
+            .get(D_RECLEN..D_RECLEN + 2)
+            .and_then(|b| b.try_into().ok())
+            .map(u16::from_ne_bytes)
+            .ok_or_else(malformed)?;
+        let reclen = usize::from(reclen);
+        let d_type = *rec.get(D_TYPE).ok_or_else(malformed)?;
+        let raw_name = rec.get(D_NAME..reclen).ok_or_else(malformed)?;
+        let name = raw_name
+            .iter()
+            .position(|&b| b == 0)
+            .and_then(|n| raw_name.get(..n))
+            .ok_or_else(malformed)?;
+        let mut entry = DirEntry {
+            ino,
+            file_type: FileType::from_d_type(d_type),
+            len: u8::try_from(name.len()).map_err(|_| malformed())?,
+            name: [0; NAME_MAX],
+        };
+        entry
+            .name
+            .get_mut(..name.len())
+            .ok_or_else(malformed)?
+            .copy_from_slice(name);
+        self.pos += reclen;
+        Ok(entry)
+    }
+}
+
+impl Iterator for ReadDir<'_> {
+    type Item = Result<DirEntry, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            match self.state {
+                State::Done => return None,
+                State::Start => {
+                    if self.buf.len() < DIR_BUF_MIN {
+                        return self.fail(Error::invalid(
+                            Errno::EINVAL,
+                            "read_dir: buffer shorter than DIR_BUF_MIN",
+                        ));
+                    }
+                    if let Err(e) = sys::lseek_set(self.fd.as_raw_fd(), 0) {
+                        return self.fail(Error::os(e, "lseek to the directory's start"));
+                    }
+                    self.state = State::Reading;
+                }
+                State::Reading if self.pos < self.len => {
+                    return match self.parse() {
+                        Ok(entry) => Some(Ok(entry)),
+                        Err(e) => self.fail(e),
+                    };
+                }
+                State::Reading => match sys::getdents64(self.fd.as_raw_fd(), self.buf) {
+                    Ok(0) => self.state = State::Done,
+                    Ok(n) => {
+                        self.pos = 0;
+                        self.len = n.min(self.buf.len());
+                    }
+                    Err(Errno::EINTR) => {}
+                    Err(e) => return self.fail(Error::os(e, "getdents64")),
+                },
+            }
+        }
+    }
+}
+
+impl core::iter::FusedIterator for ReadDir<'_> {}
+
+impl core::fmt::Debug for ReadDir<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ReadDir")
+            .field("fd", &self.fd.as_raw_fd())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(buf: &mut [u8], ino: u64, d_type: u8, name: &[u8]) -> usize {
+        let reclen = (D_NAME + name.len() + 1).div_ceil(8) * 8;
+        buf[..8].copy_from_slice(&ino.to_ne_bytes());
+        buf[D_RECLEN..D_RECLEN + 2].copy_from_slice(&(reclen as u16).to_ne_bytes());
+        buf[D_TYPE] = d_type;
+        buf[D_NAME..D_NAME + name.len()].copy_from_slice(name);
+        buf[D_NAME + name.len()] = 0;
+        reclen
+    }
+
+    #[test]
+    fn parses_records_and_refuses_malformed_ones() {
+        // SAFETY: never used for a syscall, and forgotten, not closed.
+        let fd = unsafe { OwnedFd::from_raw_fd(-1) };
+        let mut buf = [0u8; 1024];
+        let a = record(&mut buf, 7, 4, b".");
+        let b = record(&mut buf[a..], 9, 10, b"12");
+        let long = [b'x'; NAME_MAX];
+        let c = record(&mut buf[a + b..], 11, 8, &long);
+        let mut rd = fd.read_dir(&mut buf);
+        rd.state = State::Reading;
+        rd.len = a + b + c;
+        let e = rd.parse().unwrap();
+        assert_eq!(
+            (e.name(), e.ino(), e.file_type()),
+            (&b"."[..], 7, FileType::Directory)
+        );
+        assert!(e.is_dot_or_dotdot());
+        let e = rd.parse().unwrap();
+        assert_eq!((e.number(), e.file_type()), (Some(12), FileType::Symlink));
+        let e = rd.parse().unwrap();
+        assert_eq!(e.name(), &long[..]);
+        assert_eq!(e.number(), None);
+        assert_eq!(rd.pos, rd.len);
+        // A record claiming more than was returned.
+        rd.len = rd.pos + 10;
+        assert_eq!(rd.parse().unwrap_err().raw_os_error(), Some(5));
+        core::mem::forget(fd);
+        assert_eq!(FileType::from_d_type(0), FileType::Unknown);
+        assert_eq!(FileType::from_d_type(200), FileType::Unknown);
+    }
+}

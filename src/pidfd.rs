@@ -1,0 +1,150 @@
+//! pidfds: [`pidfd_open`], and what [`ProcBase::ProcPidFd`](crate::ProcBase::ProcPidFd)
+//! needs from the kernel (is it a pidfd, does its process still exist).
+
+use crate::error::{Error, ErrorKind};
+use crate::fd::OwnedFd;
+use crate::sys::{self, Errno};
+
+/// Opens a pidfd for process `pid` (`pidfd_open(2)`, Linux 5.3+), with
+/// `O_CLOEXEC`. Use it with [`ProcBase::ProcPidFd`](crate::ProcBase::ProcPidFd)
+/// or [`Handle::open_pidfd`](crate::Handle::open_pidfd): a pidfd keeps
+/// naming its process after the pid number is reused.
+///
+/// The pidfd only pins *which* process is meant: it must be opened while
+/// `pid` still is that process. For a child of your own that is until you
+/// reap it; `clone3(CLONE_PIDFD)` gets the pidfd atomically with the child.
+///
+/// ```
+/// use safe_procfs::{Handle, OpenFlags, pidfd_open};
+///
+/// let pidfd = pidfd_open(std::process::id())?;
+/// let proc = Handle::open(&[])?;
+/// let mut buf = [0u8; 4096];
+/// let status = proc.open_pidfd(pidfd.as_raw_fd(), "status", OpenFlags::O_RDONLY)?;
+/// let text = status.read_whole(&mut buf)?;
+/// assert!(text.starts_with(b"Name:"));
+/// # Ok::<(), safe_procfs::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// * `EINVAL` ([`InvalidArgument`](ErrorKind::InvalidArgument)): `pid` is 0
+///   or not below 2^31.
+/// * `ESRCH`: no process `pid` in the caller's pid namespace.
+/// * `ENOSYS` ([`NotSupported`](ErrorKind::NotSupported)): the kernel has
+///   no pidfds (before 5.3).
+/// * `EMFILE`, `ENFILE`, `ENOMEM`: out of descriptors or memory.
+pub fn pidfd_open(pid: u32) -> Result<OwnedFd, Error> {
+    if pid == 0 || pid >= 1 << 31 {
+        return Err(Error::invalid(
+            Errno::EINVAL,
+            "pidfd_open: pid out of range",
+        ));
+    }
+    sys::pidfd_open(pid).map_err(|e| match e {
+        Errno::ENOSYS => Error::new(ErrorKind::NotSupported, e, "pidfd_open"),
+        e => Error::os(e, "pidfd_open"),
+    })
+}
+
+/// Checks that `pidfd` is a pidfd whose process still exists (alive or an
+/// unreaped zombie), by sending it signal 0. `EPERM` (not allowed to
+/// signal it) also proves it exists.
+pub(crate) fn check_alive(pidfd: i32) -> Result<(), Error> {
+    if pidfd < 0 {
+        return Err(Error::invalid(Errno::EBADF, "pidfd is negative"));
+    }
+    match sys::pidfd_send_signal(pidfd, 0) {
+        Ok(()) | Err(Errno::EPERM) => Ok(()),
+        Err(Errno::ESRCH) => Err(Error::os(
+            Errno::ESRCH,
+            "pidfd_send_signal: the pidfd's process has exited and was reaped",
+        )),
+        // Checked after the fd is known to be a pidfd: the process is in a
+        // pid namespace that is not ours nor beneath ours.
+        Err(Errno::EINVAL) => Err(Error::os(
+            Errno::ESRCH,
+            "pidfd_send_signal: the pidfd's process is not in this pid namespace",
+        )),
+        Err(Errno::EBADF) => Err(Error::os(
+            Errno::EBADF,
+            "pidfd_send_signal: the fd is not a pidfd",
+        )),
+        Err(Errno::ENOSYS) => Err(Error::new(
+            ErrorKind::NotSupported,
+            Errno::ENOSYS,
+            "pidfd_send_signal",
+        )),
+        Err(e) => Err(Error::os(e, "pidfd_send_signal")),
+    }
+}
+
+/// The pid of the pidfd's process by `PIDFD_GET_INFO`: `Ok(None)` where
+/// the kernel lacks that ioctl (then the caller reads `fdinfo`). Call only
+/// after [`check_alive`] accepted `pidfd`.
+pub(crate) fn pid_by_ioctl(pidfd: i32) -> Result<Option<u32>, Error> {
+    match sys::pidfd_get_pid(pidfd) {
+        Ok(pid) => Ok(Some(pid)),
+        Err(Errno::ESRCH) => Err(Error::os(
+            Errno::ESRCH,
+            "PIDFD_GET_INFO: the pidfd's process is gone or not visible here",
+        )),
+        // ENOTTY (no such ioctl, or a /proc/<pid> directory fd), EINVAL,
+        // ENOSYS, or a seccomp filter: fall back to fdinfo.
+        Err(_) => Ok(None),
+    }
+}
+
+/// The pid in the text of a pidfd's `fdinfo`: its `Pid:` line (`-1` once
+/// the process was reaped, `0` when it is not visible in that procfs's pid
+/// namespace: both `ESRCH`).
+pub(crate) fn pid_from_fdinfo(text: &[u8]) -> Result<u32, Error> {
+    let Some(line) = text.split(|&b| b == b'\n').find(|l| l.starts_with(b"Pid:")) else {
+        return Err(Error::os(
+            Errno::EINVAL,
+            "fdinfo has no Pid: line: the fd is not a pidfd",
+        ));
+    };
+    let value = line.get(4..).unwrap_or_default().trim_ascii();
+    if value.first() == Some(&b'-') {
+        return Err(Error::os(
+            Errno::ESRCH,
+            "fdinfo Pid: -1: the pidfd's process was reaped",
+        ));
+    }
+    match crate::probe::parse_decimal(value) {
+        Some(0) => Err(Error::os(
+            Errno::ESRCH,
+            "fdinfo Pid: 0: the pidfd's process is not in this pid namespace",
+        )),
+        Some(pid) if pid < 1 << 31 => Ok(pid as u32),
+        _ => Err(Error::os(Errno::EINVAL, "fdinfo Pid: line unreadable")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errno(r: Result<u32, Error>) -> i32 {
+        r.unwrap_err().raw_os_error().unwrap()
+    }
+
+    #[test]
+    fn fdinfo_pid_line() {
+        let t = b"pos:\t0\nflags:\t02000002\nmnt_id:\t15\nino:\t1234\nPid:\t4321\nNSpid:\t4321\n";
+        assert_eq!(pid_from_fdinfo(t).unwrap(), 4321);
+        assert_eq!(errno(pid_from_fdinfo(b"Pid:\t-1\nNSpid:\t-1\n")), 3);
+        assert_eq!(errno(pid_from_fdinfo(b"Pid:\t0\n")), 3);
+        assert_eq!(errno(pid_from_fdinfo(b"pos:\t0\nflags:\t0\n")), 22);
+        assert_eq!(errno(pid_from_fdinfo(b"Pid:\tx\n")), 22);
+        assert_eq!(errno(pid_from_fdinfo(b"Pid:\t2147483648\n")), 22);
+        assert_eq!(errno(pid_from_fdinfo(b"")), 22);
+    }
+
+    #[test]
+    fn pidfd_open_range() {
+        assert_eq!(pidfd_open(0).unwrap_err().raw_os_error(), Some(22));
+        assert_eq!(pidfd_open(1 << 31).unwrap_err().raw_os_error(), Some(22));
+    }
+}
