@@ -449,6 +449,24 @@ impl Handle {
     #[inline(never)]
     fn open_on_handle(&self, base: ProcBase, path: &[u8], kflags: u64) -> Result<OwnedFd, Error> {
         let (root, _call_root) = self.checked_root()?;
+        match resolve_at(&root, base, path, kflags) {
+            Err(e) => self.retry(&root, e, base, path, kflags),
+            ok => ok,
+        }
+    }
+
+    /// After a failed lookup on this handle's root: the retries (a frame
+    /// of its own, entered only on failure).
+    #[cold]
+    #[inline(never)]
+    fn retry(
+        &self,
+        root: &Root,
+        e: Error,
+        base: ProcBase,
+        path: &[u8],
+        kflags: u64,
+    ) -> Result<OwnedFd, Error> {
         let retry_unmasked = match base {
             ProcBase::ProcRoot => root.masked(),
             ProcBase::ProcPid(_) => root.hidepid,
@@ -457,28 +475,22 @@ impl Handle {
             // Resolved to ProcPid before it comes here.
             ProcBase::ProcPidFd(_) => false,
         };
-        match resolve_at(&root, base, path, kflags) {
-            Err(e) if e.errno() == Errno::EXDEV && self.is_cached() => {
-                // Something is mounted in our own procfs (possible since
-                // Linux 6.15 through /proc/<pid>/fd/<n>/..., and permanent):
-                // replace the cached instance once rather than fail for
-                // the rest of the process.
-                let (root, _call_root) = self.replace_cached(&root)?;
-                resolve_at(&root, base, path, kflags)
-            }
-            Err(e) if e.errno() == Errno::ENOENT && retry_unmasked => {
-                self.open_unmasked(base, path, kflags)
-            }
-            Err(e)
-                if e.errno() == Errno::ENOENT
-                    && base == ProcBase::ProcThreadSelf
-                    && old_thread_self() =>
-            {
-                // Pre-3.17: self/task/<tid> did not work either; try self.
-                resolve_at(&root, ProcBase::ProcSelf, path, kflags)
-            }
-            r => r,
+        if e.errno() == Errno::EXDEV && self.is_cached() {
+            // Something is mounted in our own procfs (possible since Linux
+            // 6.15 through /proc/<pid>/fd/<n>/..., and permanent): replace
+            // the cached instance once rather than fail for the rest of
+            // the process.
+            let (root, _call_root) = self.replace_cached(root)?;
+            return resolve_at(&root, base, path, kflags);
         }
+        if e.errno() == Errno::ENOENT && retry_unmasked {
+            return self.open_unmasked(base, path, kflags);
+        }
+        if e.errno() == Errno::ENOENT && base == ProcBase::ProcThreadSelf && old_thread_self() {
+            // Pre-3.17: self/task/<tid> did not work either; try self.
+            return resolve_at(root, ProcBase::ProcSelf, path, kflags);
+        }
+        Err(e)
     }
 
     /// Resolves `<base>/<path>` on a temporary unmasked procfs, closed

@@ -71,21 +71,27 @@ pub(crate) fn open(root: &Root, path: &mut PathBuf, flags: u64) -> Result<OwnedF
                 return Ok(fd);
             }
             Err(Errno::ELOOP) if flags & O_NOFOLLOW == 0 => {
-                let (fd, parent) = match follow_trailing(root, path, flags)? {
-                    Followed::Link { fd, parent } => (fd, parent),
-                    Followed::Walked(fd) => return Ok(fd),
-                };
-                // Checked from this shallower frame: the name is the tail
-                // of `path`, NUL-terminated as it is.
-                let dirfd = parent.as_ref().map_or(root.fd, OwnedFd::as_raw_fd);
-                not_mounted_over(root, dirfd, path.last_component())?;
-                return Ok(fd);
+                return follow_checked(root, path, flags);
             }
             Err(e) if openat2_unavailable(root, e) => {}
             Err(e) => return Err(resolve_err(e, "openat2")),
         }
     }
     walk(root, path, flags)
+}
+
+/// [`follow_trailing`], then the check that no mount covers the link, from
+/// this shallower frame (the name is the tail of `path`, NUL-terminated as
+/// it is). (Inlined when optimised; its own frame in a debug build.)
+#[inline]
+fn follow_checked(root: &Root, path: &mut PathBuf, flags: u64) -> Result<OwnedFd, Error> {
+    let (fd, parent) = match follow_trailing(root, path, flags)? {
+        Followed::Link { fd, parent } => (fd, parent),
+        Followed::Walked(fd) => return Ok(fd),
+    };
+    let dirfd = parent.as_ref().map_or(root.fd, OwnedFd::as_raw_fd);
+    not_mounted_over(root, dirfd, path.last_component())?;
+    Ok(fd)
 }
 
 /// `openat2` refused a magic-link: if it is the last component, open the
