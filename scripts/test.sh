@@ -27,7 +27,7 @@ fi
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
-for m in bench/Cargo.toml examples/freestanding/Cargo.toml vm/Cargo.toml; do
+for m in bench/Cargo.toml examples/freestanding/Cargo.toml vm/Cargo.toml tools/stack/Cargo.toml; do
   cargo fmt --manifest-path "$m" -- --check
 done
 

@@ -124,8 +124,8 @@ fn run() -> Result<(), safe_procfs::Error> {
                     .clone()
                     .find(|l| l.split(|&b| b == b' ').nth(4) == Some(b"/"));
                 out(b"mountinfo: ");
-            out_u64(mounts.count() as u64);
-            out(b" mounts");
+                out_u64(mounts.count() as u64);
+                out(b" mounts");
                 let fstype = root.and_then(|l| {
                     let mut after = l.split(|&b| b == b' ').skip_while(|f| *f != b"-");
                     after.nth(1)
@@ -179,7 +179,7 @@ fn run() -> Result<(), safe_procfs::Error> {
         for entry in fds.read_dir(&mut dirbuf) {
             if let Some(fd) = entry?.number() {
                 out(b" ");
-            out_u64(u64::from(fd));
+                out_u64(u64::from(fd));
             }
         }
         out(b"\n");
