@@ -156,10 +156,7 @@ fn listing_errors() {
 #[test]
 fn a_listing_of_an_exited_process_ends_with_an_error() {
     let h = Handle::open(&[]).unwrap();
-    let mut child = std::process::Command::new("sleep")
-        .arg("30")
-        .spawn()
-        .unwrap();
+    let mut child = Sleeper::spawn().unwrap();
     let fds = h.open_pid(child.id(), "fd", DIR).unwrap();
     child.kill().unwrap();
     child.wait().unwrap();

@@ -670,3 +670,59 @@ pub fn lowest_free_fd() -> i32 {
 pub fn errno() -> i32 {
     last_errno()
 }
+
+/// A child process that sleeps until killed: forked, so that it needs no
+/// program on disk (the VM test's initramfs has none but the test binaries).
+pub struct Sleeper {
+    pid: libc::pid_t,
+}
+
+impl Sleeper {
+    pub fn spawn() -> std::io::Result<Sleeper> {
+        // SAFETY: the child only waits for signals, allocating nothing.
+        let pid = unsafe { libc::fork() };
+        if pid < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        if pid == 0 {
+            loop {
+                // SAFETY: pause has no preconditions.
+                unsafe { libc::pause() };
+            }
+        }
+        Ok(Sleeper { pid })
+    }
+
+    pub fn id(&self) -> u32 {
+        self.pid as u32
+    }
+
+    pub fn kill(&mut self) -> std::io::Result<()> {
+        // SAFETY: signalling our own child.
+        match unsafe { libc::kill(self.pid, libc::SIGKILL) } {
+            0 => Ok(()),
+            _ => Err(std::io::Error::last_os_error()),
+        }
+    }
+
+    /// Reaps the child.
+    pub fn wait(&mut self) -> std::io::Result<()> {
+        let mut status = 0;
+        // SAFETY: reaping our own child.
+        match unsafe { libc::waitpid(self.pid, &mut status, 0) } {
+            p if p == self.pid => Ok(()),
+            _ => Err(std::io::Error::last_os_error()),
+        }
+    }
+}
+
+/// A child process that exits at once, left unreaped (a zombie).
+pub fn spawn_exiting() -> std::io::Result<u32> {
+    // SAFETY: the child only exits.
+    let pid = unsafe { libc::fork() };
+    match pid {
+        0 => unsafe { libc::_exit(0) },
+        p if p < 0 => Err(std::io::Error::last_os_error()),
+        p => Ok(p as u32),
+    }
+}
