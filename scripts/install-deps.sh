@@ -15,7 +15,15 @@ command -v riscv64-linux-gnu-gcc >/dev/null || need_apt+=(gcc-riscv64-linux-gnu)
 command -v strace >/dev/null || need_apt+=(strace)
 command -v cc >/dev/null || need_apt+=(gcc)          # cargo's default linker
 command -v readelf >/dev/null || need_apt+=(binutils) # static-binary checks
+# The C library's tests (scripts/capi.sh): musl-gcc and the aarch64 cross compiler.
+command -v musl-gcc >/dev/null || need_apt+=(musl-tools)
+command -v aarch64-linux-gnu-gcc >/dev/null || need_apt+=(gcc-aarch64-linux-gnu)
+[ -d /usr/aarch64-linux-gnu/lib ] || need_apt+=(libc6-dev-arm64-cross)
+command -v pkg-config >/dev/null || need_apt+=(pkg-config)
 need_bpo=()
+# scripts/capi.sh builds go-pathrs's procfs package against the C library.
+ls /usr/lib/go-1.22/bin/go >/dev/null 2>&1 || need_bpo+=(golang-1.22-go)
+[ -d /usr/share/gocode/src/golang.org/x/sys ] || need_bpo+=(golang-golang-x-sys-dev)
 command -v qemu-system-x86_64 >/dev/null || need_bpo+=(qemu-system-x86)
 command -v qemu-system-aarch64 >/dev/null || need_bpo+=(qemu-system-arm)
 command -v qemu-system-riscv64 >/dev/null || need_bpo+=(qemu-system-misc)
@@ -37,9 +45,10 @@ if [ ${#need_apt[@]} -gt 0 ] || [ ${#need_bpo[@]} -gt 0 ]; then
   # qemu-user must be version 10 (bookworm's own 7.2 lacks syscalls we test);
   # qemu-system from the same release boots the VM test's kernels.
   "${apt[@]}" install -y -qq -t bookworm-backports qemu-user qemu-system-x86 qemu-system-arm \
-    qemu-system-misc >/dev/null
+    qemu-system-misc golang-1.22-go golang-golang-x-sys-dev >/dev/null
   "${apt[@]}" install -y -qq gcc gcc-riscv64-linux-gnu libc6-dev-riscv64-cross strace binutils \
-    cpio jq curl gpgv debian-archive-keyring >/dev/null
+    cpio jq curl gpgv debian-archive-keyring musl-tools gcc-aarch64-linux-gnu \
+    libc6-dev-arm64-cross pkg-config >/dev/null
 fi
 
 installed=$(rustup target list --installed)
@@ -52,7 +61,8 @@ done
 
 # Fail loudly if anything a check needs is still missing.
 for tool in cc readelf qemu-aarch64 qemu-riscv64 riscv64-linux-gnu-gcc strace \
-  qemu-system-x86_64 qemu-system-aarch64 qemu-system-riscv64 cpio jq curl gpgv; do
+  qemu-system-x86_64 qemu-system-aarch64 qemu-system-riscv64 cpio jq curl gpgv musl-gcc \
+  aarch64-linux-gnu-gcc pkg-config; do
   command -v "$tool" >/dev/null || { echo "error: $tool is missing after installing" >&2; exit 1; }
 done
 qemu-aarch64 --version | head -1

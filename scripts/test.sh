@@ -99,6 +99,16 @@ bash scripts/stack.sh
 step "freestanding init binary, natively and under qemu"
 bash scripts/freestanding.sh
 
+step "the C library (capi/): libpathrs's procfs C API, C tests with glibc, musl, aarch64 and riscv64"
+if ! bash scripts/capi.sh 2>&1 | tee "$log/capi.txt"; then
+  echo "error: the C library's tests failed" >&2
+  exit 1
+fi
+capi=$(sed -n 's/^capi: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$log/capi.txt")
+[ -n "$capi" ] || { echo "error: scripts/capi.sh reported no counts" >&2; exit 1; }
+total_passed=$((total_passed + ${capi% *}))
+total_failed=$((total_failed + ${capi#* }))
+
 step "real kernels under qemu-system: PID 1 run and the test binaries in each VM"
 if ! bash scripts/vm.sh 2>&1 | tee "$log/vm.txt"; then
   echo "error: the VM test failed" >&2

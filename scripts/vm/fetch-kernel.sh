@@ -5,6 +5,7 @@
 # dists/SUITE/main/binary-ARCH/Packages.gz, whose stanza for PACKAGE names the
 # .deb (Filename:) and its SHA256. The metapackage's first linux-image-*
 # dependency is followed, so PACKAGE may be e.g. linux-image-cloud-amd64.
+# Any other package is fetched as named (scripts/capi.sh takes musl-dev).
 # The .deb is unpacked with dpkg-deb -x into CACHE/SUITE-ARCH-PACKAGE/, which
 # is printed on stdout. Cached: a second run only prints the directory.
 # Usage: fetch-kernel.sh CACHE SUITE ARCH PACKAGE
@@ -40,7 +41,7 @@ stanza() { zcat "$pk" | awk -v p="$1" '/^Package: / { s = ($2 == p) } s'; }
 field() { awk -v k="$1:" '$1 == k { print $2; exit }'; }
 st=$(stanza "$pkg")
 [ -n "$st" ] || { echo "error: no package $pkg in $suite/$arch" >&2; exit 1; }
-if [ -z "$(field Filename <<<"$st" | grep -E '/linux-image-[0-9]' || true)" ]; then
+if [[ $pkg == linux-image-* ]] && [ -z "$(field Filename <<<"$st" | grep -E '/linux-image-[0-9]' || true)" ]; then
   # a metapackage: follow its linux-image-<version> dependency
   dep=$(grep '^Depends:' <<<"$st" | grep -oE 'linux-image-[0-9][^ ,]*' | head -1)
   [ -n "$dep" ] || { echo "error: $pkg has no linux-image dependency" >&2; exit 1; }
