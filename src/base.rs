@@ -13,10 +13,10 @@ pub enum ProcBase {
     ///
     /// On the default handle every `ProcRoot` lookup of a global file
     /// (`sys/...`, `uptime`, ...) makes a new unmasked procfs instance and
-    /// tears it down again: about 150 times a plain `open` in
-    /// `scripts/bench.sh` on the machines this crate is tested on (tens of
-    /// microseconds), most of it in the unmount's RCU grace period when the
-    /// instance is closed. A handle you hold costs what a plain open costs.
+    /// tears it down again: about 20–25 times a plain `open` and `read` in
+    /// `scripts/bench.sh` on the machines this crate is tested on (about
+    /// 0.1 ms), much of it the unmount's RCU grace period when the instance
+    /// is closed. A handle you hold costs what a plain open costs.
     /// For a batch (the sysctls of a container, say), open one unmasked
     /// handle for the batch and close it right after; never keep one
     /// around, and never let its fd reach a container: an unmasked procfs
