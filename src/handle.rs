@@ -74,6 +74,7 @@ impl Handle {
         let want = Want {
             unmasked: how.flags.contains(ProcfsOpenFlags::UNMASKED),
             no_host: how.flags.contains(ProcfsOpenFlags::NO_HOST_FALLBACK),
+            for_one_call: false,
         };
         if !want.unmasked
             && let Some(c) = root::cached()
@@ -368,6 +369,7 @@ impl Handle {
         let want = Want {
             unmasked: false,
             no_host: self.no_host,
+            for_one_call: false,
         };
         let (fd, root) = root::acquire(want)?;
         Ok(root::publish(fd, root, stale))
@@ -502,6 +504,7 @@ impl Handle {
         let want = Want {
             unmasked: true,
             no_host: self.no_host,
+            for_one_call: true,
         };
         let (root_fd, root) = root::acquire(want)?;
         let fd = resolve_at(&root, base, path, kflags)?;

@@ -200,6 +200,9 @@ pub(crate) struct Want {
     pub(crate) unmasked: bool,
     /// Never use the host `/proc`.
     pub(crate) no_host: bool,
+    /// The root serves one call and is closed after it: a private
+    /// instance then needs no identity recorded (nothing checks it later).
+    pub(crate) for_one_call: bool,
 }
 
 /// Errors that say the system is short of a resource, not that a kernel
@@ -223,7 +226,7 @@ pub(crate) fn acquire(want: Want) -> Result<(OwnedFd, Root), Error> {
     // The new mount API is skipped on kernels before 5.2 (RHEL 8 carries a
     // broken backport of it).
     if !probe::missing(Feature::NewMountApi) && probe::kernel_at_least(5, 2) {
-        match private_instance(want.unmasked) {
+        match private_instance(want) {
             Ok(r) => return Ok(r),
             Err(e) if is_resource_error(e.errno()) => return Err(e),
             Err(e) if probe::is_unavailable(e.errno()) => probe::mark_missing(Feature::NewMountApi),
@@ -255,10 +258,10 @@ pub(crate) fn acquire(want: Want) -> Result<(OwnedFd, Root), Error> {
 }
 
 #[inline(never)]
-fn private_instance(unmasked: bool) -> Result<(OwnedFd, Root), Error> {
+fn private_instance(want: Want) -> Result<(OwnedFd, Root), Error> {
     let ctx = sys::fsopen(c"proc", sys::FSOPEN_CLOEXEC).map_err(|e| Error::os(e, "fsopen proc"))?;
     let (mut subset, mut hidepid) = (false, false);
-    if !unmasked {
+    if !want.unmasked {
         // Either may be unknown to an older kernel: tolerated, the handle is
         // then simply less masked (and not cached without subset).
         subset = sys::fsconfig_set_string(ctx.as_raw_fd(), c"subset", c"pid").is_ok();
@@ -269,6 +272,22 @@ fn private_instance(unmasked: bool) -> Result<(OwnedFd, Root), Error> {
     let fd = sys::fsmount(ctx.as_raw_fd(), sys::FSMOUNT_CLOEXEC, attrs)
         .map_err(|e| Error::os(e, "fsmount"))?;
     drop(ctx);
+    if want.for_one_call {
+        // fsmount() returns the root of the new instance, of our own pid
+        // namespace, and it is closed after this one call: a procfs is all
+        // there is to check.
+        mount::check_procfs(fd.as_raw_fd())?;
+        let root = Root {
+            fd: fd.as_raw_fd(),
+            kind: HandleKind::PrivateInstance,
+            dev: 0,
+            ctime: 0,
+            mnt: None,
+            subset,
+            hidepid,
+        };
+        return Ok((fd, root));
+    }
     verify(fd, HandleKind::PrivateInstance, subset, hidepid)
 }
 
