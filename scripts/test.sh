@@ -99,24 +99,24 @@ bash scripts/stack.sh
 step "freestanding init binary, natively and under qemu"
 bash scripts/freestanding.sh
 
+# Runs a script that ends with a "PREFIX N passed, N failed" line and adds
+# its counts to the total. Usage: counted NAME PREFIX SCRIPT
+counted() {
+  local name=$1 prefix=$2 script=$3 counts
+  if ! bash "$script" 2>&1 | tee "$log/$name.txt"; then
+    echo "error: $script failed" >&2
+    exit 1
+  fi
+  counts=$(sed -n "s/^$prefix \([0-9]*\) passed, \([0-9]*\) failed\$/\1 \2/p" "$log/$name.txt")
+  [ -n "$counts" ] || { echo "error: $script reported no counts" >&2; exit 1; }
+  total_passed=$((total_passed + ${counts% *}))
+  total_failed=$((total_failed + ${counts#* }))
+}
+
 step "the C library (capi/): libpathrs's procfs C API, C tests with glibc, musl, aarch64 and riscv64"
-if ! bash scripts/capi.sh 2>&1 | tee "$log/capi.txt"; then
-  echo "error: the C library's tests failed" >&2
-  exit 1
-fi
-capi=$(sed -n 's/^capi: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$log/capi.txt")
-[ -n "$capi" ] || { echo "error: scripts/capi.sh reported no counts" >&2; exit 1; }
-total_passed=$((total_passed + ${capi% *}))
-total_failed=$((total_failed + ${capi#* }))
+counted capi "capi:" scripts/capi.sh
 
 step "real kernels under qemu-system: PID 1 run and the test binaries in each VM"
-if ! bash scripts/vm.sh 2>&1 | tee "$log/vm.txt"; then
-  echo "error: the VM test failed" >&2
-  exit 1
-fi
-vm=$(sed -n 's/^vm total: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$log/vm.txt")
-[ -n "$vm" ] || { echo "error: the VM test reported no counts" >&2; exit 1; }
-total_passed=$((total_passed + ${vm% *}))
-total_failed=$((total_failed + ${vm#* }))
+counted vm "vm total:" scripts/vm.sh
 
 printf '\ntotal: %s passed, %s failed\n' "$total_passed" "$total_failed"

@@ -284,8 +284,13 @@ mod tests {
 
     #[test]
     fn parses_records_and_refuses_malformed_ones() {
-        // SAFETY: never used for a syscall, and forgotten, not closed.
-        let fd = unsafe { OwnedFd::from_raw_fd(-1) };
+        // Any fd will do: the records are parsed from the buffer.
+        let fd = sys::openat(
+            sys::AT_FDCWD,
+            c"/",
+            crate::arch::O_PATH | crate::arch::O_CLOEXEC,
+        )
+        .unwrap();
         let mut buf = [0u8; 1024];
         let a = record(&mut buf, 7, 4, b".");
         let b = record(&mut buf[a..], 9, 10, b"12");

@@ -147,9 +147,38 @@ impl fmt::Debug for OwnedFd {
 }
 
 #[cfg(feature = "std")]
+pub(crate) use std_interop::Lent;
+
+#[cfg(feature = "std")]
 mod std_interop {
     use super::OwnedFd;
+    use core::marker::PhantomData;
     use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, RawFd};
+
+    /// A descriptor the crate keeps open for as long as `'a` (a handle's
+    /// root: open while the handle lives, the cached one for the life of
+    /// the process), to be lent to std as a `BorrowedFd`. Only this module
+    /// turns it into one.
+    pub(crate) struct Lent<'a> {
+        fd: i32,
+        owner: PhantomData<&'a ()>,
+    }
+
+    impl<'a> Lent<'a> {
+        /// `fd`, kept open by the crate while `_owner` is borrowed.
+        pub(crate) fn new<T>(fd: i32, _owner: &'a T) -> Self {
+            Lent {
+                fd,
+                owner: PhantomData,
+            }
+        }
+
+        pub(crate) fn borrowed(self) -> BorrowedFd<'a> {
+            // SAFETY: `Lent::new` is given only descriptors the crate keeps
+            // open for `'a` (see the type's documentation).
+            unsafe { BorrowedFd::borrow_raw(self.fd) }
+        }
+    }
 
     impl From<OwnedFd> for std::os::fd::OwnedFd {
         fn from(fd: OwnedFd) -> Self {

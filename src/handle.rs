@@ -656,6 +656,7 @@ fn build_path(full: &mut PathBuf, base: ProcBase, path: &[u8]) -> Result<(), Err
 #[cfg(feature = "std")]
 mod std_interop {
     use super::Handle;
+    use crate::fd::Lent;
     use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 
     impl AsRawFd for Handle {
@@ -666,9 +667,9 @@ mod std_interop {
 
     impl AsFd for Handle {
         fn as_fd(&self) -> BorrowedFd<'_> {
-            // SAFETY: the handle's root fd stays open while the handle lives
-            // (for the cached handle: for the life of the process).
-            unsafe { BorrowedFd::borrow_raw(self.root_fd()) }
+            // The handle's root fd stays open while the handle lives (the
+            // cached one for the life of the process).
+            Lent::new(self.root_fd(), self).borrowed()
         }
     }
 }

@@ -178,6 +178,7 @@ fn ids_and_uname() {
     let other = std::thread::spawn(gettid).join().unwrap();
     assert_ne!(tid, other);
     let release = uname_release().unwrap();
+    // SAFETY: utsname is plain bytes: all-zero is a valid value.
     let mut ours: libc::utsname = unsafe { std::mem::zeroed() };
     // SAFETY: a live struct for libc's uname to fill.
     assert_eq!(unsafe { libc::uname(&mut ours) }, 0);
