@@ -146,8 +146,9 @@ impl Root {
             // A unique mount id is never reused: this is our mount.
             Some(true) => Ok(()),
             // Device numbers and classic ids are reused once their mount is
-            // gone, but both at once and for an instance made within the
-            // same clock tick as ours is out of reach: a procfs suffices.
+            // gone; a new instance that got both, made within the clock
+            // tick of ours, would pass (a documented residual, kernels
+            // 5.8-6.7). Make sure it is at least a procfs.
             Some(false) => mount::check_procfs(self.fd).map_err(|_| replaced()),
             // No mount id at all (statx refused, qemu-user, kernels before
             // 5.8): a new instance on our reused device number, made within
