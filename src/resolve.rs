@@ -61,6 +61,10 @@ fn openat2_unavailable(root: &Root, e: Errno) -> bool {
 /// only to be cut in place; it is unchanged on return.
 pub(crate) fn open(root: &Root, path: &mut PathBuf, flags: u64) -> Result<OwnedFd, Error> {
     if !probe::missing(Feature::Openat2) {
+        if flags & O_NOFOLLOW == 0 && ends_in_magic_link(path.as_bytes()) {
+            // openat2 could only refuse it (ELOOP): follow it at once.
+            return follow_checked(root, path, flags);
+        }
         match sys::openat2(root.fd, path.as_cstr(), flags, RESOLVE) {
             Ok(fd) => {
                 if root.attackable() {
@@ -273,6 +277,34 @@ impl Place {
         self == Place::LinkDir
             || (self == Place::Process && matches!(name, b"exe" | b"cwd" | b"root"))
     }
+}
+
+/// Whether the last component of `path` (beneath the procfs root) is a
+/// magic-link by where it lies (`self/exe`, `1234/fd/3`,
+/// `thread-self/ns/mnt`, ...), told from the text alone. Only a plain path
+/// qualifies: no empty, `.` or `..` component, no trailing `/`.
+fn ends_in_magic_link(path: &[u8]) -> bool {
+    let (dirs, name) = match path.iter().rposition(|&b| b == b'/') {
+        Some(i) => (
+            path.get(..i).unwrap_or_default(),
+            path.get(i + 1..).unwrap_or_default(),
+        ),
+        None => (&[][..], path),
+    };
+    let plain = |c: &[u8]| !c.is_empty() && c != b"." && c != b"..";
+    let mut place = Place::Root;
+    if !dirs.is_empty() {
+        for comp in dirs.split(|&b| b == b'/') {
+            if !plain(comp) {
+                return false;
+            }
+            place = match (place, comp) {
+                (Place::Root, b"self" | b"thread-self") => Place::Process,
+                _ => place.enter(comp),
+            };
+        }
+    }
+    plain(name) && place.holds_magic_link(name)
 }
 
 /// The fallback resolver: one component at a time, every step an
@@ -551,6 +583,37 @@ mod tests {
         );
         assert!(!pid.enter(b"fdinfo").holds_magic_link(b"0"));
         assert!(!pid.enter(b"attr").holds_magic_link(b"exec"));
+    }
+
+    #[test]
+    fn trailing_magic_links_by_text() {
+        use super::ends_in_magic_link as magic;
+        for p in [
+            "self/exe",
+            "thread-self/cwd",
+            "1/root",
+            "self/fd/0",
+            "self/task/12/ns/mnt",
+            "12/map_files/1-2",
+        ] {
+            assert!(magic(p.as_bytes()), "{p}");
+        }
+        for p in [
+            "exe",
+            "self",
+            "self/status",
+            "self/exe/",
+            "self/./exe",
+            "self//exe",
+            "self/fd",
+            "self/fdinfo/0",
+            "self/task/exe",
+            "fs/exe",
+            "self/fd/0/x",
+            "",
+        ] {
+            assert!(!magic(p.as_bytes()), "{p}");
+        }
     }
 
     #[test]
