@@ -60,11 +60,13 @@ fn openat2_unavailable(root: &Root, e: Errno) -> bool {
 /// `flags` (already normalised by the caller). `path` is borrowed mutably
 /// only to be cut in place; it is unchanged on return.
 pub(crate) fn open(root: &Root, path: &mut PathBuf, flags: u64) -> Result<OwnedFd, Error> {
-    if !probe::missing(Feature::Openat2) {
-        if flags & O_NOFOLLOW == 0 && ends_in_magic_link(path.as_bytes()) {
-            // openat2 could only refuse it (ELOOP): follow it at once.
-            return follow_checked(root, path, flags);
-        }
+    if probe::missing(Feature::Openat2) {
+        return walk(root, path, flags);
+    }
+    let follow = flags & O_NOFOLLOW == 0;
+    // A trailing magic-link known by its place is followed at once: openat2
+    // could only refuse it (ELOOP).
+    if !(follow && ends_in_magic_link(path.as_bytes())) {
         match sys::openat2(root.fd, path.as_cstr(), flags, RESOLVE) {
             Ok(fd) => {
                 if root.attackable() {
@@ -74,14 +76,12 @@ pub(crate) fn open(root: &Root, path: &mut PathBuf, flags: u64) -> Result<OwnedF
                 }
                 return Ok(fd);
             }
-            Err(Errno::ELOOP) if flags & O_NOFOLLOW == 0 => {
-                return follow_checked(root, path, flags);
-            }
-            Err(e) if openat2_unavailable(root, e) => {}
+            Err(Errno::ELOOP) if follow => {}
+            Err(e) if openat2_unavailable(root, e) => return walk(root, path, flags),
             Err(e) => return Err(resolve_err(e, "openat2")),
         }
     }
-    walk(root, path, flags)
+    follow_checked(root, path, flags)
 }
 
 /// [`follow_trailing`], then the check that no mount covers the link, from
@@ -283,28 +283,27 @@ impl Place {
 /// magic-link by where it lies (`self/exe`, `1234/fd/3`,
 /// `thread-self/ns/mnt`, ...), told from the text alone. Only a plain path
 /// qualifies: no empty, `.` or `..` component, no trailing `/`.
+#[inline(never)]
 fn ends_in_magic_link(path: &[u8]) -> bool {
-    let (dirs, name) = match path.iter().rposition(|&b| b == b'/') {
-        Some(i) => (
-            path.get(..i).unwrap_or_default(),
-            path.get(i + 1..).unwrap_or_default(),
-        ),
-        None => (&[][..], path),
-    };
-    let plain = |c: &[u8]| !c.is_empty() && c != b"." && c != b"..";
     let mut place = Place::Root;
-    if !dirs.is_empty() {
-        for comp in dirs.split(|&b| b == b'/') {
-            if !plain(comp) {
-                return false;
-            }
-            place = match (place, comp) {
-                (Place::Root, b"self" | b"thread-self") => Place::Process,
-                _ => place.enter(comp),
-            };
+    let mut rest = path;
+    loop {
+        let (comp, tail) = match rest.iter().position(|&b| b == b'/') {
+            Some(i) => (rest.get(..i).unwrap_or_default(), rest.get(i + 1..)),
+            None => (rest, None),
+        };
+        if comp.is_empty() || comp == b"." || comp == b".." {
+            return false;
         }
+        let Some(tail) = tail else {
+            return place.holds_magic_link(comp);
+        };
+        place = match (place, comp) {
+            (Place::Root, b"self" | b"thread-self") => Place::Process,
+            _ => place.enter(comp),
+        };
+        rest = tail;
     }
-    plain(name) && place.holds_magic_link(name)
 }
 
 /// The fallback resolver: one component at a time, every step an
