@@ -4,6 +4,7 @@
 
 use crate::error::Error;
 use crate::fd::OwnedFd;
+use crate::step::Step;
 use crate::sys::{self, Errno};
 
 /// The longest name a directory entry can have (`NAME_MAX`).
@@ -183,7 +184,7 @@ impl ReadDir<'_> {
 
     /// The record at `self.pos`, parsed; advances past it.
     fn parse(&mut self) -> Result<DirEntry, Error> {
-        let malformed = || Error::os(Errno::EIO, "getdents64 returned a malformed record");
+        let malformed = || Error::os(Errno::EIO, Step::GetdentsMalformed);
         let rec = self.buf.get(self.pos..self.len).ok_or_else(malformed)?;
         let ino = rec
             .get(..8)
@@ -228,13 +229,11 @@ impl Iterator for ReadDir<'_> {
                 State::Done => return None,
                 State::Start => {
                     if self.buf.len() < DIR_BUF_MIN {
-                        return self.fail(Error::invalid(
-                            Errno::EINVAL,
-                            "read_dir: buffer shorter than DIR_BUF_MIN",
-                        ));
+                        return self
+                            .fail(Error::invalid(Errno::EINVAL, Step::ReadDirBufferTooSmall));
                     }
                     if let Err(e) = sys::lseek_set(self.fd.as_raw_fd(), 0) {
-                        return self.fail(Error::os(e, "lseek to the directory's start"));
+                        return self.fail(Error::os(e, Step::LseekDirStart));
                     }
                     self.state = State::Reading;
                 }
@@ -251,7 +250,7 @@ impl Iterator for ReadDir<'_> {
                         self.len = n.min(self.buf.len());
                     }
                     Err(Errno::EINTR) => {}
-                    Err(e) => return self.fail(Error::os(e, "getdents64")),
+                    Err(e) => return self.fail(Error::os(e, Step::Getdents64)),
                 },
             }
         }

@@ -3,6 +3,7 @@
 //! nothing can be allocated.
 
 use crate::base::ProcBase;
+use crate::step::Step;
 use core::fmt;
 use syscalls::Errno;
 
@@ -94,12 +95,12 @@ pub mod errno {
 pub struct Error {
     kind: ErrorKind,
     errno: i32,
-    step: &'static str,
+    step: Step,
     base: Option<ProcBase>,
 }
 
 impl Error {
-    pub(crate) fn new(kind: ErrorKind, errno: Errno, step: &'static str) -> Self {
+    pub(crate) fn new(kind: ErrorKind, errno: Errno, step: Step) -> Self {
         Error {
             kind,
             errno: errno.into_raw(),
@@ -109,17 +110,17 @@ impl Error {
     }
 
     /// A failure reported by the kernel for `step`.
-    pub(crate) fn os(errno: Errno, step: &'static str) -> Self {
+    pub(crate) fn os(errno: Errno, step: Step) -> Self {
         Self::new(ErrorKind::Os, errno, step)
     }
 
     /// An argument refused by the crate with `errno`.
-    pub(crate) fn invalid(errno: Errno, step: &'static str) -> Self {
+    pub(crate) fn invalid(errno: Errno, step: Step) -> Self {
         Self::new(ErrorKind::InvalidArgument, errno, step)
     }
 
     /// A failed safety check; the errno is `EXDEV` unless said otherwise.
-    pub(crate) fn unsafe_path(step: &'static str) -> Self {
+    pub(crate) fn unsafe_path(step: Step) -> Self {
         Self::new(ErrorKind::SafetyViolation, Errno::EXDEV, step)
     }
 
@@ -147,7 +148,7 @@ impl Error {
     /// A short, static description of the system call or the rule that
     /// failed (`"openat2"`, `"path contains a '..' component"`, ...).
     pub fn step(&self) -> &'static str {
-        self.step
+        self.step.text()
     }
 
     /// The base the failing lookup was made under, where there was one.
@@ -201,7 +202,7 @@ impl fmt::Debug for Error {
         f.debug_struct("Error")
             .field("kind", &self.kind)
             .field("errno", &Errno::new(self.errno).name().unwrap_or("?"))
-            .field("step", &self.step)
+            .field("step", &self.step.text())
             .field("base", &self.base)
             .finish()
     }
@@ -210,7 +211,7 @@ impl fmt::Debug for Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let e = Errno::new(self.errno);
-        f.write_str(self.step)?;
+        f.write_str(self.step.text())?;
         if let Some(base) = &self.base {
             f.write_str(" beneath ")?;
             base.describe(f)?;
@@ -271,18 +272,39 @@ mod tests {
     #[test]
     fn display_names_step_base_and_errno() {
         use std::string::ToString;
-        let e = Error::os(Errno::ENOENT, "openat2").under(ProcBase::ProcPid(42));
+        let e = Error::os(Errno::ENOENT, Step::Openat2).under(ProcBase::ProcPid(42));
         assert_eq!(
             e.to_string(),
             "openat2 beneath /proc/42: ENOENT (No such file or directory)"
         );
-        let e = Error::invalid(Errno::EINVAL, "path is empty");
+        let e = Error::invalid(Errno::EINVAL, Step::PathEmpty);
         assert_eq!(e.to_string(), "path is empty: EINVAL (Invalid argument)");
         assert_eq!(
-            Error::os(Errno::new(4000), "x").to_string(),
-            "x: errno 4000"
+            Error::os(Errno::new(4000), Step::Read).to_string(),
+            "read: errno 4000"
         );
-        // Small and Copy: no path inside.
-        assert!(core::mem::size_of::<Error>() <= 32);
+    }
+
+    #[test]
+    fn step_and_debug_give_the_text() {
+        use std::format;
+        let e = Error::unsafe_path(Step::CrossesMount);
+        assert_eq!(e.step(), "path crosses a mount point");
+        assert_eq!(
+            format!("{e:?}"),
+            "Error { kind: SafetyViolation, errno: \"EXDEV\", \
+             step: \"path crosses a mount point\", base: None }"
+        );
+    }
+
+    /// Small and Copy, no path inside; and 16 bytes, so that a
+    /// `Result<OwnedFd, Error>` is returned in two registers.
+    #[test]
+    fn sixteen_bytes() {
+        use core::mem::size_of;
+        assert_eq!(size_of::<Step>(), 1);
+        assert_eq!(size_of::<Option<ProcBase>>(), 8);
+        assert_eq!(size_of::<Error>(), 16);
+        assert_eq!(size_of::<Result<crate::OwnedFd, Error>>(), 16);
     }
 }

@@ -1,6 +1,7 @@
 //! An owned file descriptor that closes itself on drop.
 
 use crate::error::Error;
+use crate::step::Step;
 use crate::sys::{self, Errno};
 use core::fmt;
 
@@ -38,7 +39,7 @@ impl OwnedFd {
     ///
     /// As `fcntl(F_DUPFD_CLOEXEC)`: `EMFILE` when no descriptor is free.
     pub fn try_clone(&self) -> Result<OwnedFd, Error> {
-        sys::dup_cloexec(self.fd).map_err(|e| Error::os(e, "fcntl F_DUPFD_CLOEXEC"))
+        sys::dup_cloexec(self.fd).map_err(|e| Error::os(e, Step::DupCloexec))
     }
 
     /// A new descriptor (`O_CLOEXEC`) for the file open at `fd`, which is
@@ -50,7 +51,7 @@ impl OwnedFd {
     /// As `fcntl(F_DUPFD_CLOEXEC)`: `EBADF` if `fd` is not open, `EMFILE`
     /// when no descriptor is free.
     pub fn duplicate_raw(fd: i32) -> Result<OwnedFd, Error> {
-        sys::dup_cloexec(fd).map_err(|e| Error::os(e, "fcntl F_DUPFD_CLOEXEC"))
+        sys::dup_cloexec(fd).map_err(|e| Error::os(e, Step::DupCloexec))
     }
 
     /// `read(2)` into `buf`, retried on `EINTR`; returns the bytes read
@@ -63,7 +64,7 @@ impl OwnedFd {
         loop {
             match sys::read(self.fd, buf) {
                 Err(Errno::EINTR) => continue,
-                r => return r.map_err(|e| Error::os(e, "read")),
+                r => return r.map_err(|e| Error::os(e, Step::Read)),
             }
         }
     }
@@ -99,10 +100,7 @@ impl OwnedFd {
                 if self.read(&mut one)? == 0 {
                     break;
                 }
-                return Err(Error::invalid(
-                    Errno::EFBIG,
-                    "read_whole: the file is larger than the buffer",
-                ));
+                return Err(Error::invalid(Errno::EFBIG, Step::ReadWholeTooLarge));
             }
             match self.read(rest)? {
                 0 => break,
@@ -123,10 +121,10 @@ impl OwnedFd {
     pub fn write_all(&self, mut buf: &[u8]) -> Result<(), Error> {
         while !buf.is_empty() {
             match sys::write(self.fd, buf) {
-                Ok(0) => return Err(Error::os(Errno::EIO, "write returned 0")),
+                Ok(0) => return Err(Error::os(Errno::EIO, Step::WriteReturnedZero)),
                 Ok(n) => buf = buf.get(n..).unwrap_or(&[]),
                 Err(Errno::EINTR) => {}
-                Err(e) => return Err(Error::os(e, "write")),
+                Err(e) => return Err(Error::os(e, Step::Write)),
             }
         }
         Ok(())

@@ -15,6 +15,7 @@ use crate::pidfd;
 use crate::probe;
 use crate::resolve;
 use crate::root::{self, HandleKind, Root, Want};
+use crate::step::Step;
 use crate::sys::{self, Errno, S_IFDIR, S_IFMT};
 use crate::thread::{ThreadCloser, ThreadPin};
 use core::sync::atomic::AtomicU64;
@@ -298,7 +299,7 @@ impl Handle {
             Source::Cached(_) => Ok(()),
             Source::Owned(root) => {
                 root.check_still_ours()?;
-                sys::close(root.fd).map_err(|e| Error::os(e, "close procfs handle"))
+                sys::close(root.fd).map_err(|e| Error::os(e, Step::CloseHandle))
             }
         }
     }
@@ -518,8 +519,7 @@ impl Handle {
             return Err(Error::new(
                 ErrorKind::SafetyViolation,
                 Errno::EISDIR,
-                "a directory of the temporary unmasked procfs would lead to its root; \
-                 open it through a handle made with unmasked_proc_root",
+                Step::TempUnmaskedDirectory,
             ));
         }
         Ok(fd)
@@ -555,13 +555,10 @@ fn kernel_flags(flags: OpenFlags) -> Result<u64, Error> {
     if bits & !OpenFlags::all().bits() != 0 {
         // Unknown bits: openat2 refuses them, a plain openat would drop
         // them; refuse them the same way in every mode.
-        return Err(Error::invalid(Errno::EINVAL, "unknown open flag bits"));
+        return Err(Error::invalid(Errno::EINVAL, Step::UnknownOpenFlags));
     }
     if bits & (O_CREAT | O_EXCL) != 0 || bits & (O_TMPFILE & !O_DIRECTORY) != 0 {
-        return Err(Error::invalid(
-            Errno::EINVAL,
-            "O_CREAT, O_EXCL and O_TMPFILE are not allowed",
-        ));
+        return Err(Error::invalid(Errno::EINVAL, Step::CreateFlagsRefused));
     }
     Ok(if bits & O_PATH != 0 {
         bits & (O_PATH | O_DIRECTORY | O_NOFOLLOW) | O_CLOEXEC
@@ -594,23 +591,16 @@ fn old_thread_self() -> bool {
 #[inline(never)]
 fn read_link<'b>(fd: &OwnedFd, buf: &'b mut [u8]) -> Result<&'b [u8], Error> {
     if buf.is_empty() {
-        return Err(Error::invalid(
-            Errno::ERANGE,
-            "readlink target longer than the buffer",
-        ));
+        return Err(Error::invalid(Errno::ERANGE, Step::ReadlinkTargetTooLong));
     }
     match sys::readlinkat(fd.as_raw_fd(), c"", buf) {
         Ok(n) if n < buf.len() => Ok(buf.get(..n).unwrap_or_default()),
-        Ok(_) => Err(Error::invalid(
-            Errno::ERANGE,
-            "readlink target longer than the buffer",
-        )),
+        Ok(_) => Err(Error::invalid(Errno::ERANGE, Step::ReadlinkTargetTooLong)),
         // We hold the fd, so "does not exist" can only mean "not a symlink".
-        Err(Errno::ENOENT) | Err(Errno::EINVAL) => Err(Error::invalid(
-            Errno::EINVAL,
-            "readlink of something that is not a symlink",
-        )),
-        Err(e) => Err(Error::os(e, "readlinkat")),
+        Err(Errno::ENOENT) | Err(Errno::EINVAL) => {
+            Err(Error::invalid(Errno::EINVAL, Step::ReadlinkNotSymlink))
+        }
+        Err(e) => Err(Error::os(e, Step::Readlinkat)),
     }
 }
 
@@ -637,17 +627,14 @@ fn build_path(full: &mut PathBuf, base: ProcBase, path: &[u8]) -> Result<(), Err
         ProcBase::ProcThreadSelf => full.push(b"thread-self/")?,
         ProcBase::ProcPid(pid) => {
             if pid == 0 || pid >= 1 << 31 {
-                return Err(Error::invalid(Errno::EINVAL, "pid out of range"));
+                return Err(Error::invalid(Errno::EINVAL, Step::PidOutOfRange));
             }
             full.push_u32(pid)?;
             full.push(b"/")?;
         }
         // Resolved to ProcPid by the caller.
         ProcBase::ProcPidFd(_) => {
-            return Err(Error::invalid(
-                Errno::EINVAL,
-                "a pidfd base must be resolved to its pid first",
-            ));
+            return Err(Error::invalid(Errno::EINVAL, Step::PidfdBaseUnresolved));
         }
     }
     full.push(path)

@@ -269,6 +269,7 @@ mod pidfd;
 mod probe;
 mod resolve;
 mod root;
+mod step;
 mod sys;
 mod thread;
 

@@ -9,6 +9,7 @@ use crate::error::{Error, ErrorKind};
 use crate::fd::OwnedFd;
 use crate::path::{self, ShortPathBuf};
 use crate::probe::{self, Feature};
+use crate::step::Step;
 use crate::sys::{self, Errno, FileId, StatxIds};
 use core::ffi::CStr;
 
@@ -49,8 +50,8 @@ const STATX_ALL_IDS: u32 = sys::STATX_TYPE
 pub(crate) fn check_procfs(fd: i32) -> Result<(), Error> {
     match sys::fstatfs_type(fd) {
         Ok(sys::PROC_SUPER_MAGIC) => Ok(()),
-        Ok(_) => Err(Error::unsafe_path("file is not on a procfs")),
-        Err(e) => Err(Error::os(e, "fstatfs")),
+        Ok(_) => Err(Error::unsafe_path(Step::NotOnProcfs)),
+        Err(e) => Err(Error::os(e, Step::Fstatfs)),
     }
 }
 
@@ -90,10 +91,10 @@ pub(crate) fn identify(fd: i32) -> Result<(FileId, Option<MountId>), Error> {
                 return Ok((stx.file, mnt));
             }
             Err(e) if probe::is_unavailable(e) => probe::mark_missing(Feature::Statx),
-            Err(e) => return Err(Error::os(e, "statx")),
+            Err(e) => return Err(Error::os(e, Step::Statx)),
         }
     }
-    let id = sys::fstat(fd).map_err(|e| Error::os(e, "fstat"))?;
+    let id = sys::fstat(fd).map_err(|e| Error::os(e, Step::Fstat))?;
     Ok((id, None))
 }
 
@@ -108,7 +109,7 @@ pub(crate) fn mount_id_at(dirfd: i32, name: &CStr) -> Result<Option<MountId>, Er
     match sys::statx(dirfd, name, sys::AT_SYMLINK_NOFOLLOW, mask) {
         Ok(stx) => Ok(statx_mount_id(&stx)),
         Err(e) if probe::is_unavailable(e) => Ok(None),
-        Err(e) => Err(Error::os(e, "statx")),
+        Err(e) => Err(Error::os(e, Step::Statx)),
     }
 }
 
@@ -149,7 +150,7 @@ pub(crate) fn check_same_mount(
 #[inline(never)]
 fn same_classic(proc_root: i32, fd: i32, mut info: FileInfo) -> Result<FileInfo, Error> {
     let root_ino = sys::fstat(proc_root)
-        .map_err(|e| Error::os(e, "fstat"))?
+        .map_err(|e| Error::os(e, Step::Fstat))?
         .ino;
     let root_classic = fdinfo_mount_id(proc_root, proc_root, root_ino)?;
     info.mnt = MountId {
@@ -163,7 +164,7 @@ fn same(root_id: u64, info: FileInfo) -> Result<FileInfo, Error> {
     if info.mnt.id == root_id {
         Ok(info)
     } else {
-        Err(Error::unsafe_path("path crosses a mount point"))
+        Err(Error::unsafe_path(Step::CrossesMount))
     }
 }
 
@@ -195,18 +196,16 @@ fn read_mount_id(file: &OwnedFd, ino: u64) -> Result<u64, Error> {
     let file_ino = field(text, b"ino:");
     match (mnt_id, file_ino) {
         (Some(id), Some(i)) if i == ino => Ok(id),
-        (Some(_), Some(_)) => Err(Error::unsafe_path("fdinfo describes another file")),
+        (Some(_), Some(_)) => Err(Error::unsafe_path(Step::FdinfoOtherFile)),
         // `ino:` appeared in Linux 5.14: before that, `mnt_id:` alone is all
         // there is (weaker: the content cannot be tied to the fd's inode).
         (Some(id), None) if !probe::kernel_at_least(5, 14) => Ok(id),
-        (Some(_), None) => Err(Error::unsafe_path(
-            "fdinfo lacks the ino: line this kernel prints",
-        )),
+        (Some(_), None) => Err(Error::unsafe_path(Step::FdinfoNoIno)),
         // Kernels before 3.15 print no mnt_id: mounts cannot be checked.
         _ => Err(Error::new(
             ErrorKind::NotSupported,
             Errno::EOPNOTSUPP,
-            "no mount id: statx and fdinfo both lack it",
+            Step::NoMountId,
         )),
     }
 }
@@ -240,8 +239,8 @@ fn open_fdinfo_beneath(proc_root: i32, fd: i32) -> Result<Option<OwnedFd>, Error
             probe::mark_missing(Feature::Openat2);
             Ok(None)
         }
-        Err(Errno::EXDEV) => Err(Error::unsafe_path("fdinfo path crosses a mount")),
-        Err(e) => Err(Error::os(e, "openat2 fdinfo")),
+        Err(Errno::EXDEV) => Err(Error::unsafe_path(Step::FdinfoCrossesMount)),
+        Err(e) => Err(Error::os(e, Step::Openat2Fdinfo)),
     }
 }
 
@@ -270,7 +269,7 @@ fn open_fdinfo_stepwise(proc_root: i32, fd: i32) -> Result<OwnedFd, Error> {
 /// procfs.
 #[inline(never)]
 fn open_on_procfs(dirfd: i32, name: &CStr, flags: u64) -> Result<OwnedFd, Error> {
-    let fd = sys::openat(dirfd, name, flags).map_err(|e| Error::os(e, "open fdinfo"))?;
+    let fd = sys::openat(dirfd, name, flags).map_err(|e| Error::os(e, Step::OpenFdinfo))?;
     check_procfs(fd.as_raw_fd())?;
     Ok(fd)
 }

@@ -2,6 +2,7 @@
 //! must follow. No allocation: the buffer lives on the caller's stack.
 
 use crate::error::Error;
+use crate::step::Step;
 use core::ffi::CStr;
 use syscalls::Errno;
 
@@ -26,8 +27,6 @@ pub(crate) type NameBuf = PathBuf<256>;
 /// A buffer for a short path the crate builds (`<pid>/fdinfo/<fd>`).
 pub(crate) type ShortPathBuf = PathBuf<48>;
 
-const TOO_LONG: &str = "path too long for the fixed buffer";
-
 impl<const N: usize> PathBuf<N> {
     pub(crate) fn new() -> Self {
         PathBuf {
@@ -48,7 +47,7 @@ impl<const N: usize> PathBuf<N> {
     /// unchanged.
     pub(crate) fn push(&mut self, s: &[u8]) -> Result<(), Error> {
         if s.contains(&0) {
-            return Err(Error::invalid(Errno::EINVAL, "path contains a NUL byte"));
+            return Err(Error::invalid(Errno::EINVAL, Step::PathHasNul));
         }
         let end = self.len + s.len();
         match self.buf.get_mut(self.len..=end) {
@@ -60,7 +59,7 @@ impl<const N: usize> PathBuf<N> {
                 self.len = end;
                 Ok(())
             }
-            None => Err(Error::invalid(Errno::ENAMETOOLONG, TOO_LONG)),
+            None => Err(Error::invalid(Errno::ENAMETOOLONG, Step::PathTooLong)),
         }
     }
 
@@ -104,12 +103,12 @@ impl<const N: usize> PathBuf<N> {
     /// part of the path that led to it. On failure the buffer is unchanged.
     pub(crate) fn replace_prefix(&mut self, consumed: usize, prefix: &[u8]) -> Result<(), Error> {
         if prefix.contains(&0) {
-            return Err(Error::invalid(Errno::EINVAL, "path contains a NUL byte"));
+            return Err(Error::invalid(Errno::EINVAL, Step::PathHasNul));
         }
         let consumed = consumed.min(self.len);
         let new_len = self.len - consumed + prefix.len();
         if new_len >= N {
-            return Err(Error::invalid(Errno::ENAMETOOLONG, TOO_LONG));
+            return Err(Error::invalid(Errno::ENAMETOOLONG, Step::PathTooLong));
         }
         // Move the kept tail and its NUL, then write the prefix before it.
         self.buf.copy_within(consumed..=self.len, prefix.len());
@@ -181,25 +180,19 @@ pub(crate) fn fmt_u32(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
 /// Length is checked when the path is copied into a [`PathBuf`].
 pub(crate) fn validate(path: &[u8]) -> Result<(), Error> {
     if path.is_empty() {
-        return Err(Error::invalid(Errno::EINVAL, "path is empty"));
+        return Err(Error::invalid(Errno::EINVAL, Step::PathEmpty));
     }
     if path.first() == Some(&b'/') {
-        return Err(Error::invalid(Errno::EINVAL, "path is absolute"));
+        return Err(Error::invalid(Errno::EINVAL, Step::PathAbsolute));
     }
     if path.contains(&0) {
-        return Err(Error::invalid(Errno::EINVAL, "path contains a NUL byte"));
+        return Err(Error::invalid(Errno::EINVAL, Step::PathHasNul));
     }
     if path.split(|&b| b == b'/').any(|c| c == b"..") {
-        return Err(Error::invalid(
-            Errno::EINVAL,
-            "path contains a '..' component",
-        ));
+        return Err(Error::invalid(Errno::EINVAL, Step::PathHasDotDot));
     }
     if path.len() >= PATH_BUF_LEN {
-        return Err(Error::invalid(
-            Errno::ENAMETOOLONG,
-            "path too long for the fixed buffer",
-        ));
+        return Err(Error::invalid(Errno::ENAMETOOLONG, Step::PathTooLong));
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 use crate::error::{Error, ErrorKind};
 use crate::fd::OwnedFd;
+use crate::step::Step;
 use crate::sys::{self, Errno};
 
 /// Opens a pidfd for process `pid` (`pidfd_open(2)`, Linux 5.3+), with
@@ -36,14 +37,11 @@ use crate::sys::{self, Errno};
 /// * `EMFILE`, `ENFILE`, `ENOMEM`: out of descriptors or memory.
 pub fn pidfd_open(pid: u32) -> Result<OwnedFd, Error> {
     if pid == 0 || pid >= 1 << 31 {
-        return Err(Error::invalid(
-            Errno::EINVAL,
-            "pidfd_open: pid out of range",
-        ));
+        return Err(Error::invalid(Errno::EINVAL, Step::PidfdOpenPidOutOfRange));
     }
     sys::pidfd_open(pid).map_err(|e| match e {
-        Errno::ENOSYS => Error::new(ErrorKind::NotSupported, e, "pidfd_open"),
-        e => Error::os(e, "pidfd_open"),
+        Errno::ENOSYS => Error::new(ErrorKind::NotSupported, e, Step::PidfdOpen),
+        e => Error::os(e, Step::PidfdOpen),
     })
 }
 
@@ -52,30 +50,21 @@ pub fn pidfd_open(pid: u32) -> Result<OwnedFd, Error> {
 /// signal it) also proves it exists.
 pub(crate) fn check_alive(pidfd: i32) -> Result<(), Error> {
     if pidfd < 0 {
-        return Err(Error::invalid(Errno::EBADF, "pidfd is negative"));
+        return Err(Error::invalid(Errno::EBADF, Step::PidfdNegative));
     }
     match sys::pidfd_send_signal(pidfd, 0) {
         Ok(()) | Err(Errno::EPERM) => Ok(()),
-        Err(Errno::ESRCH) => Err(Error::os(
-            Errno::ESRCH,
-            "pidfd_send_signal: the pidfd's process has exited and was reaped",
-        )),
+        Err(Errno::ESRCH) => Err(Error::os(Errno::ESRCH, Step::PidfdSignalReaped)),
         // Checked after the fd is known to be a pidfd: the process is in a
         // pid namespace that is not ours nor beneath ours.
-        Err(Errno::EINVAL) => Err(Error::os(
-            Errno::ESRCH,
-            "pidfd_send_signal: the pidfd's process is not in this pid namespace",
-        )),
-        Err(Errno::EBADF) => Err(Error::os(
-            Errno::EBADF,
-            "pidfd_send_signal: the fd is not a pidfd",
-        )),
+        Err(Errno::EINVAL) => Err(Error::os(Errno::ESRCH, Step::PidfdSignalOtherNamespace)),
+        Err(Errno::EBADF) => Err(Error::os(Errno::EBADF, Step::PidfdSignalNotPidfd)),
         Err(Errno::ENOSYS) => Err(Error::new(
             ErrorKind::NotSupported,
             Errno::ENOSYS,
-            "pidfd_send_signal",
+            Step::PidfdSendSignal,
         )),
-        Err(e) => Err(Error::os(e, "pidfd_send_signal")),
+        Err(e) => Err(Error::os(e, Step::PidfdSendSignal)),
     }
 }
 
@@ -85,10 +74,7 @@ pub(crate) fn check_alive(pidfd: i32) -> Result<(), Error> {
 pub(crate) fn pid_by_ioctl(pidfd: i32) -> Result<Option<u32>, Error> {
     match sys::pidfd_get_pid(pidfd) {
         Ok(pid) => Ok(Some(pid)),
-        Err(Errno::ESRCH) => Err(Error::os(
-            Errno::ESRCH,
-            "PIDFD_GET_INFO: the pidfd's process is gone or not visible here",
-        )),
+        Err(Errno::ESRCH) => Err(Error::os(Errno::ESRCH, Step::PidfdGetInfoGone)),
         // ENOTTY (no such ioctl, or a /proc/<pid> directory fd), EINVAL,
         // ENOSYS, or a seccomp filter: fall back to fdinfo.
         Err(_) => Ok(None),
@@ -100,25 +86,16 @@ pub(crate) fn pid_by_ioctl(pidfd: i32) -> Result<Option<u32>, Error> {
 /// namespace: both `ESRCH`).
 pub(crate) fn pid_from_fdinfo(text: &[u8]) -> Result<u32, Error> {
     let Some(line) = text.split(|&b| b == b'\n').find(|l| l.starts_with(b"Pid:")) else {
-        return Err(Error::os(
-            Errno::EINVAL,
-            "fdinfo has no Pid: line: the fd is not a pidfd",
-        ));
+        return Err(Error::os(Errno::EINVAL, Step::FdinfoNoPidLine));
     };
     let value = line.get(4..).unwrap_or_default().trim_ascii();
     if value.first() == Some(&b'-') {
-        return Err(Error::os(
-            Errno::ESRCH,
-            "fdinfo Pid: -1: the pidfd's process was reaped",
-        ));
+        return Err(Error::os(Errno::ESRCH, Step::FdinfoPidReaped));
     }
     match crate::probe::parse_decimal(value) {
-        Some(0) => Err(Error::os(
-            Errno::ESRCH,
-            "fdinfo Pid: 0: the pidfd's process is not in this pid namespace",
-        )),
+        Some(0) => Err(Error::os(Errno::ESRCH, Step::FdinfoPidOtherNamespace)),
         Some(pid) if pid < 1 << 31 => Ok(pid as u32),
-        _ => Err(Error::os(Errno::EINVAL, "fdinfo Pid: line unreadable")),
+        _ => Err(Error::os(Errno::EINVAL, Step::FdinfoPidUnreadable)),
     }
 }
 

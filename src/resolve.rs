@@ -14,6 +14,7 @@ use crate::mount::{self, FileInfo};
 use crate::path::{NameBuf, PathBuf};
 use crate::probe::{self, Feature};
 use crate::root::Root;
+use crate::step::Step;
 use crate::sys::{self, Errno};
 use core::ffi::CStr;
 
@@ -23,14 +24,14 @@ const MAX_SYMLINKS: u32 = 40;
 /// The flags for a walk step or a parent directory.
 const STEP: u64 = O_PATH | O_NOFOLLOW | O_CLOEXEC;
 
-fn eloop(step: &'static str) -> Error {
+fn eloop(step: Step) -> Error {
     Error::new(ErrorKind::SafetyViolation, Errno::ELOOP, step)
 }
 
 /// Maps an error of a resolution syscall: `EXDEV` is a safety violation.
-fn resolve_err(e: Errno, step: &'static str) -> Error {
+fn resolve_err(e: Errno, step: Step) -> Error {
     if e == Errno::EXDEV {
-        Error::unsafe_path("path crosses a mount point")
+        Error::unsafe_path(Step::CrossesMount)
     } else {
         Error::os(e, step)
     }
@@ -78,7 +79,7 @@ pub(crate) fn open(root: &Root, path: &mut PathBuf, flags: u64) -> Result<OwnedF
             }
             Err(Errno::ELOOP) if follow => {}
             Err(e) if openat2_unavailable(root, e) => return walk(root, path, flags),
-            Err(e) => return Err(resolve_err(e, "openat2")),
+            Err(e) => return Err(resolve_err(e, Step::Openat2)),
         }
     }
     follow_checked(root, path, flags)
@@ -131,15 +132,15 @@ fn follow_split(
     flags: u64,
 ) -> Option<Result<Followed, Error>> {
     if name.is_empty() || name == c"." {
-        return Some(Err(eloop("magic-link inside the path")));
+        return Some(Err(eloop(Step::MagicLinkInPath)));
     }
     let parent_fd = match parent {
         None => None,
         Some(p) => match sys::openat2(root.fd, p, O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE) {
             Ok(fd) => Some(fd),
-            Err(Errno::ELOOP) => return Some(Err(eloop("magic-link inside the path"))),
+            Err(Errno::ELOOP) => return Some(Err(eloop(Step::MagicLinkInPath))),
             Err(e) if openat2_unavailable(root, e) => return None,
-            Err(e) => return Some(Err(resolve_err(e, "openat2 parent"))),
+            Err(e) => return Some(Err(resolve_err(e, Step::Openat2Parent))),
         },
     };
     let dirfd = parent_fd.as_ref().map_or(root.fd, OwnedFd::as_raw_fd);
@@ -150,11 +151,11 @@ fn follow_split(
         let link = match sys::openat2(dirfd, name, STEP, RESOLVE) {
             Ok(fd) => fd,
             Err(e) if openat2_unavailable(root, e) => return None,
-            Err(e) => return Some(Err(resolve_err(e, "openat2 link"))),
+            Err(e) => return Some(Err(resolve_err(e, Step::Openat2Link))),
         };
         match root.check_same_mount(link.as_raw_fd()) {
             Ok(info) if info.is_symlink() => {}
-            Ok(_) => return Some(Err(eloop("magic-link inside the path"))),
+            Ok(_) => return Some(Err(eloop(Step::MagicLinkInPath))),
             Err(e) => return Some(Err(e)),
         }
     }
@@ -164,7 +165,7 @@ fn follow_split(
                 fd,
                 parent: parent_fd,
             })
-            .map_err(|e| Error::os(e, "open magic-link")),
+            .map_err(|e| Error::os(e, Step::OpenMagicLink)),
     )
 }
 
@@ -177,7 +178,7 @@ fn follow_split(
 /// ids can be compared, else the kernel's own `RESOLVE_NO_XDEV`.
 #[inline]
 fn not_mounted_over(root: &Root, dirfd: i32, name: &CStr) -> Result<(), Error> {
-    let covered = || Error::unsafe_path("a mount covers the magic-link");
+    let covered = || Error::unsafe_path(Step::MountCoversMagicLink);
     if let Some(ours) = root.mnt
         && let Some(now) = mount::mount_id_at(dirfd, name)?
         && now.unique == ours.unique
@@ -192,10 +193,10 @@ fn not_mounted_over(root: &Root, dirfd: i32, name: &CStr) -> Result<(), Error> {
         Ok(_) => Ok(()),
         Err(Errno::EXDEV) => Err(covered()),
         Err(e) if probe::is_unavailable(e) => {
-            let link = open_name_c(dirfd, name, STEP, "open magic-link")?;
+            let link = open_name_c(dirfd, name, STEP, Step::OpenMagicLink)?;
             root.check_same_mount(link.as_raw_fd()).map(drop)
         }
-        Err(e) => Err(Error::os(e, "openat2 magic-link")),
+        Err(e) => Err(Error::os(e, Step::Openat2MagicLink)),
     }
 }
 
@@ -204,21 +205,21 @@ fn not_mounted_over(root: &Root, dirfd: i32, name: &CStr) -> Result<(), Error> {
 /// caught after the open.
 #[inline(never)]
 fn follow_in_walk(root: &Root, dirfd: i32, name: &[u8], flags: u64) -> Result<OwnedFd, Error> {
-    let fd = open_name(dirfd, name, flags, "open magic-link")?;
-    let link = open_name(dirfd, name, STEP, "open magic-link")?;
+    let fd = open_name(dirfd, name, flags, Step::OpenMagicLink)?;
+    let link = open_name(dirfd, name, STEP, Step::OpenMagicLink)?;
     root.check_same_mount(link.as_raw_fd())?;
     Ok(fd)
 }
 
 /// `openat(dirfd, name, flags)` with a C-string name.
-fn open_name_c(dirfd: i32, name: &CStr, flags: u64, step: &'static str) -> Result<OwnedFd, Error> {
+fn open_name_c(dirfd: i32, name: &CStr, flags: u64, step: Step) -> Result<OwnedFd, Error> {
     sys::openat(dirfd, name, flags).map_err(|e| Error::os(e, step))
 }
 
 /// `openat(dirfd, name, flags)` for one component, NUL-terminated in this
 /// short-lived frame (not in the walk's, which stays live below deeper calls).
 #[inline(never)]
-fn open_name(dirfd: i32, name: &[u8], flags: u64, step: &'static str) -> Result<OwnedFd, Error> {
+fn open_name(dirfd: i32, name: &[u8], flags: u64, step: Step) -> Result<OwnedFd, Error> {
     let mut buf = NameBuf::new();
     buf.push(name)?;
     open_name_c(dirfd, buf.as_cstr(), flags, step)
@@ -427,7 +428,7 @@ impl Walk {
             is_last: rest.iter().all(|&b| b == b'/'),
             rest_empty: rest.is_empty(),
         };
-        let fd = open_name(dirfd, comp, STEP, "open component")?;
+        let fd = open_name(dirfd, comp, STEP, Step::OpenComponent)?;
         let info = root.check_same_mount(fd.as_raw_fd())?;
         self.decide(todo, found, fd, info)
     }
@@ -456,11 +457,11 @@ impl Walk {
                 // an O_PATH open gets the link itself, others ELOOP — as
                 // the kernel answers.
                 return if flags & O_DIRECTORY != 0 {
-                    Err(Error::os(Errno::ENOTDIR, "not a directory"))
+                    Err(Error::os(Errno::ENOTDIR, Step::NotADirectory))
                 } else if flags & O_PATH != 0 {
                     Ok(Next::Done(fd))
                 } else {
-                    Err(Error::os(Errno::ELOOP, "trailing symlink with O_NOFOLLOW"))
+                    Err(Error::os(Errno::ELOOP, Step::TrailingSymlinkNoFollow))
                 };
             }
             if self.place.holds_magic_link(comp) {
@@ -473,9 +474,9 @@ impl Walk {
                 // before refusing it inside a path: so do we.
                 let mut probe_buf = [0u8; 1];
                 if let Err(e) = sys::readlinkat(fd.as_raw_fd(), c"", &mut probe_buf) {
-                    return Err(Error::os(e, "readlink magic-link"));
+                    return Err(Error::os(e, Step::ReadlinkMagicLink));
                 }
-                return Err(eloop("magic-link inside the path"));
+                return Err(eloop(Step::MagicLinkInPath));
             }
             // Resolve the link's text in place of what led to it, from the
             // link's directory (so `place` stays): target + "/" + rest.
@@ -485,7 +486,7 @@ impl Walk {
         }
         if is_last {
             if (self.must_dir || flags & O_DIRECTORY != 0) && !info.is_dir() {
-                return Err(Error::os(Errno::ENOTDIR, "not a directory"));
+                return Err(Error::os(Errno::ENOTDIR, Step::NotADirectory));
             }
             if flags & O_PATH != 0 {
                 return Ok(Next::Done(fd));
@@ -497,7 +498,7 @@ impl Walk {
             });
         }
         if !info.is_dir() {
-            return Err(Error::os(Errno::ENOTDIR, "not a directory"));
+            return Err(Error::os(Errno::ENOTDIR, Step::NotADirectory));
         }
         self.place = self.place.enter(comp);
         self.pos = consumed;
@@ -516,20 +517,20 @@ impl Walk {
     ) -> Result<(), Error> {
         let mut target = [0u8; 256];
         let n = sys::readlinkat(link.as_raw_fd(), c"", &mut target)
-            .map_err(|e| Error::os(e, "readlink"))?;
+            .map_err(|e| Error::os(e, Step::Readlink))?;
         if n >= target.len() {
-            return Err(Error::os(Errno::ENAMETOOLONG, "procfs symlink target"));
+            return Err(Error::os(Errno::ENAMETOOLONG, Step::ProcfsSymlinkTarget));
         }
         let target = target.get(..n).unwrap_or_default();
         if target.first() == Some(&b'/') {
-            return Err(Error::unsafe_path("absolute symlink leaves procfs"));
+            return Err(Error::unsafe_path(Step::AbsoluteSymlink));
         }
         if target.split(|&b| b == b'/').any(|c| c == b"..") {
-            return Err(Error::unsafe_path("symlink with '..' in procfs"));
+            return Err(Error::unsafe_path(Step::SymlinkWithDotDot));
         }
         self.links += 1;
         if self.links > MAX_SYMLINKS {
-            return Err(Error::os(Errno::ELOOP, "too many symlinks"));
+            return Err(Error::os(Errno::ELOOP, Step::TooManySymlinks));
         }
         todo.replace_prefix(consumed, target)?;
         self.pos = 0;
@@ -548,12 +549,10 @@ fn reopen(
     flags: u64,
     verified: Option<FileInfo>,
 ) -> Result<OwnedFd, Error> {
-    let fd = open_name(dirfd, name, flags | O_NOFOLLOW, "open")?;
+    let fd = open_name(dirfd, name, flags | O_NOFOLLOW, Step::Open)?;
     let info = root.check_same_mount(fd.as_raw_fd())?;
     match verified {
-        Some(v) if v.id.ino != info.id.ino => {
-            Err(Error::unsafe_path("file changed during the walk"))
-        }
+        Some(v) if v.id.ino != info.id.ino => Err(Error::unsafe_path(Step::FileChangedDuringWalk)),
         _ => Ok(fd),
     }
 }

@@ -16,6 +16,7 @@ use crate::fork;
 use crate::mount::{self, FileInfo, MountId};
 use crate::path;
 use crate::probe::{self, Feature};
+use crate::step::Step;
 use crate::sys::{self, Errno, FileId};
 use core::sync::atomic::{AtomicI32, AtomicU8, AtomicU64, Ordering, fence};
 
@@ -116,16 +117,14 @@ impl Root {
     /// the instance's creation time plus an `fstatfs`. `EBADF` if the fd is closed, `EXDEV` if it is
     /// something else; both a [`SafetyViolation`](ErrorKind::SafetyViolation).
     pub(crate) fn check_still_ours(&self) -> Result<(), Error> {
-        let replaced = || {
-            Error::unsafe_path("procfs handle's fd number was closed and reused for another file")
-        };
+        let replaced = || Error::unsafe_path(Step::HandleFdReused);
         let (id, mnt) = match mount::identify(self.fd) {
             Ok(r) => r,
             Err(e) if e.errno() == Errno::EBADF => {
                 return Err(Error::new(
                     ErrorKind::SafetyViolation,
                     Errno::EBADF,
-                    "procfs handle's fd was closed",
+                    Step::HandleFdClosed,
                 ));
             }
             Err(e) => return Err(e),
@@ -168,7 +167,7 @@ impl Root {
             // A subset=pid instance has no global files.
             match sys::readlinkat(self.fd, c"uptime", &mut [0u8; 1]) {
                 Err(Errno::ENOENT) => {}
-                _ => return Err(Error::unsafe_path("an unmasked procfs")),
+                _ => return Err(Error::unsafe_path(Step::UnmaskedProcfs)),
             }
         }
         check_pid_namespace(self)
@@ -246,7 +245,7 @@ pub(crate) fn acquire(want: Want) -> Result<(OwnedFd, Root), Error> {
         return Err(Error::new(
             ErrorKind::NotSupported,
             Errno::EOPNOTSUPP,
-            "no_host_fallback: neither a private procfs nor a detached clone could be had",
+            Step::NoHostFallback,
         ));
     }
     host_mount().map_err(|e| {
@@ -260,7 +259,8 @@ pub(crate) fn acquire(want: Want) -> Result<(OwnedFd, Root), Error> {
 
 #[inline(never)]
 fn private_instance(want: Want) -> Result<(OwnedFd, Root), Error> {
-    let ctx = sys::fsopen(c"proc", sys::FSOPEN_CLOEXEC).map_err(|e| Error::os(e, "fsopen proc"))?;
+    let ctx =
+        sys::fsopen(c"proc", sys::FSOPEN_CLOEXEC).map_err(|e| Error::os(e, Step::FsopenProc))?;
     let (mut subset, mut hidepid) = (false, false);
     if !want.unmasked {
         // Either may be unknown to an older kernel: tolerated, the handle is
@@ -268,10 +268,10 @@ fn private_instance(want: Want) -> Result<(OwnedFd, Root), Error> {
         subset = sys::fsconfig_set_string(ctx.as_raw_fd(), c"subset", c"pid").is_ok();
         hidepid = sys::fsconfig_set_string(ctx.as_raw_fd(), c"hidepid", c"ptraceable").is_ok();
     }
-    sys::fsconfig_create(ctx.as_raw_fd()).map_err(|e| Error::os(e, "fsconfig create"))?;
+    sys::fsconfig_create(ctx.as_raw_fd()).map_err(|e| Error::os(e, Step::FsconfigCreate))?;
     let attrs = sys::MOUNT_ATTR_NOSUID | sys::MOUNT_ATTR_NODEV | sys::MOUNT_ATTR_NOEXEC;
     let fd = sys::fsmount(ctx.as_raw_fd(), sys::FSMOUNT_CLOEXEC, attrs)
-        .map_err(|e| Error::os(e, "fsmount"))?;
+        .map_err(|e| Error::os(e, Step::Fsmount))?;
     drop(ctx);
     if want.for_one_call {
         // fsmount() returns the root of the new instance, of our own pid
@@ -296,14 +296,15 @@ fn private_instance(want: Want) -> Result<(OwnedFd, Root), Error> {
 fn detached_clone() -> Result<(OwnedFd, Root), Error> {
     let flags = sys::OPEN_TREE_CLONE | arch::O_CLOEXEC as u32;
     let fd = sys::open_tree(sys::AT_FDCWD, c"/proc", flags)
-        .map_err(|e| Error::os(e, "open_tree /proc"))?;
+        .map_err(|e| Error::os(e, Step::OpenTreeProc))?;
     verify(fd, HandleKind::DetachedClone, false, false)
 }
 
 #[inline(never)]
 fn host_mount() -> Result<(OwnedFd, Root), Error> {
     let flags = arch::O_PATH | arch::O_DIRECTORY | arch::O_CLOEXEC;
-    let fd = sys::openat(sys::AT_FDCWD, c"/proc", flags).map_err(|e| Error::os(e, "open /proc"))?;
+    let fd =
+        sys::openat(sys::AT_FDCWD, c"/proc", flags).map_err(|e| Error::os(e, Step::OpenProc))?;
     verify(fd, HandleKind::HostMount, false, false)
 }
 
@@ -329,7 +330,7 @@ fn verify(
     // A lookup of "/proc" may give a procfs subdirectory bind-mounted there.
     let (id, mnt) = mount::identify(raw)?;
     if id.ino != sys::PROC_ROOT_INO || id.mode & sys::S_IFMT != sys::S_IFDIR {
-        return Err(Error::unsafe_path("not the root of a procfs"));
+        return Err(Error::unsafe_path(Step::NotProcfsRoot));
     }
     let mut root = Root {
         fd: raw,
@@ -358,27 +359,28 @@ fn verify(
 /// mounted over it cannot vouch for the procfs.
 #[inline(never)]
 fn check_pid_namespace(root: &Root) -> Result<(), Error> {
-    let other_ns = || Error::unsafe_path("procfs of another pid namespace");
+    let other_ns = || Error::unsafe_path(Step::OtherPidNamespace);
     let flags = arch::O_PATH | arch::O_NOFOLLOW | arch::O_CLOEXEC;
     let resolve = sys::RESOLVE_BENEATH | sys::RESOLVE_NO_MAGICLINKS | sys::RESOLVE_NO_XDEV;
     let link = match sys::openat2(root.fd, c"self", flags, resolve) {
         Ok(fd) => fd,
         Err(e) if probe::is_unavailable(e) => {
-            let fd = sys::openat(root.fd, c"self", flags).map_err(|e| Error::os(e, "open self"))?;
+            let fd =
+                sys::openat(root.fd, c"self", flags).map_err(|e| Error::os(e, Step::OpenSelf))?;
             if root.attackable() {
                 root.check_same_mount(fd.as_raw_fd())?;
             }
             fd
         }
-        Err(Errno::EXDEV) => return Err(Error::unsafe_path("a mount covers /proc/self")),
-        Err(e) => return Err(Error::os(e, "open self")),
+        Err(Errno::EXDEV) => return Err(Error::unsafe_path(Step::MountCoversProcSelf)),
+        Err(e) => return Err(Error::os(e, Step::OpenSelf)),
     };
     let mut buf = [0u8; 16];
     // `self` of a procfs in which we are not visible reads as ENOENT.
     let n = match sys::readlinkat(link.as_raw_fd(), c"", &mut buf) {
         Ok(n) => n,
         Err(Errno::ENOENT) => return Err(other_ns()),
-        Err(e) => return Err(Error::os(e, "readlink self")),
+        Err(e) => return Err(Error::os(e, Step::ReadlinkSelf)),
     };
     let mut digits = [0u8; 10];
     if buf.get(..n) == Some(path::fmt_u32(sys::getpid(), &mut digits)) {
