@@ -46,21 +46,8 @@ impl<const N: usize> PathBuf<N> {
     /// Appends `s`, keeping the terminating NUL; on failure the buffer is
     /// unchanged.
     pub(crate) fn push(&mut self, s: &[u8]) -> Result<(), Error> {
-        if s.contains(&0) {
-            return Err(Error::invalid(Errno::EINVAL, Step::PathHasNul));
-        }
-        let end = self.len + s.len();
-        match self.buf.get_mut(self.len..=end) {
-            // `..=end` exists only if the NUL still fits after `s`.
-            Some(dst) => {
-                let (text, nul) = dst.split_at_mut(s.len());
-                text.copy_from_slice(s);
-                nul.fill(0);
-                self.len = end;
-                Ok(())
-            }
-            None => Err(Error::invalid(Errno::ENAMETOOLONG, Step::PathTooLong)),
-        }
+        self.len = append(&mut self.buf, self.len, s)?;
+        Ok(())
     }
 
     /// Appends the decimal form of `n`.
@@ -75,13 +62,7 @@ impl<const N: usize> PathBuf<N> {
     }
 
     pub(crate) fn as_cstr(&self) -> &CStr {
-        // The invariant (exactly one NUL, at `len`, and none before it)
-        // makes this infallible; fall back to the empty string rather than
-        // panic.
-        self.buf
-            .get(..=self.len)
-            .and_then(|b| CStr::from_bytes_with_nul(b).ok())
-            .unwrap_or(c"")
+        nul_terminated(&self.buf, 0, self.len)
     }
 
     /// The last component (what follows the last `/`), a C string as it
@@ -92,10 +73,7 @@ impl<const N: usize> PathBuf<N> {
             .iter()
             .rposition(|&c| c == b'/')
             .map_or(0, |i| i + 1);
-        self.buf
-            .get(start..=self.len)
-            .and_then(|b| CStr::from_bytes_with_nul(b).ok())
-            .unwrap_or(c"")
+        nul_terminated(&self.buf, start, self.len)
     }
 
     /// Replaces the first `consumed` bytes with `prefix`, in place (no
@@ -143,6 +121,36 @@ impl<const N: usize> PathBuf<N> {
         }
         r
     }
+}
+
+// The work of `PathBuf<N>`'s methods, shared by every `N` (one copy in
+// the binary, not one per buffer size).
+
+/// Writes `s` and a NUL into `buf` after its first `len` bytes; the new
+/// length. On failure `buf` is unchanged.
+#[inline(never)]
+fn append(buf: &mut [u8], len: usize, s: &[u8]) -> Result<usize, Error> {
+    if s.contains(&0) {
+        return Err(Error::invalid(Errno::EINVAL, Step::PathHasNul));
+    }
+    let end = len + s.len();
+    // `..=end` exists only if the NUL still fits after `s`.
+    let dst = buf
+        .get_mut(len..=end)
+        .ok_or(Error::invalid(Errno::ENAMETOOLONG, Step::PathTooLong))?;
+    let (text, nul) = dst.split_at_mut(s.len());
+    text.copy_from_slice(s);
+    nul.fill(0);
+    Ok(end)
+}
+
+/// `buf[start..=nul]` as a C string. The buffer's invariant (exactly one
+/// NUL, at `nul`, none before it) makes this infallible; it falls back to
+/// the empty string rather than panic.
+fn nul_terminated(buf: &[u8], start: usize, nul: usize) -> &CStr {
+    buf.get(start..=nul)
+        .and_then(|b| CStr::from_bytes_with_nul(b).ok())
+        .unwrap_or(c"")
 }
 
 /// `n` in decimal as a C string, written into `buf`.
