@@ -5,8 +5,7 @@
 # Fails if a call exceeds its goal:
 #   release, every architecture: default mode (private procfs, openat2)
 #            <= 1536 B, any mode <= 4096 B
-#   debug, x86_64: any call in any mode <= 8192 B (printed, not enforced,
-#            on aarch64 and riscv64, whose unoptimised frames are larger)
+#   debug, every architecture: any call in any mode <= 8192 B
 # Usage: scripts/stack.sh [TARGET...]   (default: all three)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,12 +21,11 @@ for t in "${targets[@]}"; do
     if [ $profile = release ]; then
       flags=(--release) limits=(--limit-default 1536 --limit-fallback 4096)
     else
-      flags=() limits=()
-      case $t in x86_64-*) limits=(--limit-default 8192 --limit-fallback 8192) ;; esac
+      flags=() limits=(--limit-default 8192 --limit-fallback 8192)
     fi
     echo "### $t, $profile build (bytes of stack per call)"
     echo
-    if ! cargo run -q "${flags[@]}" --manifest-path "$manifest" --target "$t" "${features[@]}" -- ${limits[@]+"${limits[@]}"}; then
+    if ! cargo run -q "${flags[@]}" --manifest-path "$manifest" --target "$t" "${features[@]}" -- "${limits[@]}"; then
       echo "error: stack goals missed on $t ($profile)" >&2
       status=1
     fi

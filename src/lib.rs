@@ -226,6 +226,12 @@
 //!   the CPU's atomics features).
 //!
 //! See `examples/freestanding/src/rt.rs` for all of them in 130 lines.
+//!
+//! With `panic = "abort"` nothing unwinds, but the prebuilt `core` still
+//! brings unwind tables (`.eh_frame`), about a fifth of such a binary, and
+//! `-C force-unwind-tables=no` does not remove them. The example drops them
+//! with a four-line linker script (`no-unwind-tables.ld`) passed by its
+//! build script as `-T`.
 #![no_std]
 #![deny(missing_docs)]
 #![warn(clippy::missing_errors_doc)]
