@@ -29,6 +29,18 @@ const KINDS: &[(&str, &[Facility])] = &[
     ("host", &[Facility::NewMountApi, Facility::OpenTree]),
 ];
 
+/// The kinds that can be had here: qemu-user has no `fsopen`, so no
+/// private instance (said on stdout; natively every kind is tested).
+fn attackable_kinds() -> impl Iterator<Item = &'static (&'static str, &'static [Facility])> {
+    KINDS.iter().filter(|(kind, _)| {
+        let skip = *kind == "private" && under_qemu();
+        if skip {
+            println!("private: n/a under qemu-user: no private procfs instance");
+        }
+        !skip
+    })
+}
+
 /// `open_tree(src, OPEN_TREE_CLONE)` + `move_mount` onto `dst`.
 fn mount_over(src: &CPath, dst: &CPath) -> Result<(), Msg> {
     if dst.as_str().matches('/').count() == 3 {
@@ -185,7 +197,7 @@ fn a_file_mounted_on_a_magic_link_is_refused_before_it_is_opened() {
     }
     under_qemu();
     let mut failures = Vec::new();
-    for (kind, blocked) in KINDS {
+    for (kind, blocked) in attackable_kinds() {
         match in_child_report(|| truncate_case(kind, blocked)) {
             Ok(r) => println!("{r}"),
             Err(e) => failures.push(e),
@@ -232,7 +244,7 @@ fn a_fifo_mounted_on_a_magic_link_neither_blocks_nor_answers_for_it() {
     }
     under_qemu();
     let mut failures = Vec::new();
-    for (kind, blocked) in KINDS {
+    for (kind, blocked) in attackable_kinds() {
         for nonblock in [true, false] {
             match in_child_report(|| fifo_case(kind, blocked, nonblock)) {
                 Ok(r) if !r.is_empty() => println!("{r}"),
