@@ -81,6 +81,22 @@ fn line_starting<'t>(text: &'t [u8], key: &[u8]) -> &'t [u8] {
         .unwrap_or(b"")
 }
 
+/// Reads the whole of `path` under `base` (`/proc` or `/proc/self`) into
+/// `buf`. (One copy for every read: this binary counts its bytes.)
+#[inline(never)]
+fn read<'b>(
+    proc: &Handle,
+    base: ProcBase,
+    path: &str,
+    buf: &'b mut [u8],
+) -> Result<&'b [u8], safe_procfs::Error> {
+    let file = match base {
+        ProcBase::ProcRoot => proc.open_root(path, OpenFlags::O_RDONLY)?,
+        _ => proc.open_self(path, OpenFlags::O_RDONLY)?,
+    };
+    file.read_whole(buf)
+}
+
 fn run() -> Result<(), safe_procfs::Error> {
     let proc = Handle::open(&[])?;
     out(b"handle: ");
@@ -91,18 +107,14 @@ fn run() -> Result<(), safe_procfs::Error> {
     });
 
     let mut buf = [0u8; 4096];
-    let status = proc
-        .open_self("status", OpenFlags::O_RDONLY)?
-        .read_whole(&mut buf)?;
+    let status = read(&proc, ProcBase::ProcSelf, "status", &mut buf)?;
     out(b"status: ");
     out(line_starting(status, b"Pid:"));
     out(b"\n");
 
     if !PID1.load(Relaxed) {
         // cmdline: NUL-separated arguments.
-        let cmdline = proc
-            .open_self("cmdline", OpenFlags::O_RDONLY)?
-            .read_whole(&mut buf)?;
+        let cmdline = read(&proc, ProcBase::ProcSelf, "cmdline", &mut buf)?;
         // (Under qemu-user the process is the emulator, its first argument.)
         out(b"cmdline:");
         for arg in cmdline.split(|&b| b == 0).filter(|a| !a.is_empty()) {
@@ -114,10 +126,7 @@ fn run() -> Result<(), safe_procfs::Error> {
         // mountinfo: one line per mount. A big mount table does not fit:
         // read_whole says so (EFBIG) instead of truncating.
         let mut table = [0u8; 16384];
-        match proc
-            .open_self("mountinfo", OpenFlags::O_RDONLY)?
-            .read_whole(&mut table)
-        {
+        match read(&proc, ProcBase::ProcSelf, "mountinfo", &mut table) {
             Ok(text) => {
                 let mounts = text.split(|&b| b == b'\n').filter(|l| !l.is_empty());
                 let root = mounts
@@ -141,31 +150,23 @@ fn run() -> Result<(), safe_procfs::Error> {
         }
     }
 
-    let ostype = proc
-        .open_root("sys/kernel/ostype", OpenFlags::O_RDONLY)?
-        .read_whole(&mut buf)?;
+    let ostype = read(&proc, ProcBase::ProcRoot, "sys/kernel/ostype", &mut buf)?;
     out(b"ostype: ");
     out(ostype);
 
     if PID1.load(Relaxed) {
-        let release = proc
-            .open_root("sys/kernel/osrelease", OpenFlags::O_RDONLY)?
-            .read_whole(&mut buf)?;
+        let release = read(&proc, ProcBase::ProcRoot, "sys/kernel/osrelease", &mut buf)?;
         out(b"osrelease: ");
         out(release);
 
         // The kernel command line, through ProcRoot.
-        let cmdline = proc
-            .open_root("cmdline", OpenFlags::O_RDONLY)?
-            .read_whole(&mut buf)?;
+        let cmdline = read(&proc, ProcBase::ProcRoot, "cmdline", &mut buf)?;
         out(b"cmdline: ");
         out(cmdline.strip_suffix(b"\n").unwrap_or(cmdline));
         out(b"\n");
 
         // Our mount table: with nothing mounted, only the initramfs root.
-        let mountinfo = proc
-            .open_self("mountinfo", OpenFlags::O_RDONLY)?
-            .read_whole(&mut buf)?;
+        let mountinfo = read(&proc, ProcBase::ProcSelf, "mountinfo", &mut buf)?;
         for line in mountinfo.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
             out(b"mountinfo: ");
             out(line);
@@ -195,9 +196,7 @@ fn run() -> Result<(), safe_procfs::Error> {
     comm.write_all(NEW_COMM)?;
     drop(comm);
     closer.close();
-    let comm = proc
-        .open_self("comm", OpenFlags::O_RDONLY)?
-        .read_whole(&mut buf)?;
+    let comm = read(&proc, ProcBase::ProcSelf, "comm", &mut buf)?;
     out(b"comm: ");
     out(comm);
     if comm.strip_suffix(b"\n") != Some(NEW_COMM) {
