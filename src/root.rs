@@ -228,17 +228,13 @@ pub(crate) fn acquire(want: Want) -> Result<(OwnedFd, Root), Error> {
     if !probe::missing(Feature::NewMountApi) && probe::kernel_at_least(5, 2) {
         match private_instance(want) {
             Ok(r) => return Ok(r),
-            Err(e) if is_resource_error(e.errno()) => return Err(e),
-            Err(e) if probe::is_unavailable(e.errno()) => probe::mark_missing(Feature::NewMountApi),
-            Err(_) => {}
+            Err(e) => fall_back_after(e, Feature::NewMountApi)?,
         }
     }
     if !probe::missing(Feature::OpenTree) {
         match detached_clone() {
             Ok(r) => return Ok(r),
-            Err(e) if is_resource_error(e.errno()) => return Err(e),
-            Err(e) if probe::is_unavailable(e.errno()) => probe::mark_missing(Feature::OpenTree),
-            Err(_) => {}
+            Err(e) => fall_back_after(e, Feature::OpenTree)?,
         }
     }
     if want.no_host {
@@ -255,6 +251,19 @@ pub(crate) fn acquire(want: Want) -> Result<(OwnedFd, Root), Error> {
             e.into_safety_violation()
         }
     })
+}
+
+/// Whether [`acquire`] may go on to the next kind of procfs after a
+/// candidate failed with `e`: not on a resource error (returned as it is).
+/// An unavailable `feature` is remembered as missing.
+fn fall_back_after(e: Error, feature: Feature) -> Result<(), Error> {
+    if is_resource_error(e.errno()) {
+        return Err(e);
+    }
+    if probe::is_unavailable(e.errno()) {
+        probe::mark_missing(feature);
+    }
+    Ok(())
 }
 
 #[inline(never)]
