@@ -371,7 +371,6 @@ fn verify(
 /// smaller).
 #[inline(never)]
 fn check_pid_namespace(root: Root) -> Result<(), Error> {
-    let other_ns = || Error::unsafe_path(Step::OtherPidNamespace);
     let flags = arch::O_PATH | arch::O_NOFOLLOW | arch::O_CLOEXEC;
     let resolve = sys::RESOLVE_BENEATH | sys::RESOLVE_NO_MAGICLINKS | sys::RESOLVE_NO_XDEV;
     let link = match sys::openat2(root.fd, c"self", flags, resolve) {
@@ -388,17 +387,17 @@ fn check_pid_namespace(root: Root) -> Result<(), Error> {
         Err(e) => return Err(Error::os(e, Step::OpenSelf)),
     };
     let mut buf = [0u8; 16];
-    // `self` of a procfs in which we are not visible reads as ENOENT.
-    let n = match sys::readlinkat(link.as_raw_fd(), c"", &mut buf) {
-        Ok(n) => n,
-        Err(Errno::ENOENT) => return Err(other_ns()),
+    let target = match sys::readlinkat(link.as_raw_fd(), c"", &mut buf) {
+        Ok(n) => buf.get(..n),
+        // `self` of a procfs in which we are not visible reads as ENOENT.
+        Err(Errno::ENOENT) => None,
         Err(e) => return Err(Error::os(e, Step::ReadlinkSelf)),
     };
     let mut digits = [0u8; 10];
-    if buf.get(..n) == Some(path::fmt_u32(sys::getpid(), &mut digits)) {
+    if target.is_some_and(|t| t == path::fmt_u32(sys::getpid(), &mut digits)) {
         Ok(())
     } else {
-        Err(other_ns())
+        Err(Error::unsafe_path(Step::OtherPidNamespace))
     }
 }
 
