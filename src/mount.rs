@@ -137,18 +137,24 @@ pub(crate) fn check_same_mount(
     fd: i32,
 ) -> Result<FileInfo, Error> {
     check_procfs(fd)?;
-    let info = inspect(proc_root, fd)?;
+    let mut info = inspect(proc_root, fd)?;
+    let mut root_id = root_mnt.id;
     if info.mnt.unique != root_mnt.unique {
-        return same_classic(proc_root, fd, info);
+        root_id = classic_ids(proc_root, fd, &mut info)?;
     }
-    same(root_mnt.id, info)
+    if info.mnt.id == root_id {
+        Ok(info)
+    } else {
+        Err(Error::unsafe_path(Step::CrossesMount))
+    }
 }
 
 /// statx changed behaviour since the root was measured (a seccomp filter
-/// arrived): compare classic ids, both from fdinfo.
+/// arrived): classic ids, both from fdinfo. Puts `fd`'s in `info` and
+/// returns `proc_root`'s.
 #[cold]
 #[inline(never)]
-fn same_classic(proc_root: i32, fd: i32, mut info: FileInfo) -> Result<FileInfo, Error> {
+fn classic_ids(proc_root: i32, fd: i32, info: &mut FileInfo) -> Result<u64, Error> {
     let root_ino = sys::fstat(proc_root)
         .map_err(|e| Error::os(e, Step::Fstat))?
         .ino;
@@ -157,15 +163,7 @@ fn same_classic(proc_root: i32, fd: i32, mut info: FileInfo) -> Result<FileInfo,
         id: fdinfo_mount_id(proc_root, fd, info.id.ino)?,
         unique: false,
     };
-    same(root_classic, info)
-}
-
-fn same(root_id: u64, info: FileInfo) -> Result<FileInfo, Error> {
-    if info.mnt.id == root_id {
-        Ok(info)
-    } else {
-        Err(Error::unsafe_path(Step::CrossesMount))
-    }
+    Ok(root_classic)
 }
 
 #[cold]
