@@ -508,21 +508,25 @@ pub(crate) fn publish(fd: OwnedFd, root: Root, stale: Option<Cached>) -> (Root, 
         .is_ok()
     {
         fence(Ordering::Release);
-        let mnt = root.mnt.unwrap_or(MountId {
-            id: 0,
-            unique: false,
-        });
-        let meta = (if root.kind == HandleKind::DetachedClone {
-            META_DETACHED
-        } else {
-            0
-        }) | (if mnt.unique { META_UNIQUE } else { 0 })
-            | (if root.hidepid { META_HIDEPID } else { 0 })
-            | (if root.mnt.is_some() { META_HAS_MNT } else { 0 });
+        let mut meta = 0;
+        if root.kind == HandleKind::DetachedClone {
+            meta |= META_DETACHED;
+        }
+        if root.hidepid {
+            meta |= META_HIDEPID;
+        }
+        let mut mnt_id = 0;
+        if let Some(mnt) = root.mnt {
+            mnt_id = mnt.id;
+            meta |= META_HAS_MNT;
+            if mnt.unique {
+                meta |= META_UNIQUE;
+            }
+        }
         CACHE_FD.store(fd.into_raw_fd(), Ordering::Relaxed);
         CACHE_DEV.store(root.dev, Ordering::Relaxed);
         CACHE_CTIME.store(root.ctime, Ordering::Relaxed);
-        CACHE_MNT.store(mnt.id, Ordering::Relaxed);
+        CACHE_MNT.store(mnt_id, Ordering::Relaxed);
         CACHE_META.store(meta, Ordering::Relaxed);
         CACHE_CHECKED.store(fork::generation(), Ordering::Relaxed);
         SEQ.store(seen + 2, Ordering::Release);
