@@ -137,18 +137,24 @@ pub(crate) fn check_same_mount(
     fd: i32,
 ) -> Result<FileInfo, Error> {
     check_procfs(fd)?;
-    let info = inspect(proc_root, fd)?;
+    let mut info = inspect(proc_root, fd)?;
+    let mut root_id = root_mnt.id;
     if info.mnt.unique != root_mnt.unique {
-        return same_classic(proc_root, fd, info);
+        root_id = classic_ids(proc_root, fd, &mut info)?;
     }
-    same(root_mnt.id, info)
+    if info.mnt.id == root_id {
+        Ok(info)
+    } else {
+        Err(Error::unsafe_path(Step::CrossesMount))
+    }
 }
 
 /// statx changed behaviour since the root was measured (a seccomp filter
-/// arrived): compare classic ids, both from fdinfo.
+/// arrived): classic ids, both from fdinfo. Puts `fd`'s in `info` and
+/// returns `proc_root`'s.
 #[cold]
 #[inline(never)]
-fn same_classic(proc_root: i32, fd: i32, mut info: FileInfo) -> Result<FileInfo, Error> {
+fn classic_ids(proc_root: i32, fd: i32, info: &mut FileInfo) -> Result<u64, Error> {
     let root_ino = sys::fstat(proc_root)
         .map_err(|e| Error::os(e, Step::Fstat))?
         .ino;
@@ -157,15 +163,7 @@ fn same_classic(proc_root: i32, fd: i32, mut info: FileInfo) -> Result<FileInfo,
         id: fdinfo_mount_id(proc_root, fd, info.id.ino)?,
         unique: false,
     };
-    same(root_classic, info)
-}
-
-fn same(root_id: u64, info: FileInfo) -> Result<FileInfo, Error> {
-    if info.mnt.id == root_id {
-        Ok(info)
-    } else {
-        Err(Error::unsafe_path(Step::CrossesMount))
-    }
+    Ok(root_classic)
 }
 
 #[cold]
@@ -274,10 +272,24 @@ fn open_on_procfs(dirfd: i32, name: &CStr, flags: u64) -> Result<OwnedFd, Error>
     Ok(fd)
 }
 
-/// The decimal value of the line starting with `key` in `text`.
+/// The decimal value of the line starting with `key` in `text`. A plain
+/// loop: `split` and `find` instantiate generic iterator code (measured
+/// larger on the freestanding init).
 fn field(text: &[u8], key: &[u8]) -> Option<u64> {
-    let line = text.split(|&b| b == b'\n').find(|l| l.starts_with(key))?;
-    probe::parse_decimal(line.get(key.len()..)?.trim_ascii())
+    let mut rest = text;
+    loop {
+        let (line, next) = match rest.iter().position(|&b| b == b'\n') {
+            Some(end) => (rest.get(..end)?, rest.get(end + 1..)?),
+            None => (rest, &[][..]),
+        };
+        if let Some(value) = line.strip_prefix(key) {
+            return probe::parse_decimal(value.trim_ascii());
+        }
+        if next.is_empty() {
+            return None;
+        }
+        rest = next;
+    }
 }
 
 #[cfg(test)]
@@ -293,5 +305,8 @@ mod tests {
         assert_eq!(field(b"mnt_id:\t\n", b"mnt_id:"), None);
         assert_eq!(field(b"mnt_id:\t12x\n", b"mnt_id:"), None);
         assert_eq!(field(b"mnt_id:\t99999999999999999999\n", b"mnt_id:"), None);
+        assert_eq!(field(b"pos:\t0\n\nino:\t7", b"ino:"), Some(7));
+        assert_eq!(field(b"mnt_ino:\t7\n", b"ino:"), None);
+        assert_eq!(field(b"", b"ino:"), None);
     }
 }

@@ -170,7 +170,7 @@ impl Root {
                 _ => return Err(Error::unsafe_path(Step::UnmaskedProcfs)),
             }
         }
-        check_pid_namespace(self)
+        check_pid_namespace(*self)
     }
 
     /// Checks, once after each fork, that this root still belongs to our
@@ -183,7 +183,7 @@ impl Root {
         if checked.load(Ordering::Relaxed) == now {
             return Ok(());
         }
-        check_pid_namespace(self)?;
+        check_pid_namespace(*self)?;
         checked.store(now, Ordering::Relaxed);
         Ok(())
     }
@@ -228,17 +228,13 @@ pub(crate) fn acquire(want: Want) -> Result<(OwnedFd, Root), Error> {
     if !probe::missing(Feature::NewMountApi) && probe::kernel_at_least(5, 2) {
         match private_instance(want) {
             Ok(r) => return Ok(r),
-            Err(e) if is_resource_error(e.errno()) => return Err(e),
-            Err(e) if probe::is_unavailable(e.errno()) => probe::mark_missing(Feature::NewMountApi),
-            Err(_) => {}
+            Err(e) => fall_back_after(e, Feature::NewMountApi)?,
         }
     }
     if !probe::missing(Feature::OpenTree) {
         match detached_clone() {
             Ok(r) => return Ok(r),
-            Err(e) if is_resource_error(e.errno()) => return Err(e),
-            Err(e) if probe::is_unavailable(e.errno()) => probe::mark_missing(Feature::OpenTree),
-            Err(_) => {}
+            Err(e) => fall_back_after(e, Feature::OpenTree)?,
         }
     }
     if want.no_host {
@@ -255,6 +251,19 @@ pub(crate) fn acquire(want: Want) -> Result<(OwnedFd, Root), Error> {
             e.into_safety_violation()
         }
     })
+}
+
+/// Whether [`acquire`] may go on to the next kind of procfs after a
+/// candidate failed with `e`: not on a resource error (returned as it is).
+/// An unavailable `feature` is remembered as missing.
+fn fall_back_after(e: Error, feature: Feature) -> Result<(), Error> {
+    if is_resource_error(e.errno()) {
+        return Err(e);
+    }
+    if probe::is_unavailable(e.errno()) {
+        probe::mark_missing(feature);
+    }
+    Ok(())
 }
 
 #[inline(never)]
@@ -332,7 +341,12 @@ fn verify(
     if id.ino != sys::PROC_ROOT_INO || id.mode & sys::S_IFMT != sys::S_IFDIR {
         return Err(Error::unsafe_path(Step::NotProcfsRoot));
     }
-    let mut root = Root {
+    let mnt = match mnt {
+        // Every call on the host /proc compares mount ids: measure it now.
+        None if kind == HandleKind::HostMount => Some(mount::inspect(raw, raw)?.mnt),
+        mnt => mnt,
+    };
+    let root = Root {
         fd: raw,
         kind,
         dev: id.dev,
@@ -341,14 +355,10 @@ fn verify(
         subset,
         hidepid,
     };
-    if kind == HandleKind::HostMount && root.mnt.is_none() {
-        // Every call on the host /proc compares mount ids: measure it now.
-        root.mnt = Some(mount::inspect(raw, raw)?.mnt);
-    }
     // fsopen() makes an instance of our own active pid namespace; a copy of
     // /proc may be any procfs someone mounted there.
     if kind != HandleKind::PrivateInstance {
-        check_pid_namespace(&root)?;
+        check_pid_namespace(root)?;
     }
     Ok((fd, root))
 }
@@ -356,10 +366,11 @@ fn verify(
 /// Fails unless `self` in `root` names our own pid: a procfs of another
 /// pid namespace on `/proc` (an attacker's init would be its pid 1) is
 /// refused. `self` is looked up without crossing a mount, so a symlink
-/// mounted over it cannot vouch for the procfs.
+/// mounted over it cannot vouch for the procfs. `root` is taken by value:
+/// [`verify`] then builds its result without a second copy (measured
+/// smaller).
 #[inline(never)]
-fn check_pid_namespace(root: &Root) -> Result<(), Error> {
-    let other_ns = || Error::unsafe_path(Step::OtherPidNamespace);
+fn check_pid_namespace(root: Root) -> Result<(), Error> {
     let flags = arch::O_PATH | arch::O_NOFOLLOW | arch::O_CLOEXEC;
     let resolve = sys::RESOLVE_BENEATH | sys::RESOLVE_NO_MAGICLINKS | sys::RESOLVE_NO_XDEV;
     let link = match sys::openat2(root.fd, c"self", flags, resolve) {
@@ -376,17 +387,17 @@ fn check_pid_namespace(root: &Root) -> Result<(), Error> {
         Err(e) => return Err(Error::os(e, Step::OpenSelf)),
     };
     let mut buf = [0u8; 16];
-    // `self` of a procfs in which we are not visible reads as ENOENT.
-    let n = match sys::readlinkat(link.as_raw_fd(), c"", &mut buf) {
-        Ok(n) => n,
-        Err(Errno::ENOENT) => return Err(other_ns()),
+    let target = match sys::readlinkat(link.as_raw_fd(), c"", &mut buf) {
+        Ok(n) => buf.get(..n),
+        // `self` of a procfs in which we are not visible reads as ENOENT.
+        Err(Errno::ENOENT) => None,
         Err(e) => return Err(Error::os(e, Step::ReadlinkSelf)),
     };
     let mut digits = [0u8; 10];
-    if buf.get(..n) == Some(path::fmt_u32(sys::getpid(), &mut digits)) {
+    if target.is_some_and(|t| t == path::fmt_u32(sys::getpid(), &mut digits)) {
         Ok(())
     } else {
-        Err(other_ns())
+        Err(Error::unsafe_path(Step::OtherPidNamespace))
     }
 }
 
@@ -497,21 +508,25 @@ pub(crate) fn publish(fd: OwnedFd, root: Root, stale: Option<Cached>) -> (Root, 
         .is_ok()
     {
         fence(Ordering::Release);
-        let mnt = root.mnt.unwrap_or(MountId {
-            id: 0,
-            unique: false,
-        });
-        let meta = (if root.kind == HandleKind::DetachedClone {
-            META_DETACHED
-        } else {
-            0
-        }) | (if mnt.unique { META_UNIQUE } else { 0 })
-            | (if root.hidepid { META_HIDEPID } else { 0 })
-            | (if root.mnt.is_some() { META_HAS_MNT } else { 0 });
+        let mut meta = 0;
+        if root.kind == HandleKind::DetachedClone {
+            meta |= META_DETACHED;
+        }
+        if root.hidepid {
+            meta |= META_HIDEPID;
+        }
+        let mut mnt_id = 0;
+        if let Some(mnt) = root.mnt {
+            mnt_id = mnt.id;
+            meta |= META_HAS_MNT;
+            if mnt.unique {
+                meta |= META_UNIQUE;
+            }
+        }
         CACHE_FD.store(fd.into_raw_fd(), Ordering::Relaxed);
         CACHE_DEV.store(root.dev, Ordering::Relaxed);
         CACHE_CTIME.store(root.ctime, Ordering::Relaxed);
-        CACHE_MNT.store(mnt.id, Ordering::Relaxed);
+        CACHE_MNT.store(mnt_id, Ordering::Relaxed);
         CACHE_META.store(meta, Ordering::Relaxed);
         CACHE_CHECKED.store(fork::generation(), Ordering::Relaxed);
         SEQ.store(seen + 2, Ordering::Release);
