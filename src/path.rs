@@ -107,15 +107,8 @@ impl<const N: usize> PathBuf<N> {
         if let Some(b) = self.buf.get_mut(slash) {
             *b = 0;
         }
-        let parent = self
-            .buf
-            .get(..=slash)
-            .and_then(|b| CStr::from_bytes_with_nul(b).ok());
-        let name = self
-            .buf
-            .get(slash + 1..=self.len)
-            .and_then(|b| CStr::from_bytes_with_nul(b).ok());
-        let r = f(Some(parent.unwrap_or(c"")), name.unwrap_or(c""));
+        let parent = nul_terminated(&self.buf, 0, slash);
+        let r = f(Some(parent), nul_terminated(&self.buf, slash + 1, self.len));
         if let Some(b) = self.buf.get_mut(slash) {
             *b = b'/';
         }
