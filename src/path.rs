@@ -146,7 +146,8 @@ fn nul_terminated(buf: &[u8], start: usize, nul: usize) -> &CStr {
         .unwrap_or(c"")
 }
 
-/// `n` in decimal as a C string, written into `buf`.
+/// `n` in decimal as a C string, written into `buf` (10 digits at most and
+/// their NUL always fit: never the empty fallback of [`nul_terminated`]).
 pub(crate) fn decimal_cstr(n: u32, buf: &mut [u8; 11]) -> &CStr {
     let mut digits = [0u8; 10];
     let text = fmt_u32(n, &mut digits);
@@ -157,9 +158,7 @@ pub(crate) fn decimal_cstr(n: u32, buf: &mut [u8; 11]) -> &CStr {
     if let Some(nul) = buf.get_mut(len) {
         *nul = 0;
     }
-    buf.get(..=len)
-        .and_then(|b| CStr::from_bytes_with_nul(b).ok())
-        .unwrap_or(c"0")
+    nul_terminated(buf, 0, len)
 }
 
 /// Writes `n` in decimal into `buf` and returns the digits.
