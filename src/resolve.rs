@@ -65,14 +65,14 @@ pub(crate) fn open(root: &Root, path: &mut PathBuf, flags: u64) -> Result<OwnedF
         return walk(root, path, flags);
     }
     let follow = flags & O_NOFOLLOW == 0;
-    // An O_PATH follow of a trailing magic-link known by its place starts
-    // at once: this openat2 could only refuse it (ELOOP), and the check
-    // after the follow catches a mount on the link before anything is
-    // handed out. Any other open asks openat2 first: it refuses (EXDEV) a
-    // file mounted on the link, which the follow would open with the
-    // caller's flags (block on a FIFO, truncate with O_TRUNC) before the
-    // check after it could say no.
-    if !(follow && flags & O_PATH != 0 && ends_in_magic_link(path.as_bytes())) {
+    // An O_PATH follow (O_PATH without O_NOFOLLOW; one test of both bits)
+    // of a trailing magic-link known by its place starts at once: this
+    // openat2 could only refuse it (ELOOP), and the check after the follow
+    // catches a mount on the link before anything is handed out. Any other
+    // open asks openat2 first: it refuses (EXDEV) a file mounted on the
+    // link, which the follow would open with the caller's flags (block on a
+    // FIFO, truncate with O_TRUNC) before the check after it could say no.
+    if !(flags & (O_PATH | O_NOFOLLOW) == O_PATH && ends_in_magic_link(path.as_bytes())) {
         match sys::openat2(root.fd, path.as_cstr(), flags, RESOLVE) {
             Ok(fd) => {
                 if root.attackable() {
