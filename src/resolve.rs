@@ -329,7 +329,7 @@ fn walk(root: &Root, todo: &mut PathBuf, flags: u64) -> Result<OwnedFd, Error> {
         flags,
         // A trailing '/' (or "/.") demands a directory and follows a final
         // symlink.
-        must_dir: path.ends_with(b"/") || path.ends_with(b"/."),
+        must_dir: matches!(path, [.., b'/'] | [.., b'/', b'.']),
         pos: 0,
         cur: None,
         place: Place::Root,
