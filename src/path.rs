@@ -101,7 +101,11 @@ impl<const N: usize> PathBuf<N> {
     /// C strings cut out of this buffer in place (the last `/` becomes a
     /// NUL for the duration); the parent is `None` for a single component.
     pub(crate) fn with_split_last<R>(&mut self, f: impl FnOnce(Option<&CStr>, &CStr) -> R) -> R {
-        let Some(slash) = self.as_bytes().iter().rposition(|&c| c == b'/') else {
+        let slash = self.as_bytes().iter().rposition(|&c| c == b'/');
+        // `slash < len < N`: the filter only tells the compiler so, which
+        // spares the writes below their bounds checks (and a second copy
+        // of the call of `f` made for the case where they fail).
+        let Some(slash) = slash.filter(|&i| i < N) else {
             return f(None, self.as_cstr());
         };
         if let Some(b) = self.buf.get_mut(slash) {
