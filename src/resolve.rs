@@ -392,20 +392,21 @@ impl Walk {
     #[inline(never)]
     fn finish(&self, root: &Root, todo: &PathBuf, next: Next) -> Result<Option<OwnedFd>, Error> {
         let dirfd = self.cur.as_ref().map_or(root.fd, OwnedFd::as_raw_fd);
-        let name = |start: usize, len: usize| match len {
+        let (start, len) = match next {
+            Next::Continue => return Ok(None),
+            Next::Done(fd) => return Ok(Some(fd)),
+            Next::Follow { start, len } | Next::Reopen { start, len, .. } => (start, len),
+        };
+        let name = match len {
             0 => &b"."[..],
             _ => todo.as_bytes().get(start..start + len).unwrap_or(b"."),
         };
         match next {
-            Next::Continue => Ok(None),
-            Next::Done(fd) => Ok(Some(fd)),
-            Next::Follow { start, len } => {
-                follow_in_walk(root, dirfd, name(start, len), self.flags).map(Some)
-            }
-            Next::Reopen { start, len, info } => {
-                reopen(root, dirfd, name(start, len), self.flags, info).map(Some)
-            }
+            Next::Reopen { info, .. } => reopen(root, dirfd, name, self.flags, info),
+            // Next::Follow (the others returned above).
+            _ => follow_in_walk(root, dirfd, name, self.flags),
         }
+        .map(Some)
     }
 
     /// Resolves one component: `Some` result when the walk is done. Only
