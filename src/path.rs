@@ -180,11 +180,6 @@ pub(crate) fn fmt_u32(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
     buf.get(start..).unwrap_or_default()
 }
 
-/// Whether a component of `path` is `..`.
-pub(crate) fn has_dot_dot(path: &[u8]) -> bool {
-    path.split(|&b| b == b'/').any(|c| c == b"..")
-}
-
 /// Checks a caller's path: not empty, relative, no NUL, no `..` component.
 /// Length is checked when the path is copied into a [`PathBuf`].
 pub(crate) fn validate(path: &[u8]) -> Result<(), Error> {
@@ -197,7 +192,7 @@ pub(crate) fn validate(path: &[u8]) -> Result<(), Error> {
     if path.contains(&0) {
         return Err(Error::invalid(Errno::EINVAL, Step::PathHasNul));
     }
-    if has_dot_dot(path) {
+    if path.split(|&b| b == b'/').any(|c| c == b"..") {
         return Err(Error::invalid(Errno::EINVAL, Step::PathHasDotDot));
     }
     if path.len() >= PATH_BUF_LEN {
