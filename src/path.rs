@@ -101,21 +101,18 @@ impl<const N: usize> PathBuf<N> {
     /// C strings cut out of this buffer in place (the last `/` becomes a
     /// NUL for the duration); the parent is `None` for a single component.
     pub(crate) fn with_split_last<R>(&mut self, f: impl FnOnce(Option<&CStr>, &CStr) -> R) -> R {
-        let Some(slash) = self.as_bytes().iter().rposition(|&c| c == b'/') else {
+        let slash = self.as_bytes().iter().rposition(|&c| c == b'/');
+        // `slash < len < N`: the filter only tells the compiler so, which
+        // spares the writes below their bounds checks (and a second copy
+        // of the call of `f` made for the case where they fail).
+        let Some(slash) = slash.filter(|&i| i < N) else {
             return f(None, self.as_cstr());
         };
         if let Some(b) = self.buf.get_mut(slash) {
             *b = 0;
         }
-        let parent = self
-            .buf
-            .get(..=slash)
-            .and_then(|b| CStr::from_bytes_with_nul(b).ok());
-        let name = self
-            .buf
-            .get(slash + 1..=self.len)
-            .and_then(|b| CStr::from_bytes_with_nul(b).ok());
-        let r = f(Some(parent.unwrap_or(c"")), name.unwrap_or(c""));
+        let parent = nul_terminated(&self.buf, 0, slash);
+        let r = f(Some(parent), nul_terminated(&self.buf, slash + 1, self.len));
         if let Some(b) = self.buf.get_mut(slash) {
             *b = b'/';
         }
@@ -153,7 +150,8 @@ fn nul_terminated(buf: &[u8], start: usize, nul: usize) -> &CStr {
         .unwrap_or(c"")
 }
 
-/// `n` in decimal as a C string, written into `buf`.
+/// `n` in decimal as a C string, written into `buf` (10 digits at most and
+/// their NUL always fit: never the empty fallback of [`nul_terminated`]).
 pub(crate) fn decimal_cstr(n: u32, buf: &mut [u8; 11]) -> &CStr {
     let mut digits = [0u8; 10];
     let text = fmt_u32(n, &mut digits);
@@ -164,9 +162,7 @@ pub(crate) fn decimal_cstr(n: u32, buf: &mut [u8; 11]) -> &CStr {
     if let Some(nul) = buf.get_mut(len) {
         *nul = 0;
     }
-    buf.get(..=len)
-        .and_then(|b| CStr::from_bytes_with_nul(b).ok())
-        .unwrap_or(c"0")
+    nul_terminated(buf, 0, len)
 }
 
 /// Writes `n` in decimal into `buf` and returns the digits.

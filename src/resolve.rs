@@ -65,14 +65,14 @@ pub(crate) fn open(root: &Root, path: &mut PathBuf, flags: u64) -> Result<OwnedF
         return walk(root, path, flags);
     }
     let follow = flags & O_NOFOLLOW == 0;
-    // An O_PATH follow of a trailing magic-link known by its place starts
-    // at once: this openat2 could only refuse it (ELOOP), and the check
-    // after the follow catches a mount on the link before anything is
-    // handed out. Any other open asks openat2 first: it refuses (EXDEV) a
-    // file mounted on the link, which the follow would open with the
-    // caller's flags (block on a FIFO, truncate with O_TRUNC) before the
-    // check after it could say no.
-    if !(follow && flags & O_PATH != 0 && ends_in_magic_link(path.as_bytes())) {
+    // An O_PATH follow (O_PATH without O_NOFOLLOW; one test of both bits)
+    // of a trailing magic-link known by its place starts at once: this
+    // openat2 could only refuse it (ELOOP), and the check after the follow
+    // catches a mount on the link before anything is handed out. Any other
+    // open asks openat2 first: it refuses (EXDEV) a file mounted on the
+    // link, which the follow would open with the caller's flags (block on a
+    // FIFO, truncate with O_TRUNC) before the check after it could say no.
+    if !(flags & (O_PATH | O_NOFOLLOW) == O_PATH && ends_in_magic_link(path.as_bytes())) {
         match sys::openat2(root.fd, path.as_cstr(), flags, RESOLVE) {
             Ok(fd) => {
                 if root.attackable() {
@@ -329,7 +329,7 @@ fn walk(root: &Root, todo: &mut PathBuf, flags: u64) -> Result<OwnedFd, Error> {
         flags,
         // A trailing '/' (or "/.") demands a directory and follows a final
         // symlink.
-        must_dir: path.ends_with(b"/") || path.ends_with(b"/."),
+        must_dir: matches!(path, [.., b'/'] | [.., b'/', b'.']),
         pos: 0,
         cur: None,
         place: Place::Root,
@@ -392,20 +392,21 @@ impl Walk {
     #[inline(never)]
     fn finish(&self, root: &Root, todo: &PathBuf, next: Next) -> Result<Option<OwnedFd>, Error> {
         let dirfd = self.cur.as_ref().map_or(root.fd, OwnedFd::as_raw_fd);
-        let name = |start: usize, len: usize| match len {
+        let (start, len) = match next {
+            Next::Continue => return Ok(None),
+            Next::Done(fd) => return Ok(Some(fd)),
+            Next::Follow { start, len } | Next::Reopen { start, len, .. } => (start, len),
+        };
+        let name = match len {
             0 => &b"."[..],
             _ => todo.as_bytes().get(start..start + len).unwrap_or(b"."),
         };
         match next {
-            Next::Continue => Ok(None),
-            Next::Done(fd) => Ok(Some(fd)),
-            Next::Follow { start, len } => {
-                follow_in_walk(root, dirfd, name(start, len), self.flags).map(Some)
-            }
-            Next::Reopen { start, len, info } => {
-                reopen(root, dirfd, name(start, len), self.flags, info).map(Some)
-            }
+            Next::Reopen { info, .. } => reopen(root, dirfd, name, self.flags, info),
+            // Next::Follow (the others returned above).
+            _ => follow_in_walk(root, dirfd, name, self.flags),
         }
+        .map(Some)
     }
 
     /// Resolves one component: `Some` result when the walk is done. Only
