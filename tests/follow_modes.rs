@@ -1,9 +1,9 @@
-//! Review of the O_PATH-follow shortcut (resolve::open skips the first
-//! openat2 for an O_PATH open without O_NOFOLLOW of a trailing magic-link
-//! known by its place): in every fallback mode, masked and unmasked, every
-//! base, the crate's answer (errno, and for a success the file's identity)
-//! equals the kernel's own for magic-link paths and O_PATH flag sets.
-//! Passes on 4494051 (before the shortcut) and on the shortcut.
+//! The trailing magic-link follow in every fallback mode, masked and
+//! unmasked, under every base: the crate's answer (errno, and for a success
+//! the file's identity) equals the kernel's own for magic-link paths and
+//! flag sets, including the `O_PATH` follow that skips the first `openat2`
+//! for a name that is a magic-link by its place. (From a review of that
+//! shortcut; it passed before the shortcut too.)
 
 #![allow(clippy::result_large_err)]
 
@@ -24,7 +24,11 @@ fn kernel(dirfd: i32, path: &CPath, flags: i32) -> (i32, u64, u64) {
         mode: u64,
         resolve: u64,
     }
-    let how = How { flags: flags as u32 as u64, mode: 0, resolve: 0x08 | 0x02 | 0x01 };
+    let how = How {
+        flags: flags as u32 as u64,
+        mode: 0,
+        resolve: 0x08 | 0x02 | 0x01,
+    };
     // SAFETY: valid fd, path and struct.
     let mut fd = unsafe {
         libc::syscall(libc::SYS_openat2, dirfd, path.ptr(), &how as *const How, 24) as i32
@@ -69,10 +73,12 @@ fn case(mode: &Mode, unmasked: bool) -> Result<Msg, Msg> {
     let tid = gettid();
     let proc_fd = open_unfaked(&cpath!("/proc"), O_PATH | libc::O_DIRECTORY);
     ensure!(proc_fd >= 0, "open /proc");
-    let h = || if unmasked {
-        Handle::open(&[unmasked_proc_root]).map_err(|e| fmt_err("Handle::open unmasked", e))
-    } else {
-        Handle::open(&[]).map_err(|e| fmt_err("Handle::open", e))
+    let h = || {
+        if unmasked {
+            Handle::open(&[unmasked_proc_root]).map_err(|e| fmt_err("Handle::open unmasked", e))
+        } else {
+            Handle::open(&[]).map_err(|e| fmt_err("Handle::open", e))
+        }
     };
     let flag_sets: &[i32] = &[
         O_PATH,
@@ -87,19 +93,35 @@ fn case(mode: &Mode, unmasked: bool) -> Result<Msg, Msg> {
         ("root", cpath!("self/cwd"), cpath!("self/cwd")),
         ("root", cpath!("self/root"), cpath!("self/root")),
         ("root", cpath!("self/fd/0"), cpath!("self/fd/0")),
-        ("root", cpath!("self/fd/{proc_fd}"), cpath!("self/fd/{proc_fd}")),
+        (
+            "root",
+            cpath!("self/fd/{proc_fd}"),
+            cpath!("self/fd/{proc_fd}"),
+        ),
         ("root", cpath!("self/ns/pid"), cpath!("self/ns/pid")),
         ("root", cpath!("self/fd/999"), cpath!("self/fd/999")),
         ("root", cpath!("self/root/etc"), cpath!("self/root/etc")),
         ("root", cpath!("self/fd/0/x"), cpath!("self/fd/0/x")),
-        ("root", cpath!("{me}/task/{tid}/exe"), cpath!("{me}/task/{tid}/exe")),
-        ("root", cpath!("{me}/task/{tid}/fd/0"), cpath!("{me}/task/{tid}/fd/0")),
+        (
+            "root",
+            cpath!("{me}/task/{tid}/exe"),
+            cpath!("{me}/task/{tid}/exe"),
+        ),
+        (
+            "root",
+            cpath!("{me}/task/{tid}/fd/0"),
+            cpath!("{me}/task/{tid}/fd/0"),
+        ),
         ("root", cpath!("1/exe"), cpath!("1/exe")),
         ("root", cpath!("1/root"), cpath!("1/root")),
         ("root", cpath!("999999/exe"), cpath!("999999/exe")),
         ("root", cpath!("thread-self/cwd"), cpath!("thread-self/cwd")),
         ("self", cpath!("exe"), cpath!("self/exe")),
-        ("self", cpath!("task/{tid}/cwd"), cpath!("self/task/{tid}/cwd")),
+        (
+            "self",
+            cpath!("task/{tid}/cwd"),
+            cpath!("self/task/{tid}/cwd"),
+        ),
         ("self", cpath!("ns/mnt"), cpath!("self/ns/mnt")),
         ("pid", cpath!("exe"), cpath!("{me}/exe")),
         ("pid1", cpath!("cwd"), cpath!("1/cwd")),
@@ -134,12 +156,10 @@ fn case(mode: &Mode, unmasked: bool) -> Result<Msg, Msg> {
                 "self" => h.open_self(p.as_str(), cf),
                 "pid" => h.open_pid(me, p.as_str(), cf),
                 "pid1" => h.open_pid(1, p.as_str(), cf),
-                _ => h
-                    .open_thread_self(p.as_str(), cf, &NoPin)
-                    .map(|(fd, c)| {
-                        c.close();
-                        fd
-                    }),
+                _ => h.open_thread_self(p.as_str(), cf, &NoPin).map(|(fd, c)| {
+                    c.close();
+                    fd
+                }),
             });
             let mut want = wants[i];
             i += 1;
@@ -156,12 +176,19 @@ fn case(mode: &Mode, unmasked: bool) -> Result<Msg, Msg> {
                 }
                 let _ = core::fmt::Write::write_fmt(
                     &mut bad,
-                    format_args!("[{base} {} {f:#x}: kernel {want:?} crate {got:?}]", p.as_str()),
+                    format_args!(
+                        "[{base} {} {f:#x}: kernel {want:?} crate {got:?}]",
+                        p.as_str()
+                    ),
                 );
             }
         }
     }
-    ensure!(bad_n == 0, "{} unmasked {unmasked}: {bad_n} differ: {bad}", mode.name);
+    ensure!(
+        bad_n == 0,
+        "{} unmasked {unmasked}: {bad_n} differ: {bad}",
+        mode.name
+    );
     let mut m = Msg::new();
     let _ = core::fmt::Write::write_fmt(
         &mut m,
