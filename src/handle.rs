@@ -87,20 +87,15 @@ impl Handle {
             });
         }
         let (fd, root) = root::acquire(want)?;
-        if want.unmasked {
-            let root = Root {
-                fd: fd.into_raw_fd(),
-                ..root
-            };
-            return Ok(Handle {
-                source: Source::Owned(root),
-                checked: AtomicU64::new(fork::generation()),
-                no_host: want.no_host,
-            });
-        }
-        let source = match root::publish(fd, root, None) {
-            (root, None) => Source::Cached(root.kind),
-            (root, Some(fd)) => Source::Owned(Root {
+        // An unmasked root is never published.
+        let (root, own) = if want.unmasked {
+            (root, Some(fd))
+        } else {
+            root::publish(fd, root, None)
+        };
+        let source = match own {
+            None => Source::Cached(root.kind),
+            Some(fd) => Source::Owned(Root {
                 fd: fd.into_raw_fd(),
                 ..root
             }),
