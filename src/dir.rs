@@ -184,40 +184,33 @@ impl ReadDir<'_> {
 
     /// The record at `self.pos`, parsed; advances past it.
     fn parse(&mut self) -> Result<DirEntry, Error> {
-        let malformed = || Error::os(Errno::EIO, Step::GetdentsMalformed);
-        let rec = self.buf.get(self.pos..self.len).ok_or_else(malformed)?;
-        let ino = rec
-            .get(..8)
-            .and_then(|b| b.try_into().ok())
-            .map(u64::from_ne_bytes)
-            .ok_or_else(malformed)?;
-        let reclen = rec
-            .get(D_RECLEN..D_RECLEN + 2)
-            .and_then(|b| b.try_into().ok())
-            .map(u16::from_ne_bytes)
-            .ok_or_else(malformed)?;
-        let reclen = usize::from(reclen);
-        let d_type = *rec.get(D_TYPE).ok_or_else(malformed)?;
-        let raw_name = rec.get(D_NAME..reclen).ok_or_else(malformed)?;
-        let name = raw_name
-            .iter()
-            .position(|&b| b == 0)
-            .and_then(|n| raw_name.get(..n))
-            .ok_or_else(malformed)?;
-        let mut entry = DirEntry {
-            ino,
-            file_type: FileType::from_d_type(d_type),
-            len: u8::try_from(name.len()).map_err(|_| malformed())?,
-            name: [0; NAME_MAX],
-        };
-        entry
-            .name
-            .get_mut(..name.len())
-            .ok_or_else(malformed)?
-            .copy_from_slice(name);
+        let (entry, reclen) = self
+            .buf
+            .get(self.pos..self.len)
+            .and_then(parse_record)
+            .ok_or(Error::os(Errno::EIO, Step::GetdentsMalformed))?;
         self.pos += reclen;
         Ok(entry)
     }
+}
+
+/// The `linux_dirent64` record at the start of `rec` and its length;
+/// `None` if it is malformed.
+fn parse_record(rec: &[u8]) -> Option<(DirEntry, usize)> {
+    let ino = u64::from_ne_bytes(rec.get(..8)?.try_into().ok()?);
+    let reclen = u16::from_ne_bytes(rec.get(D_RECLEN..D_RECLEN + 2)?.try_into().ok()?);
+    let reclen = usize::from(reclen);
+    let d_type = *rec.get(D_TYPE)?;
+    let raw_name = rec.get(D_NAME..reclen)?;
+    let name = raw_name.get(..raw_name.iter().position(|&b| b == 0)?)?;
+    let mut entry = DirEntry {
+        ino,
+        file_type: FileType::from_d_type(d_type),
+        len: u8::try_from(name.len()).ok()?,
+        name: [0; NAME_MAX],
+    };
+    entry.name.get_mut(..name.len())?.copy_from_slice(name);
+    Some((entry, reclen))
 }
 
 impl Iterator for ReadDir<'_> {

@@ -87,20 +87,15 @@ impl Handle {
             });
         }
         let (fd, root) = root::acquire(want)?;
-        if want.unmasked {
-            let root = Root {
-                fd: fd.into_raw_fd(),
-                ..root
-            };
-            return Ok(Handle {
-                source: Source::Owned(root),
-                checked: AtomicU64::new(fork::generation()),
-                no_host: want.no_host,
-            });
-        }
-        let source = match root::publish(fd, root, None) {
-            (root, None) => Source::Cached(root.kind),
-            (root, Some(fd)) => Source::Owned(Root {
+        // An unmasked root is never published.
+        let (root, own) = if want.unmasked {
+            (root, Some(fd))
+        } else {
+            root::publish(fd, root, None)
+        };
+        let source = match own {
+            None => Source::Cached(root.kind),
+            Some(fd) => Source::Owned(Root {
                 fd: fd.into_raw_fd(),
                 ..root
             }),
@@ -330,26 +325,25 @@ impl Handle {
     /// made for this call only (to be dropped after it).
     #[inline(never)]
     fn checked_root(&self) -> Result<(Root, Option<OwnedFd>), Error> {
-        match self.source {
-            Source::Owned(root) => {
-                root.check_still_ours()?;
-                root.check_not_forked_away(&self.checked)?;
-                Ok((root, None))
-            }
+        let (root, checked, cached) = match self.source {
+            Source::Owned(root) => (root, &self.checked, None),
             Source::Cached(_) => match root::cached() {
-                Some(c) => match c
-                    .root
-                    .check_still_ours()
-                    .and_then(|()| c.root.check_not_forked_away(&root::CACHE_CHECKED))
-                {
-                    Ok(()) => Ok((c.root, None)),
-                    Err(e) if e.kind() == ErrorKind::SafetyViolation => self.refresh(Some(c)),
-                    Err(e) => Err(e),
-                },
+                Some(c) => (c.root, &root::CACHE_CHECKED, Some(c)),
                 // Being re-published by another thread, or left half-written
                 // by a fork: make a root of our own.
-                None => self.refresh(None),
+                None => return self.refresh(None),
             },
+        };
+        match root
+            .check_still_ours()
+            .and_then(|()| root.check_not_forked_away(checked))
+        {
+            Ok(()) => Ok((root, None)),
+            // The cached root is replaced, a root of our own never.
+            Err(e) if cached.is_some() && e.kind() == ErrorKind::SafetyViolation => {
+                self.refresh(cached)
+            }
+            Err(e) => Err(e),
         }
     }
 

@@ -75,13 +75,16 @@ fn read_kernel_version() -> u32 {
 
 /// Parses "6.18.44-foo" into `(6 << 16) | 18`.
 fn parse_release(release: &[u8]) -> Option<u32> {
-    let mut parts = release.split(|&b| b == b'.' || b == b'-' || b == 0);
-    let major = parse_num(parts.next()?)?;
-    let minor = parse_num(parts.next()?)?;
+    let mut parts = release
+        .split(|&b| b == b'.' || b == b'-' || b == 0)
+        .map(parse_num);
+    // Each part: `None` at the end, `Some(None)` if it is not a number.
+    let major = parts.next()??;
+    let minor = parts.next()??;
     // The UNAME26 personality reports "2.6.<40 + minor>" on any kernel
     // (real 2.6 ended at .39): the true version is unknown, so it counts as
     // new and every feature is probed.
-    if (major, minor) == (2, 6) && parts.next().and_then(parse_num).is_some_and(|p| p >= 40) {
+    if (major, minor) == (2, 6) && parts.next().flatten().is_some_and(|p| p >= 40) {
         return None;
     }
     Some((major.min(0xffff) << 16) | minor.min(0xffff))
