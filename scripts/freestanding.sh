@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Builds the freestanding init (examples/freestanding) for x86_64, aarch64 and
 # riscv64 without libc, runs it natively and under qemu-user, checks its
-# output and prints its stripped size per architecture.
+# output and prints its stripped size per architecture. It fails if a
+# binary grows past its ceiling (today's size plus a few hundred bytes), so
+# that a change cannot regrow the binary unnoticed: raise a ceiling only
+# on purpose, and say why. (The lean issue's goal, 16 KiB on x86_64, is not
+# met; see README.md.)
 # Usage: scripts/freestanding.sh [--sizes-only]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,8 +15,14 @@ command -v readelf >/dev/null || { echo "error: readelf not found (apt-get insta
 
 export RUSTFLAGS="-C panic=abort -C linker=rust-lld -C relocation-model=static -C link-self-contained=no -C target-feature=+crt-static"
 manifest=examples/freestanding/Cargo.toml
-sizes=$'| target | stripped size |\n|---|---|' 
+sizes=$'| target | stripped size | ceiling |\n|---|---|---|'
+status=0
 for t in x86_64-unknown-linux-gnu aarch64-unknown-linux-musl riscv64gc-unknown-linux-gnu; do
+  case $t in
+    x86_64-*) ceiling=26624 ;;
+    aarch64-*) ceiling=29696 ;;
+    riscv64*) ceiling=25600 ;;
+  esac
   cargo build -q --release --manifest-path "$manifest" --target "$t"
   bin=examples/freestanding/target/$t/release/freestanding-init
   size=$(stat -c %s "$bin")
@@ -36,6 +46,11 @@ for t in x86_64-unknown-linux-gnu aarch64-unknown-linux-musl riscv64gc-unknown-l
       exit 1
     fi
   fi
-  sizes+=$'\n'"| $t | $size bytes ($(awk "BEGIN { printf \"%.1f\", $size / 1024 }") KiB) |"
+  sizes+=$'\n'"| $t | $size bytes ($(awk "BEGIN { printf \"%.1f\", $size / 1024 }") KiB) | $ceiling bytes |"
+  if [ "$size" -gt "$ceiling" ]; then
+    echo "error: $t: the freestanding init is $size bytes, above its ceiling of $ceiling" >&2
+    status=1
+  fi
 done
 echo "$sizes"
+exit $status
