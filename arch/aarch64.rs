@@ -15,15 +15,14 @@ include!("common.rs");
 #[inline(always)]
 pub unsafe fn syscall6(nr: usize, a: [usize; 6]) -> isize {
     let ret: isize;
-    // With SVE, the kernel zeroes p0-p15 and ffr and the bits of z0-z31
-    // above the 128 of v0-v31 (kernel Documentation/arch/arm64/sve.rst): the
-    // predicates are declared clobbered below; the upper z bits cannot be
-    // named in `asm!` and hold nothing live, as this crate is not built
-    // with `+sve`.
-    // SAFETY: `svc 0` takes the number in x8 and arguments in x0..x5, returns
-    // in x0 and preserves all other general registers (see above for SVE),
-    // flags included; it does not use our stack. Memory effects are the
-    // caller's contract above.
+    // With SVE, the kernel zeroes p0-p15, ffr and the bits of z0-z31 above
+    // v0-v31 (Documentation/arch/arm64/sve.rst): the predicates are declared
+    // clobbered; the upper z bits cannot be named in `asm!` and hold nothing
+    // live, as this crate is not built with `+sve`.
+    //
+    // SAFETY: `svc 0` takes x8 and x0..x5, returns in x0, keeps every other
+    // general register, the flags and our stack (SVE: see above). Memory
+    // effects: the caller's contract.
     unsafe {
         core::arch::asm!(
             "svc 0",
