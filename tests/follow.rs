@@ -41,36 +41,13 @@ fn attackable_kinds() -> impl Iterator<Item = &'static (&'static str, &'static [
     })
 }
 
-/// `open_tree(src, OPEN_TREE_CLONE)` + `move_mount` onto `dst`.
+/// Mounts `src` on `dst`; on the host /proc through fds (this child may
+/// have `open_tree` blocked).
 fn mount_over(src: &CPath, dst: &CPath) -> Result<(), Msg> {
     if dst.as_str().matches('/').count() == 3 {
-        // The host /proc (open_tree may be blocked in this child).
         return bind_via_fds(src, dst);
     }
-    const OPEN_TREE_CLONE: libc::c_uint = 1;
-    const MOVE_MOUNT_F_EMPTY_PATH: libc::c_uint = 4;
-    // SAFETY: valid NUL-terminated paths; the tree fd is closed below.
-    unsafe {
-        let tree = libc::syscall(
-            libc::SYS_open_tree,
-            libc::AT_FDCWD,
-            src.ptr(),
-            OPEN_TREE_CLONE | libc::O_CLOEXEC as libc::c_uint,
-        );
-        ensure!(tree >= 0, "open_tree {}: errno {}", src.as_str(), errno());
-        let r = libc::syscall(
-            libc::SYS_move_mount,
-            tree as libc::c_int,
-            c"".as_ptr(),
-            libc::AT_FDCWD,
-            dst.ptr(),
-            MOVE_MOUNT_F_EMPTY_PATH,
-        );
-        let e = errno();
-        libc::close(tree as libc::c_int);
-        ensure!(r == 0, "move_mount onto {}: errno {e}", dst.as_str());
-    }
-    Ok(())
+    move_tree_onto(src, dst)
 }
 
 /// The attack's mount could not be made: nothing to test only where the
@@ -261,49 +238,16 @@ fn a_fifo_mounted_on_a_magic_link_neither_blocks_nor_answers_for_it() {
 
 const O_PATH: i32 = libc::O_PATH;
 
-/// The kernel's answer for `path` beneath the procfs root `dirfd` with the
-/// crate's normalised `flags`: openat2 (beneath, no magic-links, no xdev),
-/// and where it refuses a trailing magic-link (ELOOP, no O_NOFOLLOW), the
-/// plain open of the path. 0 on success.
+/// The errno of [`kernel_open`] (0 on success).
 fn kernel_answer(dirfd: i32, path: &CPath, flags: i32) -> i32 {
-    #[repr(C)]
-    struct How {
-        flags: u64,
-        mode: u64,
-        resolve: u64,
+    match kernel_open(dirfd, path, flags) {
+        Ok(fd) => {
+            // SAFETY: our fd.
+            unsafe { libc::close(fd) };
+            0
+        }
+        Err(e) => e,
     }
-    let how = How {
-        flags: flags as u64 as u32 as u64,
-        mode: 0,
-        resolve: 0x08 | 0x02 | 0x01,
-    };
-    // SAFETY: valid fd, path and struct of the given size.
-    let fd = unsafe {
-        libc::syscall(
-            libc::SYS_openat2,
-            dirfd,
-            path.ptr(),
-            &how as *const How,
-            core::mem::size_of::<How>(),
-        )
-    };
-    let e = if fd < 0 { errno() } else { 0 };
-    if fd >= 0 {
-        // SAFETY: our fd.
-        unsafe { libc::close(fd as i32) };
-        return 0;
-    }
-    if e != libc::ELOOP || flags & libc::O_NOFOLLOW != 0 {
-        return e;
-    }
-    // SAFETY: valid fd and path.
-    let fd = unsafe { libc::openat(dirfd, path.ptr(), flags) };
-    if fd < 0 {
-        return errno();
-    }
-    // SAFETY: our fd.
-    unsafe { libc::close(fd) };
-    0
 }
 
 fn crate_flags(f: i32) -> OpenFlags {

@@ -18,38 +18,22 @@ const O_PATH: i32 = libc::O_PATH;
 /// mounted there): openat2 with the crate's resolve flags, then a plain
 /// openat of the trailing magic-link where openat2 says ELOOP.
 fn kernel(dirfd: i32, path: &CPath, flags: i32) -> (i32, u64, u64) {
-    #[repr(C)]
-    struct How {
-        flags: u64,
-        mode: u64,
-        resolve: u64,
-    }
-    let how = How {
-        flags: flags as u32 as u64,
-        mode: 0,
-        resolve: 0x08 | 0x02 | 0x01,
+    // A magic-link inside the path: the crate refuses it (ELOOP), as openat2.
+    let mid = ["root/", "fd/0/"].iter().any(|m| path.as_str().contains(m));
+    let opened = if mid {
+        openat2_beneath(dirfd, path, flags)
+    } else {
+        kernel_open(dirfd, path, flags)
     };
-    // SAFETY: valid fd, path and struct.
-    let mut fd = unsafe {
-        libc::syscall(libc::SYS_openat2, dirfd, path.ptr(), &how as *const How, 24) as i32
-    };
-    if fd < 0 {
-        let e = errno();
-        // A magic-link inside the path: the crate refuses it (ELOOP).
-        let mid = ["root/", "fd/0/"].iter().any(|m| path.as_str().contains(m));
-        if e != libc::ELOOP || flags & libc::O_NOFOLLOW != 0 || mid {
-            return (e, 0, 0);
+    match opened {
+        Ok(fd) => {
+            let (dev, ino, _) = fd_stat(fd);
+            // SAFETY: our fd.
+            unsafe { libc::close(fd) };
+            (0, dev, ino)
         }
-        // SAFETY: valid fd and path.
-        fd = unsafe { libc::openat(dirfd, path.ptr(), flags) };
-        if fd < 0 {
-            return (errno(), 0, 0);
-        }
+        Err(e) => (e, 0, 0),
     }
-    let (dev, ino, _) = fd_stat(fd);
-    // SAFETY: our fd.
-    unsafe { libc::close(fd) };
-    (0, dev, ino)
 }
 
 fn answer(r: Result<safe_procfs::OwnedFd, safe_procfs::Error>) -> (i32, u64, u64) {

@@ -328,7 +328,7 @@ fn foreign_pid_namespace_case(block_open_tree: bool, vouch: bool) -> Result<(), 
         if vouch {
             // A symlink naming our pid, mounted over the foreign `self`.
             symlink(&cpath!("{our_pid}"), &cpath!("{SCRATCH}-self"))?;
-            mount_symlink_over(&cpath!("{SCRATCH}-self"), &cpath!("/proc/self"))?;
+            move_tree_onto(&cpath!("{SCRATCH}-self"), &cpath!("/proc/self"))?;
         }
         // Only now take the mount API away (the mounts above needed it).
         block(&facilities, libc::ENOSYS)?;
@@ -363,37 +363,6 @@ fn foreign_pid_namespace_case(block_open_tree: bool, vouch: bool) -> Result<(), 
         unsafe { libc::unlink(cpath!("{SCRATCH}-self").ptr()) };
     }
     result
-}
-
-/// Mounts the symlink `src` over the symlink `dst`, following neither
-/// (`open_tree` + `move_mount`: no path through `/proc/self/fd` needed).
-fn mount_symlink_over(src: &CPath, dst: &CPath) -> Result<(), Msg> {
-    const OPEN_TREE_CLONE: libc::c_uint = 1;
-    const MOVE_MOUNT_F_EMPTY_PATH: libc::c_uint = 4;
-    // SAFETY: valid NUL-terminated paths; the tree fd is closed below.
-    unsafe {
-        let tree = libc::syscall(
-            libc::SYS_open_tree,
-            libc::AT_FDCWD,
-            src.ptr(),
-            OPEN_TREE_CLONE
-                | libc::O_CLOEXEC as libc::c_uint
-                | libc::AT_SYMLINK_NOFOLLOW as libc::c_uint,
-        );
-        ensure!(tree >= 0, "open_tree {}: errno {}", src.as_str(), errno());
-        let r = libc::syscall(
-            libc::SYS_move_mount,
-            tree as libc::c_int,
-            c"".as_ptr(),
-            libc::AT_FDCWD,
-            dst.ptr(),
-            MOVE_MOUNT_F_EMPTY_PATH,
-        );
-        let e = errno();
-        libc::close(tree as libc::c_int);
-        ensure!(r == 0, "move_mount onto {}: errno {e}", dst.as_str());
-    }
-    Ok(())
 }
 
 #[test]
@@ -743,7 +712,7 @@ fn mount_race_attempt(walk: bool, delay_us: u64) -> Result<Option<bool>, String>
     }
     std::thread::sleep(std::time::Duration::from_micros(delay_us));
     let target = cpath!("/proc/{pid}/fd/{fd}/{pid}/exe");
-    let mounted = mount_file_over(&cpath!("{evil}"), &target).is_ok();
+    let mounted = move_tree_onto(&cpath!("{evil}"), &target).is_ok();
     let mut status = 0;
     // SAFETY: telling the victim, then reaping it.
     unsafe {
@@ -758,11 +727,6 @@ fn mount_race_attempt(walk: bool, delay_us: u64) -> Result<Option<bool>, String>
         0 => Ok(None),
         code => Err(format!("victim failed with exit code {code}")),
     }
-}
-
-/// `open_tree(src, OPEN_TREE_CLONE)` + `move_mount` onto `dst`.
-fn mount_file_over(src: &CPath, dst: &CPath) -> Result<(), Msg> {
-    mount_symlink_over(src, dst)
 }
 
 #[test]

@@ -744,3 +744,78 @@ pub fn kernel_at_least(major: u32, minor: u32) -> bool {
         .map(|p| p.parse::<u32>().unwrap_or(0));
     (parts.next().unwrap_or(0), parts.next().unwrap_or(0)) >= (major, minor)
 }
+
+/// Mounts a clone of `src` on `dst` (`open_tree(OPEN_TREE_CLONE)` +
+/// `move_mount`), following neither when it is a symlink: a symlink can
+/// cover a symlink, a file or FIFO a magic-link, with no path through
+/// `/proc/self/fd`.
+pub fn move_tree_onto(src: &CPath, dst: &CPath) -> Result<(), Msg> {
+    const OPEN_TREE_CLONE: libc::c_uint = 1;
+    const MOVE_MOUNT_F_EMPTY_PATH: libc::c_uint = 4;
+    // SAFETY: valid NUL-terminated paths; the tree fd is closed below.
+    unsafe {
+        let tree = libc::syscall(
+            libc::SYS_open_tree,
+            libc::AT_FDCWD,
+            src.ptr(),
+            OPEN_TREE_CLONE
+                | libc::O_CLOEXEC as libc::c_uint
+                | libc::AT_SYMLINK_NOFOLLOW as libc::c_uint,
+        );
+        ensure!(tree >= 0, "open_tree {}: errno {}", src.as_str(), errno());
+        let r = libc::syscall(
+            libc::SYS_move_mount,
+            tree as libc::c_int,
+            c"".as_ptr(),
+            libc::AT_FDCWD,
+            dst.ptr(),
+            MOVE_MOUNT_F_EMPTY_PATH,
+        );
+        let e = errno();
+        libc::close(tree as libc::c_int);
+        ensure!(r == 0, "move_mount onto {}: errno {e}", dst.as_str());
+    }
+    Ok(())
+}
+
+/// `openat2(dirfd, path, flags, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS |
+/// RESOLVE_NO_XDEV)`, as the crate asks it: the fd, or the errno.
+pub fn openat2_beneath(dirfd: i32, path: &CPath, flags: i32) -> Result<i32, i32> {
+    #[repr(C)]
+    struct How {
+        flags: u64,
+        mode: u64,
+        resolve: u64,
+    }
+    let how = How {
+        flags: flags as u32 as u64,
+        mode: 0,
+        resolve: 0x08 | 0x02 | 0x01,
+    };
+    // SAFETY: valid fd, path and struct of the given size.
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_openat2,
+            dirfd,
+            path.ptr(),
+            &how as *const How,
+            core::mem::size_of::<How>(),
+        )
+    };
+    if fd < 0 { Err(errno()) } else { Ok(fd as i32) }
+}
+
+/// The kernel's own answer for `path` beneath the procfs root `dirfd`, as
+/// the crate promises it: [`openat2_beneath`], and where that refuses a
+/// trailing magic-link (`ELOOP` without `O_NOFOLLOW`), a plain `openat` of
+/// the path. The fd (the caller closes it), or the errno.
+pub fn kernel_open(dirfd: i32, path: &CPath, flags: i32) -> Result<i32, i32> {
+    match openat2_beneath(dirfd, path, flags) {
+        Err(libc::ELOOP) if flags & libc::O_NOFOLLOW == 0 => {
+            // SAFETY: valid fd and path.
+            let fd = unsafe { libc::openat(dirfd, path.ptr(), flags) };
+            if fd < 0 { Err(errno()) } else { Ok(fd) }
+        }
+        r => r,
+    }
+}
