@@ -91,21 +91,45 @@ pub mod errno {
 /// failed under where known, and the errno's name and text:
 /// `openat2 beneath /proc/self: ENOENT (No such file or directory)`.
 /// No path is copied into the error (it stays small and `Copy`).
+///
+/// It is 8 bytes, its fields packed, so that a `Result<OwnedFd, Error>`
+/// is 8 bytes too and comes back in one register: no error slot in the
+/// caller's frame and no copy through memory at each `?` (measured: about
+/// 1 KiB less code in the freestanding init than at 16 bytes).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Error {
+    /// The pid of a [`ProcBase::ProcPid`] base, the fd of a
+    /// [`ProcBase::ProcPidFd`] one; 0 otherwise.
+    base_arg: u32,
+    /// The errno in the low 12 bits (the kernel's are below 4096), the
+    /// base's variant above them (`BASE_*`).
+    errno_base: u16,
     kind: ErrorKind,
-    errno: i32,
     step: Step,
-    base: Option<ProcBase>,
 }
 
+/// The errno's bits in `Error::errno_base`.
+const ERRNO_MASK: u16 = 0xfff;
+/// The base's variant in `Error::errno_base`: none noted, or which.
+const BASE_SHIFT: u32 = 12;
+const BASE_NONE: u16 = 0;
+const BASE_ROOT: u16 = 1;
+const BASE_SELF: u16 = 2;
+const BASE_THREAD_SELF: u16 = 3;
+const BASE_PID: u16 = 4;
+const BASE_PIDFD: u16 = 5;
+
 impl Error {
+    // Out of line: one copy of the packing for all the error sites
+    // (measured smaller).
+    #[inline(never)]
     pub(crate) fn new(kind: ErrorKind, errno: Errno, step: Step) -> Self {
         Error {
+            base_arg: 0,
+            // Errnos are below 4096; anything else reads as 4095.
+            errno_base: (errno.into_raw() as u32).min(ERRNO_MASK.into()) as u16,
             kind,
-            errno: errno.into_raw(),
             step,
-            base: None,
         }
     }
 
@@ -127,17 +151,33 @@ impl Error {
     /// The same error, noting the base it happened under (kept if one is
     /// already noted).
     pub(crate) fn under(self, base: ProcBase) -> Self {
+        if self.errno_base >> BASE_SHIFT != BASE_NONE {
+            return self;
+        }
+        let (variant, base_arg) = match base {
+            ProcBase::ProcRoot => (BASE_ROOT, 0),
+            ProcBase::ProcSelf => (BASE_SELF, 0),
+            ProcBase::ProcThreadSelf => (BASE_THREAD_SELF, 0),
+            ProcBase::ProcPid(pid) => (BASE_PID, pid),
+            ProcBase::ProcPidFd(fd) => (BASE_PIDFD, fd as u32),
+        };
         Error {
-            base: self.base.or(Some(base)),
+            base_arg,
+            errno_base: self.errno_base | variant << BASE_SHIFT,
             ..self
         }
+    }
+
+    /// The errno as the kernel numbers it.
+    fn raw_errno(&self) -> i32 {
+        (self.errno_base & ERRNO_MASK).into()
     }
 
     /// The errno of this error (always present; `Option` mirrors
     /// `std::io::Error::raw_os_error`). Compare it with the constants of
     /// [`errno`](crate::errno).
     pub fn raw_os_error(&self) -> Option<i32> {
-        Some(self.errno)
+        Some(self.raw_errno())
     }
 
     /// The category of this error.
@@ -153,28 +193,35 @@ impl Error {
 
     /// The base the failing lookup was made under, where there was one.
     pub fn base(&self) -> Option<ProcBase> {
-        self.base
+        match self.errno_base >> BASE_SHIFT {
+            BASE_ROOT => Some(ProcBase::ProcRoot),
+            BASE_SELF => Some(ProcBase::ProcSelf),
+            BASE_THREAD_SELF => Some(ProcBase::ProcThreadSelf),
+            BASE_PID => Some(ProcBase::ProcPid(self.base_arg)),
+            BASE_PIDFD => Some(ProcBase::ProcPidFd(self.base_arg as i32)),
+            _ => None,
+        }
     }
 
     /// The errno's symbolic name (`"ENOENT"`), if it is a known errno.
     pub fn errno_name(&self) -> Option<&'static str> {
-        Errno::new(self.errno).name()
+        Errno::new(self.raw_errno()).name()
     }
 
     /// `ENOENT`: the entry does not exist (or is hidden from this handle).
     pub fn is_not_found(&self) -> bool {
-        self.errno == errno::ENOENT
+        self.raw_errno() == errno::ENOENT
     }
 
     /// `EPERM` or `EACCES`: the kernel refused for lack of privilege.
     pub fn is_permission_denied(&self) -> bool {
-        matches!(self.errno, errno::EPERM | errno::EACCES)
+        matches!(self.raw_errno(), errno::EPERM | errno::EACCES)
     }
 
     /// `ESRCH`: the process is gone (a [`ProcBase::ProcPidFd`] whose process
     /// was reaped, or one not visible in the handle's pid namespace).
     pub fn is_process_gone(&self) -> bool {
-        self.errno == errno::ESRCH
+        self.raw_errno() == errno::ESRCH
     }
 
     /// Whether this is a [`SafetyViolation`](ErrorKind::SafetyViolation):
@@ -184,7 +231,7 @@ impl Error {
     }
 
     pub(crate) fn errno(&self) -> Errno {
-        Errno::new(self.errno)
+        Errno::new(self.raw_errno())
     }
 
     /// The same error, re-labelled as a safety violation (used when no
@@ -201,24 +248,24 @@ impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Error")
             .field("kind", &self.kind)
-            .field("errno", &Errno::new(self.errno).name().unwrap_or("?"))
+            .field("errno", &Errno::new(self.raw_errno()).name().unwrap_or("?"))
             .field("step", &self.step.text())
-            .field("base", &self.base)
+            .field("base", &self.base())
             .finish()
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let e = Errno::new(self.errno);
+        let e = Errno::new(self.raw_errno());
         f.write_str(self.step.text())?;
-        if let Some(base) = &self.base {
+        if let Some(base) = &self.base() {
             f.write_str(" beneath ")?;
             base.describe(f)?;
         }
         match (e.name(), e.description()) {
             (Some(name), Some(text)) => write!(f, ": {name} ({text})"),
-            _ => write!(f, ": errno {}", self.errno),
+            _ => write!(f, ": errno {}", self.raw_errno()),
         }
     }
 }
@@ -232,7 +279,7 @@ impl core::error::Error for Error {}
 #[cfg(feature = "std")]
 impl From<Error> for std::io::Error {
     fn from(e: Error) -> Self {
-        let kind = std::io::Error::from_raw_os_error(e.errno).kind();
+        let kind = std::io::Error::from_raw_os_error(e.raw_errno()).kind();
         std::io::Error::new(kind, e)
     }
 }
@@ -297,15 +344,48 @@ mod tests {
         );
     }
 
-    /// Small and Copy, no path inside; and 16 bytes, half of what a
-    /// `&'static str` step made it: every error slot in a frame and every
-    /// copy of an error is that much smaller.
+    /// Small and Copy, no path inside; and 8 bytes, so that a
+    /// `Result<OwnedFd, Error>` fits one register: no error slot in a
+    /// caller's frame, no copy through memory at each `?`.
     #[test]
-    fn sixteen_bytes() {
+    fn eight_bytes() {
         use core::mem::size_of;
         assert_eq!(size_of::<Step>(), 1);
-        assert_eq!(size_of::<Option<ProcBase>>(), 8);
-        assert_eq!(size_of::<Error>(), 16);
-        assert_eq!(size_of::<Result<crate::OwnedFd, Error>>(), 16);
+        assert_eq!(size_of::<Error>(), 8);
+        assert_eq!(size_of::<Result<crate::OwnedFd, Error>>(), 8);
+        assert_eq!(size_of::<Result<(), Error>>(), 8);
+    }
+
+    /// What is packed comes back out: every base (the first one noted
+    /// stays), every errno the kernel has, kind and step.
+    #[test]
+    fn packed_fields_round_trip() {
+        let bases = [
+            ProcBase::ProcRoot,
+            ProcBase::ProcSelf,
+            ProcBase::ProcThreadSelf,
+            ProcBase::ProcPid(0),
+            ProcBase::ProcPid(u32::MAX),
+            ProcBase::ProcPidFd(-1),
+            ProcBase::ProcPidFd(i32::MAX),
+        ];
+        for errno in 1..4096 {
+            let e = Error::unsafe_path(Step::OtherPidNamespace);
+            let e = Error::new(e.kind(), Errno::new(errno), Step::Fsmount);
+            assert_eq!(e.raw_os_error(), Some(errno));
+            assert_eq!(e.base(), None);
+            for base in bases {
+                let noted = e.under(base).under(ProcBase::ProcSelf);
+                assert_eq!(noted.base(), Some(base));
+                assert_eq!(noted.raw_os_error(), Some(errno));
+                assert_eq!(noted.kind(), ErrorKind::SafetyViolation);
+                assert_eq!(noted.step(), "fsmount");
+            }
+        }
+        // Not an errno (the kernel's are below 4096): the largest one.
+        assert_eq!(
+            Error::os(Errno::new(70000), Step::Read).raw_os_error(),
+            Some(4095)
+        );
     }
 }

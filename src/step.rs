@@ -1,8 +1,7 @@
 //! [`Step`]: the system call or the rule that failed, as one byte. Its
 //! [`text`](Step::text) is what [`Error::step`](crate::Error::step) returns
-//! and `Display` prints. A byte instead of a `&'static str` keeps `Error` at
-//! 16 bytes instead of 32: every error slot in a frame and every copy of an
-//! error is half the size (measured on the stack and code size).
+//! and `Display` prints. A byte instead of a `&'static str` (16 bytes) is
+//! what lets `Error` be 8 bytes: see there.
 
 /// Declares [`Step`] and its [`text`](Step::text), each variant next to its
 /// text. The texts are stored back to back in one string, with a `u16` end
