@@ -24,8 +24,6 @@ const NEW_COMM: &[u8] = b"safe-init";
 
 /// Whether we are PID 1 (set once at start).
 static PID1: AtomicBool = AtomicBool::new(false);
-/// Whether the next byte written starts a line.
-static LINE_START: AtomicBool = AtomicBool::new(true);
 
 fn write_raw(bytes: &[u8]) {
     // SAFETY: fd 1 is our stdout; we give it back with into_raw_fd so it is
@@ -35,24 +33,32 @@ fn write_raw(bytes: &[u8]) {
     let _ = stdout.into_raw_fd();
 }
 
-/// Writes to stdout; as PID 1, every line starts with `pid1: ` so that the
-/// VM harness can tell our lines from the kernel's on the console.
-fn out(bytes: &[u8]) {
-    if !PID1.load(Relaxed) {
-        return write_raw(bytes);
+/// Starts a line of output with `label`; as PID 1 the line starts with
+/// `pid1: ` first, so that the VM harness can tell our lines from the
+/// kernel's on the console. The rest of the line is written with
+/// `write_raw`, its end with [`end_line`].
+fn begin_line(label: &[u8]) {
+    if PID1.load(Relaxed) {
+        write_raw(b"pid1: ");
     }
-    for part in bytes.split_inclusive(|&b| b == b'\n') {
-        if LINE_START.load(Relaxed) && !part.is_empty() {
-            write_raw(b"pid1: ");
-        }
-        write_raw(part);
-        LINE_START.store(part.ends_with(b"\n"), Relaxed);
-    }
+    write_raw(label);
+}
+
+fn end_line() {
+    write_raw(b"\n");
+}
+
+/// One whole line: `label`, then `value` without its trailing newline.
+#[inline(never)]
+fn line(label: &[u8], value: &[u8]) {
+    begin_line(label);
+    write_raw(value.strip_suffix(b"\n").unwrap_or(value));
+    end_line();
 }
 
 /// Writes `n` in decimal (no `core::fmt`: its machinery alone would be a
 /// third of this binary).
-fn out_u64(mut n: u64) {
+fn write_u64(mut n: u64) {
     let mut digits = [0u8; 20];
     let mut i = digits.len();
     loop {
@@ -63,20 +69,17 @@ fn out_u64(mut n: u64) {
             break;
         }
     }
-    out(&digits[i..]);
+    write_raw(&digits[i..]);
 }
 
-/// An error as "step: errno N": the step names the failing syscall or rule.
-/// (`Display` says more, with the errno's name and text, at the price of
-/// `core::fmt` and the tables.)
-fn out_error(e: &safe_procfs::Error) {
-    out(e.step().as_bytes());
-    out(b": errno ");
-    out_u64(u64::from(e.raw_os_error().unwrap_or(0).unsigned_abs()));
+/// The parts of `text` between `sep` bytes. (One splitter for every use:
+/// each closure of its own would be another copy of the code.)
+fn parts(text: &[u8], sep: u8) -> impl Iterator<Item = &[u8]> + Clone {
+    text.split(move |&b| b == sep)
 }
 
 fn line_starting<'t>(text: &'t [u8], key: &[u8]) -> &'t [u8] {
-    text.split(|&b| b == b'\n')
+    parts(text, b'\n')
         .find(|l| l.starts_with(key))
         .unwrap_or(b"")
 }
@@ -99,108 +102,94 @@ fn read<'b>(
 
 fn run() -> Result<(), safe_procfs::Error> {
     let proc = Handle::open(&[])?;
-    out(b"handle: ");
-    out(match proc.kind() {
-        HandleKind::PrivateInstance => b"private procfs instance\n",
-        HandleKind::DetachedClone => b"detached clone of /proc\n",
-        _ => b"host /proc\n",
-    });
+    let kind: &[u8] = match proc.kind() {
+        HandleKind::PrivateInstance => b"private procfs instance",
+        HandleKind::DetachedClone => b"detached clone of /proc",
+        _ => b"host /proc",
+    };
+    line(b"handle: ", kind);
 
     let mut buf = [0u8; 4096];
     let status = read(&proc, ProcBase::ProcSelf, "status", &mut buf)?;
-    out(b"status: ");
-    out(line_starting(status, b"Pid:"));
-    out(b"\n");
+    line(b"status: ", line_starting(status, b"Pid:"));
 
     if !PID1.load(Relaxed) {
         // cmdline: NUL-separated arguments.
         let cmdline = read(&proc, ProcBase::ProcSelf, "cmdline", &mut buf)?;
         // (Under qemu-user the process is the emulator, its first argument.)
-        out(b"cmdline:");
-        for arg in cmdline.split(|&b| b == 0).filter(|a| !a.is_empty()) {
-            out(b" ");
-            out(arg);
+        begin_line(b"cmdline:");
+        for arg in parts(cmdline, 0).filter(|a| !a.is_empty()) {
+            write_raw(b" ");
+            write_raw(arg);
         }
-        out(b"\n");
+        end_line();
 
         // mountinfo: one line per mount. A big mount table does not fit:
         // read_whole says so (EFBIG) instead of truncating.
         let mut table = [0u8; 16384];
         match read(&proc, ProcBase::ProcSelf, "mountinfo", &mut table) {
             Ok(text) => {
-                let mounts = text.split(|&b| b == b'\n').filter(|l| !l.is_empty());
-                let root = mounts
-                    .clone()
-                    .find(|l| l.split(|&b| b == b' ').nth(4) == Some(b"/"));
-                out(b"mountinfo: ");
-                out_u64(mounts.count() as u64);
-                out(b" mounts");
+                let mounts = parts(text, b'\n').filter(|l| !l.is_empty());
+                let root = mounts.clone().find(|l| parts(l, b' ').nth(4) == Some(b"/"));
+                begin_line(b"mountinfo: ");
+                write_u64(mounts.count() as u64);
                 let fstype = root.and_then(|l| {
-                    let mut after = l.split(|&b| b == b' ').skip_while(|f| *f != b"-");
+                    let mut after = parts(l, b' ').skip_while(|f| *f != b"-");
                     after.nth(1)
                 });
-                out(b", / is ");
-                out(fstype.unwrap_or(b"not mounted"));
-                out(b"\n");
+                write_raw(b" mounts, / is ");
+                write_raw(fstype.unwrap_or(b"not mounted"));
+                end_line();
             }
             Err(e) if e.raw_os_error() == Some(errno::EFBIG) => {
-                out(b"mountinfo: more than 16 KiB of mounts\n");
+                line(b"mountinfo: ", b"more than 16 KiB of mounts");
             }
             Err(e) => return Err(e),
         }
     }
 
     let ostype = read(&proc, ProcBase::ProcRoot, "sys/kernel/ostype", &mut buf)?;
-    out(b"ostype: ");
-    out(ostype);
+    line(b"ostype: ", ostype);
 
     if PID1.load(Relaxed) {
         let release = read(&proc, ProcBase::ProcRoot, "sys/kernel/osrelease", &mut buf)?;
-        out(b"osrelease: ");
-        out(release);
+        line(b"osrelease: ", release);
 
         // The kernel command line, through ProcRoot.
         let cmdline = read(&proc, ProcBase::ProcRoot, "cmdline", &mut buf)?;
-        out(b"cmdline: ");
-        out(cmdline.strip_suffix(b"\n").unwrap_or(cmdline));
-        out(b"\n");
+        line(b"cmdline: ", cmdline);
 
         // Our mount table: with nothing mounted, only the initramfs root.
         let mountinfo = read(&proc, ProcBase::ProcSelf, "mountinfo", &mut buf)?;
-        for line in mountinfo.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
-            out(b"mountinfo: ");
-            out(line);
-            out(b"\n");
+        for mount in parts(mountinfo, b'\n').filter(|l| !l.is_empty()) {
+            line(b"mountinfo: ", mount);
         }
     } else {
         // Our fds: an init hands only these to its payload.
         let fds = proc.open_self("fd", OpenFlags::O_RDONLY | OpenFlags::O_DIRECTORY)?;
         let mut dirbuf = [0u8; 512];
-        out(b"fds:");
+        begin_line(b"fds:");
         for entry in fds.read_dir(&mut dirbuf) {
             if let Some(fd) = entry?.number() {
-                out(b" ");
-                out_u64(u64::from(fd));
+                write_raw(b" ");
+                write_u64(u64::from(fd));
             }
         }
-        out(b"\n");
+        end_line();
         drop(fds);
     }
 
     let exe = proc.readlink(ProcBase::ProcSelf, "exe", &mut buf)?;
-    out(b"exe: ");
-    out(exe);
-    out(b"\n");
+    line(b"exe: ", exe);
 
     let (comm, closer) = proc.open_thread_self("comm", OpenFlags::O_WRONLY, &NoPin)?;
     comm.write_all(NEW_COMM)?;
     drop(comm);
     closer.close();
     let comm = read(&proc, ProcBase::ProcSelf, "comm", &mut buf)?;
-    out(b"comm: ");
-    out(comm);
+    line(b"comm: ", comm);
     if comm.strip_suffix(b"\n") != Some(NEW_COMM) {
-        out(b"FAIL: comm was not set\n");
+        line(b"FAIL: ", b"comm was not set");
         rt::exit(finish(1));
     }
     proc.close()
@@ -211,13 +200,18 @@ fn main() -> i32 {
     PID1.store(rt::getpid() == 1, Relaxed);
     let code = match run() {
         Ok(()) => {
-            out(b"ok\n");
+            line(b"ok", b"");
             0
         }
         Err(e) => {
-            out(b"FAIL: ");
-            out_error(&e);
-            out(b"\n");
+            // "FAIL: step: errno N": the step names the failing syscall or
+            // rule. (`Display` says more, with the errno's name and text,
+            // at the price of `core::fmt` and the tables.)
+            begin_line(b"FAIL: ");
+            write_raw(e.step().as_bytes());
+            write_raw(b": errno ");
+            write_u64(u64::from(e.raw_os_error().unwrap_or(0).unsigned_abs()));
+            end_line();
             1
         }
     };
@@ -227,9 +221,9 @@ fn main() -> i32 {
 /// Exits, or as PID 1 powers the machine off.
 fn finish(code: i32) -> i32 {
     if PID1.load(Relaxed) {
-        out(b"power off\n");
+        line(b"power off", b"");
         let err = rt::power_off();
-        out(b"FAIL: reboot(POWER_OFF) returned\n");
+        line(b"FAIL: ", b"reboot(POWER_OFF) returned");
         return err as i32;
     }
     code
@@ -237,6 +231,6 @@ fn finish(code: i32) -> i32 {
 
 #[panic_handler]
 fn panic(_: &PanicInfo) -> ! {
-    out(b"FAIL: panic\n");
+    line(b"FAIL: ", b"panic");
     rt::exit(finish(101))
 }
