@@ -95,10 +95,7 @@ impl Handle {
         };
         let source = match own {
             None => Source::Cached(root.kind),
-            Some(fd) => Source::Owned(Root {
-                fd: fd.into_raw_fd(),
-                ..root
-            }),
+            Some(fd) => Source::Owned(root.with_fd(fd.into_raw_fd())),
         };
         Ok(Handle {
             source,
@@ -123,10 +120,7 @@ impl Handle {
     pub fn from_fd(fd: OwnedFd) -> Result<Handle, Error> {
         let (fd, root) = root::adopt(fd).map_err(Error::into_safety_violation)?;
         Ok(Handle {
-            source: Source::Owned(Root {
-                fd: fd.into_raw_fd(),
-                ..root
-            }),
+            source: Source::Owned(root.with_fd(fd.into_raw_fd())),
             checked: AtomicU64::new(fork::generation()),
             no_host: false,
         })
@@ -375,7 +369,7 @@ impl Handle {
     fn subset(&self) -> bool {
         match self.source {
             Source::Cached(_) => true,
-            Source::Owned(root) => root.subset,
+            Source::Owned(root) => root.subset(),
         }
     }
 
@@ -466,9 +460,9 @@ impl Handle {
     ) -> Result<OwnedFd, Error> {
         let retry_unmasked = match base {
             ProcBase::ProcRoot => root.masked(),
-            ProcBase::ProcPid(_) => root.hidepid,
+            ProcBase::ProcPid(_) => root.hidepid(),
             // Linux 5.10's subset=pid also hides <pid>/net/*.
-            ProcBase::ProcSelf | ProcBase::ProcThreadSelf => root.subset,
+            ProcBase::ProcSelf | ProcBase::ProcThreadSelf => root.subset(),
             // Resolved to ProcPid before it comes here.
             ProcBase::ProcPidFd(_) => false,
         };

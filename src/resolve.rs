@@ -184,7 +184,7 @@ fn follow_split(
 #[inline]
 fn not_mounted_over(root: &Root, dirfd: i32, name: &CStr) -> Result<(), Error> {
     let covered = || Error::unsafe_path(Step::MountCoversMagicLink);
-    if let Some(ours) = root.mnt
+    if let Some(ours) = root.mnt()
         && let Some(now) = mount::mount_id_at(dirfd, name)?
         && now.unique == ours.unique
     {
