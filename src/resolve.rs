@@ -558,7 +558,7 @@ fn reopen(
     let fd = open_name(dirfd, name, flags | O_NOFOLLOW, Step::Open)?;
     let info = root.check_same_mount(fd.as_raw_fd())?;
     match verified {
-        Some(v) if v.id.ino != info.id.ino => Err(Error::unsafe_path(Step::FileChangedDuringWalk)),
+        Some(v) if v.ino != info.ino => Err(Error::unsafe_path(Step::FileChangedDuringWalk)),
         _ => Ok(fd),
     }
 }
