@@ -439,9 +439,16 @@ impl Handle {
     /// stack up.
     #[inline(never)]
     fn open_on_handle(&self, base: ProcBase, path: &[u8], kflags: u64) -> Result<OwnedFd, Error> {
-        let (root, _call_root) = self.checked_root()?;
-        match resolve_at(&root, base, path, kflags) {
-            Err(e) => self.retry(&root, e, base, path, kflags),
+        // The root is used where checked_root left it, with the fd of a
+        // root made for this call (closed on return): moved out, it was
+        // copied, 32 bytes more in this frame on every lookup's deepest path.
+        let checked = self.checked_root();
+        let root = match &checked {
+            Ok((root, _call_root)) => root,
+            Err(e) => return Err(*e),
+        };
+        match resolve_at(root, base, path, kflags) {
+            Err(e) => self.retry(root, e, base, path, kflags),
             ok => ok,
         }
     }
