@@ -95,10 +95,7 @@ impl Handle {
         };
         let source = match own {
             None => Source::Cached(root.kind),
-            Some(fd) => Source::Owned(Root {
-                fd: fd.into_raw_fd(),
-                ..root
-            }),
+            Some(fd) => Source::Owned(root.with_fd(fd.into_raw_fd())),
         };
         Ok(Handle {
             source,
@@ -123,10 +120,7 @@ impl Handle {
     pub fn from_fd(fd: OwnedFd) -> Result<Handle, Error> {
         let (fd, root) = root::adopt(fd).map_err(Error::into_safety_violation)?;
         Ok(Handle {
-            source: Source::Owned(Root {
-                fd: fd.into_raw_fd(),
-                ..root
-            }),
+            source: Source::Owned(root.with_fd(fd.into_raw_fd())),
             checked: AtomicU64::new(fork::generation()),
             no_host: false,
         })
@@ -375,7 +369,7 @@ impl Handle {
     fn subset(&self) -> bool {
         match self.source {
             Source::Cached(_) => true,
-            Source::Owned(root) => root.subset,
+            Source::Owned(root) => root.subset(),
         }
     }
 
@@ -445,9 +439,16 @@ impl Handle {
     /// stack up.
     #[inline(never)]
     fn open_on_handle(&self, base: ProcBase, path: &[u8], kflags: u64) -> Result<OwnedFd, Error> {
-        let (root, _call_root) = self.checked_root()?;
-        match resolve_at(&root, base, path, kflags) {
-            Err(e) => self.retry(&root, e, base, path, kflags),
+        // The root is used where checked_root left it, with the fd of a
+        // root made for this call (closed on return): moved out, it was
+        // copied, 32 bytes more in this frame on every lookup's deepest path.
+        let checked = self.checked_root();
+        let root = match &checked {
+            Ok((root, _call_root)) => root,
+            Err(e) => return Err(*e),
+        };
+        match resolve_at(root, base, path, kflags) {
+            Err(e) => self.retry(root, e, base, path, kflags),
             ok => ok,
         }
     }
@@ -466,9 +467,9 @@ impl Handle {
     ) -> Result<OwnedFd, Error> {
         let retry_unmasked = match base {
             ProcBase::ProcRoot => root.masked(),
-            ProcBase::ProcPid(_) => root.hidepid,
+            ProcBase::ProcPid(_) => root.hidepid(),
             // Linux 5.10's subset=pid also hides <pid>/net/*.
-            ProcBase::ProcSelf | ProcBase::ProcThreadSelf => root.subset,
+            ProcBase::ProcSelf | ProcBase::ProcThreadSelf => root.subset(),
             // Resolved to ProcPid before it comes here.
             ProcBase::ProcPidFd(_) => false,
         };

@@ -22,19 +22,21 @@ pub(crate) struct MountId {
     pub(crate) unique: bool,
 }
 
-/// What [`inspect`] learns about a file descriptor.
+/// What [`inspect`] learns about a file descriptor: only what its callers
+/// use (32 bytes; a whole [`FileId`] beside the [`MountId`] made 48).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct FileInfo {
-    pub(crate) id: FileId,
+    pub(crate) ino: u64,
     pub(crate) mnt: MountId,
+    mode: u32,
 }
 
 impl FileInfo {
     pub(crate) fn is_dir(&self) -> bool {
-        self.id.mode & sys::S_IFMT == sys::S_IFDIR
+        self.mode & sys::S_IFMT == sys::S_IFDIR
     }
     pub(crate) fn is_symlink(&self) -> bool {
-        self.id.mode & sys::S_IFMT == sys::S_IFLNK
+        self.mode & sys::S_IFMT == sys::S_IFLNK
     }
 }
 
@@ -125,7 +127,11 @@ pub(crate) fn inspect(proc_root: i32, fd: i32) -> Result<FileInfo, Error> {
             unique: false,
         },
     };
-    Ok(FileInfo { id, mnt })
+    Ok(FileInfo {
+        ino: id.ino,
+        mnt,
+        mode: id.mode,
+    })
 }
 
 /// Fails with `EXDEV` unless `fd` is on the procfs mount `root_mnt` of
@@ -160,7 +166,7 @@ fn classic_ids(proc_root: i32, fd: i32, info: &mut FileInfo) -> Result<u64, Erro
         .ino;
     let root_classic = fdinfo_mount_id(proc_root, proc_root, root_ino)?;
     info.mnt = MountId {
-        id: fdinfo_mount_id(proc_root, fd, info.id.ino)?,
+        id: fdinfo_mount_id(proc_root, fd, info.ino)?,
         unique: false,
     };
     Ok(root_classic)

@@ -184,7 +184,7 @@ fn follow_split(
 #[inline]
 fn not_mounted_over(root: &Root, dirfd: i32, name: &CStr) -> Result<(), Error> {
     let covered = || Error::unsafe_path(Step::MountCoversMagicLink);
-    if let Some(ours) = root.mnt
+    if let Some(ours) = root.mnt()
         && let Some(now) = mount::mount_id_at(dirfd, name)?
         && now.unique == ours.unique
     {
@@ -354,11 +354,12 @@ enum Next {
         len: usize,
     },
     /// Open `todo[start..start + len]` in the current directory with the
-    /// caller's flags (`len` 0: the directory itself).
+    /// caller's flags (`len` 0: the directory itself); it must still be
+    /// the inode `ino` the walk checked, where it checked one.
     Reopen {
         start: usize,
         len: usize,
-        info: Option<FileInfo>,
+        ino: Option<u64>,
     },
 }
 
@@ -402,7 +403,7 @@ impl Walk {
             _ => todo.as_bytes().get(start..start + len).unwrap_or(b"."),
         };
         match next {
-            Next::Reopen { info, .. } => reopen(root, dirfd, name, self.flags, info),
+            Next::Reopen { ino, .. } => reopen(root, dirfd, name, self.flags, ino),
             // Next::Follow (the others returned above).
             _ => follow_in_walk(root, dirfd, name, self.flags),
         }
@@ -420,7 +421,7 @@ impl Walk {
             return Ok(Next::Reopen {
                 start: 0,
                 len: 0,
-                info: None,
+                ino: None,
             });
         };
         let consumed = todo.as_bytes().len() - rest.len();
@@ -500,7 +501,7 @@ impl Walk {
             return Ok(Next::Reopen {
                 start,
                 len,
-                info: Some(info),
+                ino: Some(info.ino),
             });
         }
         if !info.is_dir() {
@@ -546,19 +547,19 @@ impl Walk {
 
 /// Opens `name` in `dirfd` with the caller's flags (never following a
 /// symlink) and checks that the result is on the root's mount and is the
-/// same inode the walk verified, so a swap in between is caught.
+/// inode `verified` the walk checked, so a swap in between is caught.
 #[inline(never)]
 fn reopen(
     root: &Root,
     dirfd: i32,
     name: &[u8],
     flags: u64,
-    verified: Option<FileInfo>,
+    verified: Option<u64>,
 ) -> Result<OwnedFd, Error> {
     let fd = open_name(dirfd, name, flags | O_NOFOLLOW, Step::Open)?;
     let info = root.check_same_mount(fd.as_raw_fd())?;
     match verified {
-        Some(v) if v.id.ino != info.id.ino => Err(Error::unsafe_path(Step::FileChangedDuringWalk)),
+        Some(ino) if ino != info.ino => Err(Error::unsafe_path(Step::FileChangedDuringWalk)),
         _ => Ok(fd),
     }
 }

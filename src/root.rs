@@ -50,42 +50,86 @@ pub enum HandleKind {
 }
 
 /// A verified procfs root: the fd and what was learnt about it.
+///
+/// 32 bytes (it was 40 with an `Option<MountId>` and two bools): the masks
+/// and the mount id's presence and kind share one byte, which the cache
+/// stores as it is. Every acquire and check copies it.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Root {
     pub(crate) fd: i32,
     pub(crate) kind: HandleKind,
+    /// Its masks, and whether `mnt_id` holds a mount id and of which kind
+    /// (`ROOT_*`).
+    bits: u8,
     /// The root's device: unique to its procfs superblock while it lives.
     pub(crate) dev: u64,
     /// The root inode's change time (ns): when its procfs instance was
     /// made. A device number is reused once its superblock is gone; the
     /// new instance then has a later time.
     pub(crate) ctime: u64,
-    /// The root's mount id: from `statx` where it gives one (checked on
-    /// every call), else measured from `fdinfo` for the host /proc
-    /// (checked on every call) and lazily for the others (the fallback
-    /// walk needs it).
-    pub(crate) mnt: Option<MountId>,
-    /// `subset=pid` is in force: global files are hidden.
-    pub(crate) subset: bool,
-    /// `hidepid=ptraceable` is in force: other users' pids are hidden.
-    pub(crate) hidepid: bool,
+    /// The root's mount id where `ROOT_HAS_MNT` says there is one: from
+    /// `statx` where it gives one (checked on every call), else measured
+    /// from `fdinfo` for the host /proc (checked on every call) and lazily
+    /// for the others (the fallback walk needs it).
+    mnt_id: u64,
 }
 
+/// `subset=pid` is in force: global files are hidden.
+const ROOT_SUBSET: u8 = 1;
+/// `hidepid=ptraceable` is in force: other users' pids are hidden.
+const ROOT_HIDEPID: u8 = 2;
+/// `mnt_id` holds the mount id.
+const ROOT_HAS_MNT: u8 = 4;
+/// ... and it is a unique one.
+const ROOT_UNIQUE: u8 = 8;
+
 impl Root {
+    /// Records `mnt` as the root's mount id.
+    fn set_mount_id(&mut self, mnt: MountId) {
+        self.mnt_id = mnt.id;
+        self.bits |= ROOT_HAS_MNT;
+        if mnt.unique {
+            self.bits |= ROOT_UNIQUE;
+        }
+    }
+
+    /// This root, its fd number now `fd` (the same number, handed over).
+    pub(crate) fn with_fd(self, fd: i32) -> Root {
+        Root { fd, ..self }
+    }
+
+    /// `subset=pid` is in force: global files are hidden.
+    pub(crate) fn subset(&self) -> bool {
+        self.bits & ROOT_SUBSET != 0
+    }
+
+    /// `hidepid=ptraceable` is in force: other users' pids are hidden.
+    pub(crate) fn hidepid(&self) -> bool {
+        self.bits & ROOT_HIDEPID != 0
+    }
+
+    /// The root's mount id, where it is known.
+    pub(crate) fn mnt(&self) -> Option<MountId> {
+        (self.bits & ROOT_HAS_MNT != 0).then_some(MountId {
+            id: self.mnt_id,
+            unique: self.bits & ROOT_UNIQUE != 0,
+        })
+    }
+
     /// Whether some entries are hidden, so that a lookup failing with
     /// `ENOENT` is worth retrying on an unmasked procfs.
     pub(crate) fn masked(&self) -> bool {
-        self.subset || self.hidepid
+        self.bits & (ROOT_SUBSET | ROOT_HIDEPID) != 0
     }
 
     /// Only a masked handle that nobody else can mount on is cached.
     fn cacheable(&self) -> bool {
-        self.subset && self.kind != HandleKind::HostMount
+        self.subset() && self.kind != HandleKind::HostMount
     }
 
     /// The root's mount id, measuring it if that was not done yet.
     pub(crate) fn mount_id(&self) -> Result<MountId, Error> {
-        match self.mnt {
+        match self.mnt() {
             Some(m) => Ok(m),
             None => mount::inspect(self.fd, self.fd).map(|info| info.mnt),
         }
@@ -93,10 +137,11 @@ impl Root {
 
     /// This root with its mount id measured.
     pub(crate) fn with_mount_id(&self) -> Result<Root, Error> {
-        Ok(Root {
-            mnt: Some(self.mount_id()?),
-            ..*self
-        })
+        let mut root = *self;
+        if root.bits & ROOT_HAS_MNT == 0 {
+            root.set_mount_id(mount::inspect(self.fd, self.fd)?.mnt);
+        }
+        Ok(root)
     }
 
     /// Fails with `EXDEV` unless `fd` is on this root's procfs mount.
@@ -133,7 +178,7 @@ impl Root {
             return Err(replaced());
         }
         let mut compared = None;
-        if let (Some(then), Some(now)) = (self.mnt, mnt)
+        if let (Some(then), Some(now)) = (self.mnt(), mnt)
             && then.unique == now.unique
         {
             if then.id != now.id {
@@ -163,7 +208,7 @@ impl Root {
     #[inline(never)]
     fn check_weakly_identified(&self) -> Result<(), Error> {
         mount::check_procfs(self.fd)?;
-        if self.subset {
+        if self.subset() {
             // A subset=pid instance has no global files.
             match sys::readlinkat(self.fd, c"uptime", &mut [0u8; 1]) {
                 Err(Errno::ENOENT) => {}
@@ -270,12 +315,16 @@ fn fall_back_after(e: Error, feature: Feature) -> Result<(), Error> {
 fn private_instance(want: Want) -> Result<(OwnedFd, Root), Error> {
     let ctx =
         sys::fsopen(c"proc", sys::FSOPEN_CLOEXEC).map_err(|e| Error::os(e, Step::FsopenProc))?;
-    let (mut subset, mut hidepid) = (false, false);
+    let mut masks = 0;
     if !want.unmasked {
         // Either may be unknown to an older kernel: tolerated, the handle is
         // then simply less masked (and not cached without subset).
-        subset = sys::fsconfig_set_string(ctx.as_raw_fd(), c"subset", c"pid").is_ok();
-        hidepid = sys::fsconfig_set_string(ctx.as_raw_fd(), c"hidepid", c"ptraceable").is_ok();
+        if sys::fsconfig_set_string(ctx.as_raw_fd(), c"subset", c"pid").is_ok() {
+            masks |= ROOT_SUBSET;
+        }
+        if sys::fsconfig_set_string(ctx.as_raw_fd(), c"hidepid", c"ptraceable").is_ok() {
+            masks |= ROOT_HIDEPID;
+        }
     }
     sys::fsconfig_create(ctx.as_raw_fd()).map_err(|e| Error::os(e, Step::FsconfigCreate))?;
     let attrs = sys::MOUNT_ATTR_NOSUID | sys::MOUNT_ATTR_NODEV | sys::MOUNT_ATTR_NOEXEC;
@@ -290,15 +339,14 @@ fn private_instance(want: Want) -> Result<(OwnedFd, Root), Error> {
         let root = Root {
             fd: fd.as_raw_fd(),
             kind: HandleKind::PrivateInstance,
+            bits: masks,
             dev: 0,
             ctime: 0,
-            mnt: None,
-            subset,
-            hidepid,
+            mnt_id: 0,
         };
         return Ok((fd, root));
     }
-    verify(fd, HandleKind::PrivateInstance, subset, hidepid)
+    verify(fd, HandleKind::PrivateInstance, masks)
 }
 
 #[inline(never)]
@@ -306,7 +354,7 @@ fn detached_clone() -> Result<(OwnedFd, Root), Error> {
     let flags = sys::OPEN_TREE_CLONE | arch::O_CLOEXEC as u32;
     let fd = sys::open_tree(sys::AT_FDCWD, c"/proc", flags)
         .map_err(|e| Error::os(e, Step::OpenTreeProc))?;
-    verify(fd, HandleKind::DetachedClone, false, false)
+    verify(fd, HandleKind::DetachedClone, 0)
 }
 
 #[inline(never)]
@@ -314,7 +362,7 @@ fn host_mount() -> Result<(OwnedFd, Root), Error> {
     let flags = arch::O_PATH | arch::O_DIRECTORY | arch::O_CLOEXEC;
     let fd =
         sys::openat(sys::AT_FDCWD, c"/proc", flags).map_err(|e| Error::os(e, Step::OpenProc))?;
-    verify(fd, HandleKind::HostMount, false, false)
+    verify(fd, HandleKind::HostMount, 0)
 }
 
 /// Adopts a caller's fd as a root: it must be the root directory of a
@@ -322,18 +370,13 @@ fn host_mount() -> Result<(OwnedFd, Root), Error> {
 /// treated as the host `/proc` (every result checked for mount crossings),
 /// and as unmasked (no retries on another instance).
 pub(crate) fn adopt(fd: OwnedFd) -> Result<(OwnedFd, Root), Error> {
-    verify(fd, HandleKind::HostMount, false, false)
+    verify(fd, HandleKind::HostMount, 0)
 }
 
 /// Checks that `fd` is the root directory of a procfs of our pid namespace
 /// and records what identifies it.
 #[inline(never)]
-fn verify(
-    fd: OwnedFd,
-    kind: HandleKind,
-    subset: bool,
-    hidepid: bool,
-) -> Result<(OwnedFd, Root), Error> {
+fn verify(fd: OwnedFd, kind: HandleKind, masks: u8) -> Result<(OwnedFd, Root), Error> {
     let raw = fd.as_raw_fd();
     mount::check_procfs(raw)?;
     // A lookup of "/proc" may give a procfs subdirectory bind-mounted there.
@@ -346,15 +389,17 @@ fn verify(
         None if kind == HandleKind::HostMount => Some(mount::inspect(raw, raw)?.mnt),
         mnt => mnt,
     };
-    let root = Root {
+    let mut root = Root {
         fd: raw,
         kind,
+        bits: masks,
         dev: id.dev,
         ctime: id.ctime,
-        mnt,
-        subset,
-        hidepid,
+        mnt_id: 0,
     };
+    if let Some(mnt) = mnt {
+        root.set_mount_id(mnt);
+    }
     // fsopen() makes an instance of our own active pid namespace; a copy of
     // /proc may be any procfs someone mounted there.
     if kind != HandleKind::PrivateInstance {
@@ -413,15 +458,13 @@ static CACHE_FD: AtomicI32 = AtomicI32::new(-1);
 static CACHE_DEV: AtomicU64 = AtomicU64::new(0);
 static CACHE_CTIME: AtomicU64 = AtomicU64::new(0);
 static CACHE_MNT: AtomicU64 = AtomicU64::new(0);
-static CACHE_META: AtomicU8 = AtomicU8::new(0);
+static CACHE_BITS: AtomicU8 = AtomicU8::new(0);
 /// The fork generation at which the cached root's pid namespace was last
 /// checked (outside the sequence lock: it only ever moves forward).
 pub(crate) static CACHE_CHECKED: AtomicU64 = AtomicU64::new(0);
-
-const META_DETACHED: u8 = 1;
-const META_UNIQUE: u8 = 2;
-const META_HIDEPID: u8 = 4;
-const META_HAS_MNT: u8 = 8;
+/// In `CACHE_BITS` beside the root's own bits: a detached clone (a cached
+/// root is else a private instance).
+const CACHE_DETACHED: u8 = 128;
 
 /// A published cache entry and the sequence number it was read at.
 #[derive(Clone, Copy, Debug)]
@@ -466,28 +509,23 @@ fn read_cache() -> Read {
     let dev = CACHE_DEV.load(Ordering::Relaxed);
     let ctime = CACHE_CTIME.load(Ordering::Relaxed);
     let mnt = CACHE_MNT.load(Ordering::Relaxed);
-    let meta = CACHE_META.load(Ordering::Relaxed);
+    let bits = CACHE_BITS.load(Ordering::Relaxed);
     fence(Ordering::Acquire);
     if SEQ.load(Ordering::Relaxed) != seq {
         return Read::Busy;
     }
-    let kind = if meta & META_DETACHED != 0 {
+    let kind = if bits & CACHE_DETACHED != 0 {
         HandleKind::DetachedClone
     } else {
         HandleKind::PrivateInstance
     };
-    let mnt = MountId {
-        id: mnt,
-        unique: meta & META_UNIQUE != 0,
-    };
     let root = Root {
         fd,
         kind,
+        bits: bits & !CACHE_DETACHED,
         dev,
         ctime,
-        mnt: (meta & META_HAS_MNT != 0).then_some(mnt),
-        subset: true,
-        hidepid: meta & META_HIDEPID != 0,
+        mnt_id: mnt,
     };
     Read::Entry(Cached { root, seq })
 }
@@ -508,26 +546,15 @@ pub(crate) fn publish(fd: OwnedFd, root: Root, stale: Option<Cached>) -> (Root, 
         .is_ok()
     {
         fence(Ordering::Release);
-        let mut meta = 0;
-        if root.kind == HandleKind::DetachedClone {
-            meta |= META_DETACHED;
-        }
-        if root.hidepid {
-            meta |= META_HIDEPID;
-        }
-        let mut mnt_id = 0;
-        if let Some(mnt) = root.mnt {
-            mnt_id = mnt.id;
-            meta |= META_HAS_MNT;
-            if mnt.unique {
-                meta |= META_UNIQUE;
-            }
-        }
         CACHE_FD.store(fd.into_raw_fd(), Ordering::Relaxed);
         CACHE_DEV.store(root.dev, Ordering::Relaxed);
         CACHE_CTIME.store(root.ctime, Ordering::Relaxed);
-        CACHE_MNT.store(mnt_id, Ordering::Relaxed);
-        CACHE_META.store(meta, Ordering::Relaxed);
+        CACHE_MNT.store(root.mnt_id, Ordering::Relaxed);
+        let detached = match root.kind {
+            HandleKind::DetachedClone => CACHE_DETACHED,
+            _ => 0,
+        };
+        CACHE_BITS.store(root.bits | detached, Ordering::Relaxed);
         CACHE_CHECKED.store(fork::generation(), Ordering::Relaxed);
         SEQ.store(seen + 2, Ordering::Release);
         return (root, None);
