@@ -65,7 +65,9 @@ pub(crate) struct Root {
     pub(crate) dev: u64,
     /// The root inode's change time (ns): when its procfs instance was
     /// made. A device number is reused once its superblock is gone; the
-    /// new instance then has a later time.
+    /// new instance then has a later time. (A `chmod`/`chown` of the root
+    /// changes it too: the handle then counts as replaced, which fails
+    /// closed.)
     pub(crate) ctime: u64,
     /// The root's mount id where `ROOT_HAS_MNT` says there is one: from
     /// `statx` where it gives one (checked on every call), else measured
@@ -158,9 +160,10 @@ impl Root {
     /// still names this procfs root: a process may have closed it
     /// (`close_range`), `dup2`ed over it, and reused the number for a
     /// directory, a FIFO or another procfs. One `statx` where a unique
-    /// mount id pins the mount (Linux 6.8+); else device, inode, type and
-    /// the instance's creation time plus an `fstatfs`. `EBADF` if the fd is closed, `EXDEV` if it is
-    /// something else; both a [`SafetyViolation`](ErrorKind::SafetyViolation).
+    /// mount id pins the mount (Linux 6.8+; device, inode, type and the
+    /// instance's creation time are compared too); else those plus an
+    /// `fstatfs`. `EBADF` if the fd is closed, `EXDEV` if it is something
+    /// else; both a [`SafetyViolation`](ErrorKind::SafetyViolation).
     pub(crate) fn check_still_ours(&self) -> Result<(), Error> {
         let replaced = || Error::unsafe_path(Step::HandleFdReused);
         let (id, mnt) = match mount::identify(self.fd) {
@@ -233,8 +236,14 @@ impl Root {
         Ok(())
     }
 
+    /// Device, root inode, type and the instance's creation time: a new
+    /// procfs that got our freed device number was made later (a clock
+    /// tick or more), so its root's change time differs.
     fn is_this_root(&self, id: &FileId) -> bool {
-        id.dev == self.dev && id.ino == sys::PROC_ROOT_INO && id.mode & sys::S_IFMT == sys::S_IFDIR
+        id.dev == self.dev
+            && id.ctime == self.ctime
+            && id.ino == sys::PROC_ROOT_INO
+            && id.mode & sys::S_IFMT == sys::S_IFDIR
     }
 }
 

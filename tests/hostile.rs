@@ -762,14 +762,37 @@ fn a_mount_made_on_our_own_procfs_during_a_follow_is_caught() {
     }
 }
 
-/// A new procfs instance (unmasked, of our pid namespace) made with the
-/// mount API: its mount fd.
-fn new_procfs_instance() -> Result<i32, Msg> {
+/// A new procfs instance of our pid namespace made with the mount API, its
+/// mount fd: unmasked, or masked as the crate masks its own
+/// (`subset=pid`, `hidepid=ptraceable`).
+fn new_procfs_instance(masked: bool) -> Result<i32, Msg> {
+    const FSCONFIG_SET_STRING: u32 = 1;
+    const FSCONFIG_CMD_CREATE: u32 = 6;
     // SAFETY: the mount API with valid NUL-terminated strings; fds ours.
     unsafe {
         let ctx = libc::syscall(libc::SYS_fsopen, c"proc".as_ptr(), 1u32) as i32;
         ensure!(ctx >= 0, "fsopen: errno {}", errno());
-        let r = libc::syscall(libc::SYS_fsconfig, ctx, 6u32, 0usize, 0usize, 0u32);
+        if masked {
+            for (key, value) in [(c"subset", c"pid"), (c"hidepid", c"ptraceable")] {
+                let r = libc::syscall(
+                    libc::SYS_fsconfig,
+                    ctx,
+                    FSCONFIG_SET_STRING,
+                    key.as_ptr(),
+                    value.as_ptr(),
+                    0u32,
+                );
+                ensure!(r == 0, "fsconfig {key:?}: errno {}", errno());
+            }
+        }
+        let r = libc::syscall(
+            libc::SYS_fsconfig,
+            ctx,
+            FSCONFIG_CMD_CREATE,
+            0usize,
+            0usize,
+            0u32,
+        );
         ensure!(r == 0, "fsconfig create: errno {}", errno());
         let m = libc::syscall(libc::SYS_fsmount, ctx, 1u32, 0u32) as i32;
         ensure!(m >= 0, "fsmount: errno {}", errno());
@@ -780,12 +803,13 @@ fn new_procfs_instance() -> Result<i32, Msg> {
 
 /// With statx refused (a filter arriving mid-run; or a kernel before 5.8),
 /// the per-call check has no mount id. The cached private instance's fd is
-/// closed, which frees its device number, and a new unmasked procfs that
-/// gets that very number is put at the fd's number. Device, inode 1, type
-/// and procfs magic all match: only the root's creation time tells them
-/// apart. `Ok(false)`: the device number was not reused (another test took
-/// it), try again.
-fn reused_device_case() -> Result<bool, Msg> {
+/// closed, which frees its device number, and a new procfs that gets that
+/// very number is put at the fd's number. Device, inode 1, type and procfs
+/// magic all match. An unmasked one shows global files; a masked one
+/// (`masked`) of our own pid namespace is told apart only by its root's
+/// creation time, made a few clock ticks later. `Ok(false)`: the device
+/// number was not reused (another test took it), try again.
+fn reused_device_case(masked: bool) -> Result<bool, Msg> {
     let h = try_ok!(Handle::open(&[]), "Handle::open");
     ensure!(
         h.kind() == HandleKind::PrivateInstance && h.is_cached(),
@@ -804,7 +828,10 @@ fn reused_device_case() -> Result<bool, Msg> {
     block(&[Facility::Statx], libc::EPERM)?;
     // SAFETY: closing the number we found.
     unsafe { libc::syscall(libc::SYS_close_range, n as u32, n as u32, 0u32) };
-    let sub = new_procfs_instance()?;
+    // Later than the victim's creation by more than a clock tick (the
+    // creation time's granularity).
+    std::thread::sleep(std::time::Duration::from_millis(30));
+    let sub = new_procfs_instance(masked)?;
     if fd_stat(sub).0 != old_dev {
         return Ok(false);
     }
@@ -820,7 +847,7 @@ fn reused_device_case() -> Result<bool, Msg> {
     );
     ensure!(
         fd_stat(root.as_raw_fd()).0 != old_dev,
-        "open_root(.) is the substituted (unmasked) procfs"
+        "open_root(.) is the substituted procfs"
     );
     // SAFETY: valid dirfd and path.
     let uptime = unsafe {
@@ -841,7 +868,19 @@ fn reused_device_case() -> Result<bool, Msg> {
 
 #[test]
 fn a_new_procfs_on_a_reused_device_number_is_not_ours() {
-    if !require_root("a_new_procfs_on_a_reused_device_number_is_not_ours") {
+    reused_device_attack("a_new_procfs_on_a_reused_device_number_is_not_ours", false);
+}
+
+#[test]
+fn a_new_masked_procfs_on_a_reused_device_number_is_not_ours() {
+    reused_device_attack(
+        "a_new_masked_procfs_on_a_reused_device_number_is_not_ours",
+        true,
+    );
+}
+
+fn reused_device_attack(name: &str, masked: bool) {
+    if !require_root(name) {
         return;
     }
     if under_qemu() {
@@ -852,7 +891,7 @@ fn a_new_procfs_on_a_reused_device_number_is_not_ours() {
         return;
     }
     for _ in 0..10 {
-        match in_child_report(|| match reused_device_case()? {
+        match in_child_report(|| match reused_device_case(masked)? {
             true => Ok(Msg::try_from("reproduced").unwrap_or_default()),
             false => Ok(Msg::new()),
         }) {
