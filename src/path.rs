@@ -80,7 +80,7 @@ impl<const N: usize> PathBuf<N> {
     /// second buffer): how the walk substitutes a symlink's text for the
     /// part of the path that led to it. On failure the buffer is unchanged.
     pub(crate) fn replace_prefix(&mut self, consumed: usize, prefix: &[u8]) -> Result<(), Error> {
-        if prefix.contains(&0) {
+        if has_nul(prefix) {
             return Err(Error::invalid(Errno::EINVAL, Step::PathHasNul));
         }
         let consumed = consumed.min(self.len);
@@ -127,7 +127,7 @@ impl<const N: usize> PathBuf<N> {
 /// length. On failure `buf` is unchanged.
 #[inline(never)]
 fn append(buf: &mut [u8], len: usize, s: &[u8]) -> Result<usize, Error> {
-    if s.contains(&0) {
+    if has_nul(s) {
         return Err(Error::invalid(Errno::EINVAL, Step::PathHasNul));
     }
     let end = len + s.len();
@@ -139,6 +139,13 @@ fn append(buf: &mut [u8], len: usize, s: &[u8]) -> Result<usize, Error> {
     text.copy_from_slice(s);
     nul.fill(0);
     Ok(end)
+}
+
+/// Whether `s` holds a NUL byte. A plain loop: paths are short, and
+/// `contains` brings a word-at-a-time search (measured larger).
+#[allow(clippy::manual_contains)]
+fn has_nul(s: &[u8]) -> bool {
+    s.iter().any(|&b| b == 0)
 }
 
 /// `buf[start..=nul]` as a C string. The buffer's invariant (exactly one
@@ -180,6 +187,11 @@ pub(crate) fn fmt_u32(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
     buf.get(start..).unwrap_or_default()
 }
 
+/// Whether a component of `path` is `..`.
+pub(crate) fn has_dotdot(path: &[u8]) -> bool {
+    path.split(|&b| b == b'/').any(|c| c == b"..")
+}
+
 /// Checks a caller's path: not empty, relative, no NUL, no `..` component.
 /// Length is checked when the path is copied into a [`PathBuf`].
 pub(crate) fn validate(path: &[u8]) -> Result<(), Error> {
@@ -189,10 +201,10 @@ pub(crate) fn validate(path: &[u8]) -> Result<(), Error> {
     if path.first() == Some(&b'/') {
         return Err(Error::invalid(Errno::EINVAL, Step::PathAbsolute));
     }
-    if path.contains(&0) {
+    if has_nul(path) {
         return Err(Error::invalid(Errno::EINVAL, Step::PathHasNul));
     }
-    if path.split(|&b| b == b'/').any(|c| c == b"..") {
+    if has_dotdot(path) {
         return Err(Error::invalid(Errno::EINVAL, Step::PathHasDotDot));
     }
     if path.len() >= PATH_BUF_LEN {

@@ -11,7 +11,7 @@ use crate::arch::{O_CLOEXEC, O_DIRECTORY, O_NOFOLLOW, O_PATH};
 use crate::error::{Error, ErrorKind};
 use crate::fd::OwnedFd;
 use crate::mount::{self, FileInfo};
-use crate::path::{NameBuf, PathBuf};
+use crate::path::{self, NameBuf, PathBuf};
 use crate::probe::{self, Feature};
 use crate::root::Root;
 use crate::step::Step;
@@ -532,7 +532,7 @@ impl Walk {
         if target.first() == Some(&b'/') {
             return Err(Error::unsafe_path(Step::AbsoluteSymlink));
         }
-        if target.split(|&b| b == b'/').any(|c| c == b"..") {
+        if path::has_dotdot(target) {
             return Err(Error::unsafe_path(Step::SymlinkWithDotDot));
         }
         self.links += 1;
