@@ -64,10 +64,14 @@ pub(crate) struct Root {
     /// The root's device: unique to its procfs superblock while it lives.
     pub(crate) dev: u64,
     /// The root inode's change time (ns): when its procfs instance was
-    /// made. A device number is reused once its superblock is gone; the
-    /// new instance then has a later time. (A `chmod`/`chown` of the root
-    /// changes it too: the handle then counts as replaced, which fails
-    /// closed.)
+    /// made. A device number (and a classic mount id) is reused once its
+    /// superblock is gone; a new instance made a clock tick or more later
+    /// has a later time. Compared where no unique mount id pins the mount.
+    /// (A `chmod`/`chown`/`touch` of the root changes it too: the handle
+    /// then counts as replaced, which fails closed. One made within the
+    /// same tick passes: code in this process that closes our fd, makes
+    /// such an instance at once and `dup2`s it onto the number can
+    /// arrange that, as it could overwrite this crate's memory.)
     pub(crate) ctime: u64,
     /// The root's mount id where `ROOT_HAS_MNT` says there is one: from
     /// `statx` where it gives one (checked on every call), else measured
@@ -160,8 +164,8 @@ impl Root {
     /// still names this procfs root: a process may have closed it
     /// (`close_range`), `dup2`ed over it, and reused the number for a
     /// directory, a FIFO or another procfs. One `statx` where a unique
-    /// mount id pins the mount (Linux 6.8+; device, inode, type and the
-    /// instance's creation time are compared too); else those plus an
+    /// mount id pins the mount (Linux 6.8+; device, inode and type are
+    /// compared too); else those, the instance's creation time and an
     /// `fstatfs`. `EBADF` if the fd is closed, `EXDEV` if it is something
     /// else; both a [`SafetyViolation`](ErrorKind::SafetyViolation).
     pub(crate) fn check_still_ours(&self) -> Result<(), Error> {
@@ -190,17 +194,19 @@ impl Root {
             compared = Some(then.unique);
         }
         match compared {
-            // A unique mount id is never reused: this is our mount.
+            // A unique mount id is never reused: this is our mount (which
+            // pins our superblock), whatever else happened to its root.
             Some(true) => Ok(()),
-            // Device numbers and classic ids are reused once their mount is
-            // gone; a new instance that got both, made within the clock
-            // tick of ours, would pass (a documented residual, kernels
-            // 5.8-6.7). Make sure it is at least a procfs.
+            // Device numbers and classic mount ids are reused once their
+            // procfs is gone. A new instance that got ours was made later:
+            // its root's creation time differs, unless it was made within
+            // the same clock tick (see `ctime`).
+            _ if id.ctime != self.ctime => Err(replaced()),
+            // Classic ids (kernels 5.8-6.7): make sure it is a procfs.
             Some(false) => mount::check_procfs(self.fd).map_err(|_| replaced()),
             // No mount id at all (statx refused, qemu-user, kernels before
-            // 5.8): a new instance on our reused device number, made within
-            // the clock tick of ours, would pass the above. Check what
-            // matters about it: a procfs, of our pid namespace, as masked.
+            // 5.8): check what matters about it too: a procfs, of our pid
+            // namespace, as masked.
             None => self.check_weakly_identified().map_err(|_| replaced()),
         }
     }
@@ -236,14 +242,8 @@ impl Root {
         Ok(())
     }
 
-    /// Device, root inode, type and the instance's creation time: a new
-    /// procfs that got our freed device number was made later (a clock
-    /// tick or more), so its root's change time differs.
     fn is_this_root(&self, id: &FileId) -> bool {
-        id.dev == self.dev
-            && id.ctime == self.ctime
-            && id.ino == sys::PROC_ROOT_INO
-            && id.mode & sys::S_IFMT == sys::S_IFDIR
+        id.dev == self.dev && id.ino == sys::PROC_ROOT_INO && id.mode & sys::S_IFMT == sys::S_IFDIR
     }
 }
 

@@ -807,7 +807,8 @@ fn new_procfs_instance(masked: bool) -> Result<i32, Msg> {
 /// very number is put at the fd's number. Device, inode 1, type and procfs
 /// magic all match. An unmasked one shows global files; a masked one
 /// (`masked`) of our own pid namespace is told apart only by its root's
-/// creation time, made a few clock ticks later. `Ok(false)`: the device
+/// creation time, made a few clock ticks later. (One made within the same
+/// tick would pass: a documented residual, see `Root::ctime`.) `Ok(false)`: the device
 /// number was not reused (another test took it), try again.
 fn reused_device_case(masked: bool) -> Result<bool, Msg> {
     let h = try_ok!(Handle::open(&[]), "Handle::open");
@@ -826,11 +827,12 @@ fn reused_device_case(masked: bool) -> Result<bool, Msg> {
     let n = victims[0];
     let old_dev = fd_stat(n).0;
     block(&[Facility::Statx], libc::EPERM)?;
+    // The substitute is made more than a clock tick (the creation time's
+    // granularity) after the victim: wait before freeing its device
+    // number, not after (other tests' instances would take it meanwhile).
+    std::thread::sleep(std::time::Duration::from_millis(30));
     // SAFETY: closing the number we found.
     unsafe { libc::syscall(libc::SYS_close_range, n as u32, n as u32, 0u32) };
-    // Later than the victim's creation by more than a clock tick (the
-    // creation time's granularity).
-    std::thread::sleep(std::time::Duration::from_millis(30));
     let sub = new_procfs_instance(masked)?;
     if fd_stat(sub).0 != old_dev {
         return Ok(false);

@@ -1,0 +1,130 @@
+//! The per-call root check's creation-time compare (commit da0ee1b), from
+//! a review: it survives `statx` going away mid-run. Its own test binary,
+//! the cases one at a time: they make and free procfs instances, and so
+//! take device numbers that the reused-device attacks of hostile.rs wait
+//! for.
+
+#![allow(clippy::result_large_err)] // Msg is a fixed-size buffer: no allocation in the child
+
+mod common;
+
+use common::*;
+use safe_procfs::{Handle, OpenFlags, unmasked_proc_root};
+use std::sync::Mutex;
+
+const RD: OpenFlags = OpenFlags::O_RDONLY;
+
+/// One case at a time (each makes procfs instances and waits for device
+/// numbers).
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// A seccomp filter takes `statx` away mid-run (`ENOSYS` or `EPERM`): the
+/// per-call root check falls back to `fstat`, whose device, inode and
+/// creation time must be exactly what `statx` recorded at acquisition (the
+/// creation time to the nanosecond), or every handle of one's own fails
+/// for good as "replaced" and cannot even be closed. Each kind of handle,
+/// masked and unmasked, owned and cached.
+fn statx_gone_mid_run_case(pre: &[Facility], unmasked: bool, errno_: i32) -> Result<(), Msg> {
+    if !pre.is_empty() {
+        block(pre, libc::ENOSYS)?;
+    }
+    let opts: &[safe_procfs::OpenOption] = if unmasked { &[unmasked_proc_root] } else { &[] };
+    let h = try_ok!(Handle::open(opts), "Handle::open");
+    let (kind, cached) = (h.kind(), h.is_cached());
+    try_ok!(h.open_self("status", RD), "open_self before");
+    block(&[Facility::Statx], errno_)?;
+    try_ok!(
+        h.open_self("status", RD),
+        "{kind:?} (cached {cached}): open_self after statx went"
+    );
+    try_ok!(
+        h.open_root("uptime", RD),
+        "{kind:?}: open_root(uptime) after statx went"
+    );
+    if !cached {
+        try_ok!(h.close(), "{kind:?}: close after statx went");
+    }
+    Ok(())
+}
+
+#[test]
+fn statx_taken_away_mid_run_keeps_every_handle() {
+    if !require_root("statx_taken_away_mid_run_keeps_every_handle") {
+        return;
+    }
+    // Computed before forking (the children's block() asks it).
+    let _ = under_qemu();
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let mut failed = Vec::new();
+    let kinds: [&[Facility]; 3] = [
+        &[],
+        &[Facility::NewMountApi],
+        &[Facility::NewMountApi, Facility::OpenTree],
+    ];
+    for pre in kinds {
+        for unmasked in [false, true] {
+            for errno_ in [libc::ENOSYS, libc::EPERM] {
+                if let Err(e) = in_child(|| statx_gone_mid_run_case(pre, unmasked, errno_)) {
+                    failed.push(format!("{pre:?} unmasked {unmasked} errno {errno_}: {e}"));
+                }
+            }
+        }
+    }
+    assert!(failed.is_empty(), "{failed:#?}");
+}
+
+/// A `chmod` of the handle's procfs root (here through
+/// `/proc/self/fd/<root fd>`; on the host `/proc`, any `chmod`/`touch` of
+/// it) changes the root's creation-time stamp. Where a unique mount id
+/// (Linux 6.8+) pins the mount, the handle goes on working; where none
+/// does, that stamp is what tells a new instance on our freed device number
+/// apart, so the handle counts as replaced: a `SafetyViolation`, fail
+/// closed.
+fn chmod_case() -> Result<(), Msg> {
+    use std::os::fd::AsRawFd;
+    let h = try_ok!(Handle::open(&[unmasked_proc_root]), "Handle::open");
+    ensure!(
+        h.kind() == safe_procfs::HandleKind::PrivateInstance,
+        "expected a private instance, got {:?}",
+        h.kind()
+    );
+    try_ok!(h.open_self("status", RD), "open_self before the chmod");
+    let path = std::ffi::CString::new(format!("/proc/self/fd/{}", h.as_raw_fd()))
+        .map_err(|_| Msg::try_from("path").unwrap_or_default())?;
+    // A clock tick (the stamp's granularity) after the instance was made.
+    std::thread::sleep(std::time::Duration::from_millis(30));
+    // SAFETY: a valid NUL-terminated path.
+    ensure!(
+        unsafe { libc::chmod(path.as_ptr(), 0o555) } == 0,
+        "chmod of the root: errno {}",
+        errno()
+    );
+    let after = h.open_self("status", RD);
+    if kernel_at_least(6, 8) {
+        try_ok!(after, "open_self after the chmod, with a unique mount id");
+        try_ok!(h.close(), "close after the chmod");
+    } else {
+        match after {
+            Err(e) if e.is_safety_violation() => {}
+            other => fail!("without unique mount ids: {other:?}, expected a safety violation"),
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn a_chmod_of_the_root_fails_closed_only_without_a_unique_mount_id() {
+    if !require_root("a_chmod_of_the_root_fails_closed_only_without_a_unique_mount_id") {
+        return;
+    }
+    if under_qemu() {
+        // No private instance there (no fsopen); a chmod of the detached
+        // clone's root would be one of the host /proc. The VMs run it.
+        println!("n/a under qemu-user: no private procfs instance");
+        return;
+    }
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    if let Err(e) = in_child(chmod_case) {
+        panic!("{e}");
+    }
+}
