@@ -19,9 +19,9 @@ sizes=$'| target | stripped size | ceiling |\n|---|---|---|'
 status=0
 for t in x86_64-unknown-linux-gnu aarch64-unknown-linux-musl riscv64gc-unknown-linux-gnu; do
   case $t in
-    x86_64-*) ceiling=26624 ;;
-    aarch64-*) ceiling=29696 ;;
-    riscv64*) ceiling=25600 ;;
+    x86_64-*) ceiling=23040 ;;
+    aarch64-*) ceiling=26624 ;;
+    riscv64*) ceiling=23040 ;;
   esac
   cargo build -q --release --manifest-path "$manifest" --target "$t"
   bin=examples/freestanding/target/$t/release/freestanding-init
