@@ -81,15 +81,20 @@ fn statx_taken_away_mid_run_keeps_every_handle() {
 /// apart, so the handle counts as replaced: a `SafetyViolation`, fail
 /// closed.
 fn chmod_case() -> Result<(), Msg> {
-    use std::os::fd::AsRawFd;
+    let before = procfs_root_fds();
     let h = try_ok!(Handle::open(&[unmasked_proc_root]), "Handle::open");
+    // The handle's root fd: the procfs root that was not open before.
+    let fd = procfs_root_fds()
+        .into_iter()
+        .find(|fd| !before.contains(fd));
+    let fd = fd.ok_or_else(|| Msg::try_from("no new procfs root fd").unwrap_or_default())?;
     ensure!(
         h.kind() == safe_procfs::HandleKind::PrivateInstance,
         "expected a private instance, got {:?}",
         h.kind()
     );
     try_ok!(h.open_self("status", RD), "open_self before the chmod");
-    let path = std::ffi::CString::new(format!("/proc/self/fd/{}", h.as_raw_fd()))
+    let path = std::ffi::CString::new(format!("/proc/self/fd/{fd}"))
         .map_err(|_| Msg::try_from("path").unwrap_or_default())?;
     // A clock tick (the stamp's granularity) after the instance was made.
     std::thread::sleep(std::time::Duration::from_millis(30));
