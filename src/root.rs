@@ -575,3 +575,50 @@ pub(crate) fn publish(fd: OwnedFd, root: Root, stale: Option<Cached>) -> (Root, 
         _ => (root, Some(fd)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the cache publishes it reads back, field for field: every
+    /// combination of masks and mount-id flags, both cacheable kinds. (The
+    /// only unit test of this binary that touches the process-wide cache.)
+    #[test]
+    fn the_cache_reads_back_what_was_published() {
+        const {
+            assert!(CACHE_DETACHED & (ROOT_SUBSET | ROOT_HIDEPID | ROOT_HAS_MNT | ROOT_UNIQUE) == 0)
+        };
+        let mut stale = None;
+        for kind in [HandleKind::PrivateInstance, HandleKind::DetachedClone] {
+            for flags in 0..16u8 {
+                let bits = flags | ROOT_SUBSET;
+                if bits & ROOT_UNIQUE != 0 && bits & ROOT_HAS_MNT == 0 {
+                    continue;
+                }
+                let fd = sys::openat(sys::AT_FDCWD, c"/", arch::O_PATH | arch::O_CLOEXEC).unwrap();
+                let raw = fd.as_raw_fd();
+                let root = Root {
+                    fd: raw,
+                    kind,
+                    bits,
+                    dev: 0x1234_5678_9abc,
+                    ctime: (u64::from(flags) << 40) | 7,
+                    mnt_id: (u64::from(flags) + 1) << 33,
+                };
+                let (used, owned) = publish(fd, root, stale);
+                assert!(owned.is_none(), "{kind:?} {bits:#x}: not published");
+                let c = cached().unwrap();
+                let r = c.root;
+                assert_eq!(
+                    (r.fd, r.kind, r.dev, r.ctime),
+                    (raw, kind, root.dev, root.ctime)
+                );
+                assert_eq!(r.mnt(), root.mnt(), "{kind:?} {bits:#x}");
+                assert_eq!((r.subset(), r.hidepid()), (root.subset(), root.hidepid()));
+                assert_eq!(r.masked(), root.masked());
+                assert_eq!(used.mnt(), root.mnt());
+                stale = Some(c);
+            }
+        }
+    }
+}
