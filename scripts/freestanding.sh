@@ -53,4 +53,24 @@ for t in x86_64-unknown-linux-gnu aarch64-unknown-linux-musl riscv64gc-unknown-l
   fi
 done
 echo "$sizes"
+
+# Where the x86_64 bytes go: code per origin (from an unstripped build's
+# symbols) and read-only data.
+t=x86_64-unknown-linux-gnu
+CARGO_PROFILE_RELEASE_STRIP=false cargo build -q --release --manifest-path "$manifest" --target "$t" \
+  --target-dir examples/freestanding/target/symbols
+bin=examples/freestanding/target/symbols/$t/release/freestanding-init
+lib=0 init=0 other=0
+while read -r _ size type name; do
+  case $type in t | T) ;; *) continue ;; esac
+  case $name in
+    safe_procfs::*) lib=$((lib + 16#$size)) ;;
+    freestanding_init::*) init=$((init + 16#$size)) ;;
+    *) other=$((other + 16#$size)) ;;
+  esac
+done < <(nm -S -C "$bin")
+rodata=$(readelf -SW "$bin" | sed -n 's/.*\] \.rodata  *PROGBITS  *[0-9a-f]*  *[0-9a-f]*  *\([0-9a-f]*\) .*/\1/p')
+rodata=$((16#${rodata:?no .rodata in $bin}))
+echo
+echo "x86_64 code: library $lib bytes, init $init bytes, other $other bytes; read-only data $rodata bytes"
 exit $status
