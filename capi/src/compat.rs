@@ -51,6 +51,14 @@ not_provided! {
     pathrs_inroot_mknod(c_int, *const c_char, c_uint, u64);
     pathrs_inroot_symlink(*const c_char, c_int, *const c_char);
     pathrs_inroot_hardlink(c_int, *const c_char, c_int, *const c_char, u64);
+    // The pre-0.2.5 entry points (int flags), exported only from the shared
+    // library, under libpathrs's older versions (src/versions.rs).
+    __pathrs_reopen_v1(c_int, c_int);
+    __pathrs_inroot_open_v1(c_int, *const c_char, c_int);
+    __pathrs_inroot_rename_v1(c_int, *const c_char, c_int, *const c_char, c_int);
+    __pathrs_inroot_creat_v1(c_int, *const c_char, c_int, c_uint);
+    __pathrs_inroot_symlink_v1(*const c_char, c_int, *const c_char);
+    __pathrs_inroot_hardlink_v1(c_int, *const c_char, c_int, *const c_char);
 }
 
 /// The version string: the libpathrs API level whose procfs part this is,

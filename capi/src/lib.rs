@@ -13,6 +13,7 @@
 
 mod compat;
 mod errors;
+mod versions;
 
 use core::ffi::{CStr, c_char, c_int};
 use core::fmt;
@@ -32,6 +33,13 @@ const EINVAL: i32 = 22;
 
 /// `PATHRS_PROC_DEFAULT_ROOTFD` (`-EBADF`): the default (cached) handle.
 pub const PATHRS_PROC_DEFAULT_ROOTFD: c_int = -EBADF;
+/// Ours, `SAFE_PROCFS_PROC_DEFAULT_ROOTFD_NO_HOST`: the default (cached)
+/// handle, re-acquired (when its fd was closed or replaced) without ever
+/// using the host `/proc`. `pathrs_procfs_open` returns it for
+/// `SAFE_PROCFS_PROCFS_NO_HOST_FALLBACK` when the result is the cached
+/// handle: `PATHRS_PROC_DEFAULT_ROOTFD` would forget the flag. Not an fd,
+/// not -EBADF, and not an error id (those are below -4096).
+pub const SAFE_PROCFS_PROC_DEFAULT_ROOTFD_NO_HOST: c_int = -4095;
 /// `PATHRS_PROC_ROOT`.
 pub const PATHRS_PROC_ROOT: u64 = 0xFFFF_FFFE_7072_6F63;
 /// `PATHRS_PROC_SELF`.
@@ -147,7 +155,9 @@ fn with_handle<T>(
     proc_rootfd: c_int,
     f: impl FnOnce(&Handle) -> Result<T, CFail>,
 ) -> Result<T, CFail> {
-    let handle = if proc_rootfd == PATHRS_PROC_DEFAULT_ROOTFD {
+    let handle = if proc_rootfd == SAFE_PROCFS_PROC_DEFAULT_ROOTFD_NO_HOST {
+        Handle::open(&[no_host_fallback])?
+    } else if proc_rootfd == PATHRS_PROC_DEFAULT_ROOTFD {
         let opts: &[OpenOption] = if DEFAULT_NO_HOST.load(Ordering::Relaxed) {
             &[no_host_fallback]
         } else {
@@ -155,9 +165,10 @@ fn with_handle<T>(
         };
         Handle::open(opts)?
     } else if proc_rootfd < 0 {
+        // As libpathrs: a negative number that names no default is EINVAL.
         return Err(CFail::Own(
-            EBADF,
-            "proc_rootfd is not a file descriptor (EBADF)",
+            EINVAL,
+            "proc_rootfd is negative and not PATHRS_PROC_DEFAULT_ROOTFD (EINVAL)",
         ));
     } else {
         Handle::from_fd(OwnedFd::duplicate_raw(proc_rootfd)?)?
@@ -202,7 +213,8 @@ const LINK_MAX: usize = 4096;
 
 /// `pathrs_procfs_open(how, size)`: a procfs root handle. Returns
 /// `PATHRS_PROC_DEFAULT_ROOTFD` when that is the process-wide cached
-/// handle, else a new `O_PATH|O_CLOEXEC` fd of the procfs root (an
+/// handle (`SAFE_PROCFS_PROC_DEFAULT_ROOTFD_NO_HOST` if the flags have
+/// `SAFE_PROCFS_PROCFS_NO_HOST_FALLBACK`), else a new `O_PATH|O_CLOEXEC` fd of the procfs root (an
 /// unmasked one with `PATHRS_PROCFS_NEW_UNMASKED`: close it soon).
 ///
 /// # Safety
@@ -264,7 +276,14 @@ fn procfs_open(how: ProcfsOpenHow) -> Result<c_int, CFail> {
         (true, true) => Handle::open(&[unmasked_proc_root, no_host_fallback])?,
     };
     if handle.is_cached() {
-        return Ok(PATHRS_PROC_DEFAULT_ROOTFD);
+        // The caller's choice must outlive this handle: a later call that
+        // has to re-acquire (the cached fd closed by close_range, the
+        // mount API taken away by seccomp) must still refuse the host /proc.
+        return Ok(if no_host {
+            SAFE_PROCFS_PROC_DEFAULT_ROOTFD_NO_HOST
+        } else {
+            PATHRS_PROC_DEFAULT_ROOTFD
+        });
     }
     let root = handle.open_root(".", OpenFlags::O_PATH | OpenFlags::O_DIRECTORY);
     let _ = handle.close();
@@ -304,6 +323,45 @@ pub unsafe extern "C" fn pathrs_proc_openat(
 pub unsafe extern "C" fn pathrs_proc_open(base: u64, path: *const c_char, flags: u64) -> c_int {
     // SAFETY: the same contract as ours.
     unsafe { pathrs_proc_openat(PATHRS_PROC_DEFAULT_ROOTFD, base, path, flags) }
+}
+
+/// `pathrs_proc_openat@LIBPATHRS_0.2`: the entry point of programs linked
+/// against libpathrs before 0.2.5, whose `flags` was a C `int`. The value
+/// is taken as the 32 bits it was (not sign-extended), as libpathrs does.
+///
+/// # Safety
+/// As [`pathrs_proc_openat`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn __pathrs_proc_openat_v1(
+    proc_rootfd: c_int,
+    base: u64,
+    path: *const c_char,
+    flags: c_int,
+) -> c_int {
+    // SAFETY: the same contract as ours.
+    unsafe { pathrs_proc_openat(proc_rootfd, base, path, u64::from(flags as u32)) }
+}
+
+/// `pathrs_proc_open@LIBPATHRS_0.2`: as [`__pathrs_proc_openat_v1`], on the
+/// default handle.
+///
+/// # Safety
+/// As [`pathrs_proc_openat`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn __pathrs_proc_open_v1(
+    base: u64,
+    path: *const c_char,
+    flags: c_int,
+) -> c_int {
+    // SAFETY: the same contract as ours.
+    unsafe {
+        pathrs_proc_openat(
+            PATHRS_PROC_DEFAULT_ROOTFD,
+            base,
+            path,
+            u64::from(flags as u32),
+        )
+    }
 }
 
 /// `pathrs_proc_readlinkat(proc_rootfd, base, path, linkbuf, size)`: copies

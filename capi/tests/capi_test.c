@@ -198,9 +198,10 @@ static void test_errno_contract(void)
     EXPECT_ERR(pathrs_proc_open(PATHRS_PROC_SELF, "does-not-exist", O_RDONLY), ENOENT, "missing");
     EXPECT_ERR(pathrs_proc_open(PATHRS_PROC_PID(0x7fffffff), "status", O_RDONLY), ENOENT, "missing pid");
     EXPECT_ERR(pathrs_proc_open(PATHRS_PROC_SELF, "", O_RDONLY), EINVAL, "empty path");
-    EXPECT_ERR(pathrs_proc_open(PATHRS_PROC_SELF, "/etc/passwd", O_RDONLY), EINVAL, "absolute path");
-    EXPECT_ERR(pathrs_proc_open(PATHRS_PROC_ROOT, "/proc/self/status", O_RDONLY), EINVAL, "absolute path");
-    EXPECT_ERR(pathrs_proc_open(PATHRS_PROC_SELF, "../1/status", O_RDONLY), EINVAL, "..");
+    /* As libpathrs: absolute or out of the base, EXDEV; inside, EINVAL (ours). */
+    EXPECT_ERR(pathrs_proc_open(PATHRS_PROC_SELF, "/etc/passwd", O_RDONLY), EXDEV, "absolute path");
+    EXPECT_ERR(pathrs_proc_open(PATHRS_PROC_ROOT, "/proc/self/status", O_RDONLY), EXDEV, "absolute path");
+    EXPECT_ERR(pathrs_proc_open(PATHRS_PROC_SELF, "../1/status", O_RDONLY), EXDEV, ".. out of the base");
     EXPECT_ERR(pathrs_proc_open(PATHRS_PROC_SELF, "task/..", O_RDONLY), EINVAL, ".. at the end");
     EXPECT_ERR(pathrs_proc_open(PATHRS_PROC_SELF, NULL, O_RDONLY), EINVAL, "NULL path");
     static char longpath[2 * 8192 + 1];
@@ -298,7 +299,13 @@ static void test_procfs_open(void)
     EXPECT_ERR(pathrs_procfs_open(&how, sizeof(how)), EINVAL, "unknown flag");
     how.flags = SAFE_PROCFS_PROCFS_NO_HOST_FALLBACK;
     fd = pathrs_procfs_open(&how, sizeof(how));
-    CHECK(fd == PATHRS_PROC_DEFAULT_ROOTFD || fd >= 0, "NO_HOST_FALLBACK: %d", fd);
+    CHECK(fd == SAFE_PROCFS_PROC_DEFAULT_ROOTFD_NO_HOST || fd >= 0, "NO_HOST_FALLBACK: %d", fd);
+    CHECK(!IS_PATHRS_ERR(SAFE_PROCFS_PROC_DEFAULT_ROOTFD_NO_HOST) &&
+              SAFE_PROCFS_PROC_DEFAULT_ROOTFD_NO_HOST != PATHRS_PROC_DEFAULT_ROOTFD,
+          "SAFE_PROCFS_PROC_DEFAULT_ROOTFD_NO_HOST collides");
+    int f2 = ok_fd(pathrs_proc_openat(fd, PATHRS_PROC_SELF, "status", O_RDONLY), "openat(NO_HOST_FALLBACK root)");
+    if (f2 >= 0)
+        close(f2);
     if (fd >= 0)
         close(fd);
     how.flags = SAFE_PROCFS_PROCFS_NO_HOST_FALLBACK | PATHRS_PROCFS_NEW_UNMASKED;
@@ -354,7 +361,7 @@ static void test_openat(void)
     int dead = dup(proc);
     close(dead);
     EXPECT_ERR(pathrs_proc_openat(dead, PATHRS_PROC_SELF, "status", O_RDONLY), EBADF, "closed fd");
-    EXPECT_ERR(pathrs_proc_openat(-1, PATHRS_PROC_SELF, "status", O_RDONLY), EBADF, "fd -1");
+    EXPECT_ERR(pathrs_proc_openat(-1, PATHRS_PROC_SELF, "status", O_RDONLY), EINVAL, "fd -1 (as libpathrs)");
     close(proc);
 }
 
@@ -409,7 +416,7 @@ static void *thread_errors(void *arg)
     long bad = 0, seed = (long)arg;
     for (int i = 0; i < 300; i++) {
         int enoent = (i + seed) % 2;
-        int id = pathrs_proc_open(PATHRS_PROC_THREAD_SELF, enoent ? "nope" : "/abs", O_RDONLY);
+        int id = pathrs_proc_open(PATHRS_PROC_THREAD_SELF, enoent ? "nope" : "", O_RDONLY);
         pathrs_error_t *e = pathrs_errorinfo(id);
         if (!e || (int)e->saved_errno != (enoent ? ENOENT : EINVAL))
             bad++;
