@@ -14,7 +14,7 @@ pub enum ProcBase {
     /// On the default handle every `ProcRoot` lookup of a global file
     /// (`sys/...`, `uptime`, ...) makes a new unmasked procfs instance and
     /// tears it down again: about 20–25 times a plain `open` and `read` in
-    /// `scripts/bench.sh` on the machines this crate is tested on (about
+    /// the crate's benchmark on the machines this crate is tested on (about
     /// 0.1 ms), much of it the unmount's RCU grace period when the instance
     /// is closed. A handle you hold costs what a plain open costs.
     /// For a batch (the sysctls of a container, say), open one unmasked

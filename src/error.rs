@@ -249,6 +249,11 @@ impl Error {
         self.kind == ErrorKind::SafetyViolation
     }
 
+    /// Whether this error was made for `step`.
+    pub(crate) fn is_step(&self, step: Step) -> bool {
+        self.step == step
+    }
+
     pub(crate) fn errno(&self) -> Errno {
         Errno::new(self.raw_errno())
     }
@@ -296,6 +301,7 @@ impl core::error::Error for Error {}
 /// [`Error::raw_os_error`]; the `io::Error`'s own `raw_os_error()` is
 /// `None`, as for every `io::Error` that carries a message).
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 impl From<Error> for std::io::Error {
     fn from(e: Error) -> Self {
         let kind = std::io::Error::from_raw_os_error(e.raw_errno()).kind();

@@ -69,6 +69,47 @@ impl OwnedFd {
         }
     }
 
+    /// `pread64(2)`: reads into `buf` from `offset` of the file, without
+    /// moving the file's offset; retried on `EINTR`. Returns the bytes
+    /// read (0 at or past the end of the file).
+    ///
+    /// ```
+    /// use safe_procfs::{Handle, OpenFlags};
+    ///
+    /// let proc = Handle::open(&[])?;
+    /// let status = proc.open_self("status", OpenFlags::O_RDONLY)?;
+    /// let mut name = [0u8; 5];
+    /// assert_eq!(status.read_at(&mut name, 0)?, 5);
+    /// assert_eq!(&name, b"Name:");
+    /// # Ok::<(), safe_procfs::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The errno of `pread64(2)` (`ESPIPE` for a pipe, `EBADF` for an
+    /// `O_PATH` fd, `EINVAL` for an offset above `i64::MAX`, ...).
+    pub fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize, Error> {
+        loop {
+            match sys::pread64(self.fd, buf, offset) {
+                Err(Errno::EINTR) => continue,
+                r => return r.map_err(|e| Error::os(e, Step::Pread64)),
+            }
+        }
+    }
+
+    /// `lseek(fd, 0, SEEK_SET)`: the next [`read`](OwnedFd::read) starts
+    /// again at the beginning. A procfs file is generated anew from there,
+    /// so it shows the process as it is now.
+    ///
+    /// # Errors
+    ///
+    /// The errno of `lseek(2)` (`ESPIPE` for a pipe, `EBADF` for an `O_PATH` fd).
+    pub fn rewind(&self) -> Result<(), Error> {
+        sys::lseek_set(self.fd, 0)
+            .map(drop)
+            .map_err(|e| Error::os(e, Step::Rewind))
+    }
+
     /// Reads from the current offset to the end of the file into `buf`
     /// and returns the part of `buf` that was filled: the whole of a small
     /// file such as `status`, `cmdline` or a sysctl, in one call.
@@ -178,6 +219,7 @@ mod std_interop {
         }
     }
 
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     impl From<OwnedFd> for std::os::fd::OwnedFd {
         fn from(fd: OwnedFd) -> Self {
             // SAFETY: `into_raw_fd` hands over sole ownership of an open fd.
@@ -185,12 +227,14 @@ mod std_interop {
         }
     }
 
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     impl From<OwnedFd> for std::fs::File {
         fn from(fd: OwnedFd) -> Self {
             std::fs::File::from(std::os::fd::OwnedFd::from(fd))
         }
     }
 
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     impl From<std::os::fd::OwnedFd> for OwnedFd {
         fn from(fd: std::os::fd::OwnedFd) -> Self {
             // SAFETY: std's OwnedFd hands over sole ownership of an open fd.
@@ -198,12 +242,14 @@ mod std_interop {
         }
     }
 
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     impl AsRawFd for OwnedFd {
         fn as_raw_fd(&self) -> RawFd {
             self.fd
         }
     }
 
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     impl AsFd for OwnedFd {
         fn as_fd(&self) -> BorrowedFd<'_> {
             // SAFETY: `self.fd` stays open for as long as `self` is borrowed.

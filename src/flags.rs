@@ -1,5 +1,6 @@
 //! Open flags (with each architecture's kernel values) and the options of
-//! [`Handle::open`](crate::Handle::open).
+//! [`Handle::open`](crate::Handle::open), as Go-style option functions and
+//! as [`HandleBuilder`].
 
 use crate::arch;
 use crate::error::Error;
@@ -105,4 +106,78 @@ pub fn unmasked_proc_root(how: &mut ProcfsOpenHow) -> Result<(), Error> {
 pub fn no_host_fallback(how: &mut ProcfsOpenHow) -> Result<(), Error> {
     how.flags |= ProcfsOpenFlags::NO_HOST_FALLBACK;
     Ok(())
+}
+
+/// The Rust-shaped form of [`Handle::open`](crate::Handle::open)'s
+/// options, from [`Handle::builder`](crate::Handle::builder): each method
+/// sets the flag its option of the same name sets, and
+/// [`open`](HandleBuilder::open) takes the path `Handle::open` takes.
+///
+/// ```
+/// use safe_procfs::{Handle, OpenFlags};
+///
+/// // A short-lived unmasked procfs that is never the host /proc:
+/// // the same as Handle::open(&[unmasked_proc_root, no_host_fallback]).
+/// match Handle::builder().unmasked().no_host_fallback().open() {
+///     Ok(proc) => {
+///         let mut buf = [0u8; 256];
+///         let _uptime = proc.open_root("uptime", OpenFlags::O_RDONLY)?.read_whole(&mut buf)?;
+///         proc.close()?;
+///     }
+///     // Neither a private procfs nor a detached clone here (not root, say).
+///     Err(e) if e.kind() == safe_procfs::ErrorKind::NotSupported => {}
+///     Err(e) => return Err(e),
+/// }
+/// # Ok::<(), safe_procfs::Error>(())
+/// ```
+#[must_use = "a builder does nothing until `open` is called"]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HandleBuilder {
+    how: ProcfsOpenHow,
+}
+
+impl HandleBuilder {
+    /// No options: what [`Handle::builder`](crate::Handle::builder) gives.
+    pub const fn new() -> HandleBuilder {
+        HandleBuilder {
+            how: ProcfsOpenHow {
+                flags: ProcfsOpenFlags::empty(),
+            },
+        }
+    }
+
+    /// As the option [`unmasked_proc_root`]: every global file is visible
+    /// ([`ProcfsOpenFlags::UNMASKED`]); the handle is never cached.
+    pub const fn unmasked(self) -> HandleBuilder {
+        self.with(ProcfsOpenFlags::UNMASKED)
+    }
+
+    /// As the option [`no_host_fallback`]: never the host `/proc`
+    /// ([`ProcfsOpenFlags::NO_HOST_FALLBACK`]).
+    pub const fn no_host_fallback(self) -> HandleBuilder {
+        self.with(ProcfsOpenFlags::NO_HOST_FALLBACK)
+    }
+
+    /// The flags set so far.
+    pub const fn flags(&self) -> ProcfsOpenFlags {
+        self.how.flags
+    }
+
+    const fn with(self, flag: ProcfsOpenFlags) -> HandleBuilder {
+        HandleBuilder {
+            how: ProcfsOpenHow {
+                flags: self.how.flags.union(flag),
+            },
+        }
+    }
+
+    /// Opens the handle: [`Handle::open`](crate::Handle::open) with the
+    /// options that set these flags.
+    ///
+    /// # Errors
+    ///
+    /// As [`Handle::open`](crate::Handle::open).
+    pub fn open(self) -> Result<crate::Handle, Error> {
+        crate::Handle::open_how(self.how)
+    }
 }

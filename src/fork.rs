@@ -2,50 +2,142 @@
 //! without a syscall on every call. A forked child may live in another pid
 //! namespace (`unshare(CLONE_NEWPID)`, then `fork`, as container runtimes
 //! do), where a procfs acquired by its parent numbers pids differently.
+//!
+//! The generation lives in a wipe-on-fork page (`MADV_WIPEONFORK`): a
+//! child reads 0 there and takes a new number, larger than any its parent
+//! handed out. A thread reads either 0 (and takes part in choosing the
+//! child's number) or the child's number: never its parent's, so two
+//! threads of a child cannot disagree about whether it was forked.
+//! Without such a page (kernels before 4.14, a seccomp filter refusing
+//! `madvise`) there is no syscall-free way to tell a fork (the pid number
+//! may be the same in a new pid namespace), so every call counts as a new
+//! generation: its root's pid namespace is checked on every call.
 
-use crate::sys;
-use core::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering::Relaxed};
+use crate::sys::{Errno, PageWord, WipeOnForkPage};
+use core::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 
-/// Changes (in the child) whenever the process was forked.
-static GENERATION: AtomicU64 = AtomicU64::new(1);
+/// The first word of a page of our own that the kernel zeroes in a forked
+/// child; empty while there is none. Mapped once, never unmapped.
+static SENTINEL_WORD: PageWord = PageWord::new();
+
+/// The last generation number handed out in this process (a forked child
+/// starts from its parent's and counts on).
+static LAST: AtomicU64 = AtomicU64::new(1);
 
 const UNKNOWN: u8 = 0;
 const SENTINEL: u8 = 1;
 const NO_SENTINEL: u8 = 2;
 static STATE: AtomicU8 = AtomicU8::new(UNKNOWN);
-/// Without a sentinel: the pid the generation was last computed for.
-static LAST_PID: AtomicU32 = AtomicU32::new(0);
 
-/// A number that differs from any earlier one of a parent process: when a
-/// root checked at generation `g` sees another number, the process was
-/// forked since and the root's pid namespace must be checked again.
+/// A number that differs from any a parent process had: a root checked at
+/// generation `g` that sees another number must have its pid namespace
+/// checked again. Not 0.
 #[inline]
 pub(crate) fn generation() -> u64 {
-    match sys::forked_since_last_look() {
-        Some(false) => GENERATION.load(Relaxed),
-        Some(true) => GENERATION.fetch_add(1, Relaxed) + 1,
+    match SENTINEL_WORD.get() {
+        Some(word) => match word.load(Ordering::Acquire) {
+            0 => forked(word),
+            g => g,
+        },
         None => without_sentinel(),
     }
 }
 
-/// Sets the sentinel up on first use; where that is impossible (kernels
-/// before 4.14, a seccomp filter) compares the pid instead, a syscall per
-/// call.
+/// Names this process among its parents and children where a fork
+/// sentinel can tell them apart (the low 32 bits of its generation, never
+/// 0); 0 where it cannot.
+pub(crate) fn tag() -> u64 {
+    match SENTINEL_WORD.get() {
+        Some(_) => (generation() & 0xffff_ffff).max(1),
+        None => 0,
+    }
+}
+
+/// The first look after a fork: a new number for this process, the same
+/// for every thread that races here.
+#[cold]
+#[inline(never)]
+fn forked(word: &AtomicU64) -> u64 {
+    let new = LAST.fetch_add(1, Ordering::Relaxed) + 1;
+    match word.compare_exchange(0, new, Ordering::AcqRel, Ordering::Acquire) {
+        Ok(_) => new,
+        Err(chosen) => chosen,
+    }
+}
+
+/// Sets the sentinel up on first use; where that is impossible, a new
+/// number on every call.
 #[cold]
 #[inline(never)]
 fn without_sentinel() -> u64 {
-    if STATE.load(Relaxed) == UNKNOWN {
-        if sys::fork_sentinel_set_up().is_ok() {
-            STATE.store(SENTINEL, Relaxed);
-            LAST_PID.store(sys::getpid(), Relaxed);
-            return GENERATION.load(Relaxed);
+    if STATE.load(Ordering::Acquire) == UNKNOWN {
+        if sentinel_set_up(LAST.load(Ordering::Relaxed)).is_ok() {
+            STATE.store(SENTINEL, Ordering::Release);
+            if let Some(word) = SENTINEL_WORD.get() {
+                return match word.load(Ordering::Acquire) {
+                    0 => forked(word),
+                    g => g,
+                };
+            }
         }
-        STATE.store(NO_SENTINEL, Relaxed);
+        STATE.store(NO_SENTINEL, Ordering::Release);
     }
-    let pid = sys::getpid();
-    if LAST_PID.swap(pid, Relaxed) == pid {
-        GENERATION.load(Relaxed)
-    } else {
-        GENERATION.fetch_add(1, Relaxed) + 1
+    LAST.fetch_add(1, Ordering::Relaxed) + 1
+}
+
+/// Maps the sentinel page, marks it wipe-on-fork and stores `generation`
+/// (not 0) in it; keeps the page another thread set up first, if any.
+fn sentinel_set_up(generation: u64) -> Result<(), Errno> {
+    let page = WipeOnForkPage::map()?;
+    page.word().store(generation, Ordering::Release);
+    // Losing the race unmaps our page: the winner's is the sentinel.
+    SENTINEL_WORD.publish(page);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The number stays without a fork; a child gets a new one, once.
+    /// (Threads of a child racing for it: tests/fork.rs.)
+    #[test]
+    fn a_child_gets_a_new_generation_once() {
+        let g = generation();
+        assert_ne!(g, 0);
+        assert_eq!(generation(), g, "changed without a fork");
+        // SAFETY: the child only calls generation() (no allocation) and _exits.
+        let pid = unsafe { libc::fork() };
+        if pid == 0 {
+            let (a, b) = (generation(), generation());
+            let ok = a != g && a != 0 && a == b && tag() == (a & 0xffff_ffff).max(1);
+            // SAFETY: leaving the child at once.
+            unsafe { libc::_exit(if ok { 0 } else { 1 }) };
+        }
+        let mut status = 0;
+        // SAFETY: reaping our own child.
+        unsafe { libc::waitpid(pid, &mut status, 0) };
+        assert_eq!(status, 0, "the child kept its parent's generation");
+        assert_eq!(generation(), g, "the parent's generation changed");
+    }
+
+    #[test]
+    fn fork_sentinel_is_wiped_in_a_child_only() {
+        sentinel_set_up(7).unwrap();
+        let word = SENTINEL_WORD.get().unwrap();
+        let before = word.load(Ordering::Acquire);
+        assert_ne!(before, 0);
+        // SAFETY: the child only reads memory and _exits.
+        let pid = unsafe { libc::fork() };
+        if pid == 0 {
+            let ok = word.load(Ordering::Acquire) == 0;
+            // SAFETY: leaving the child at once.
+            unsafe { libc::_exit(if ok { 0 } else { 1 }) };
+        }
+        let mut status = 0;
+        // SAFETY: reaping our own child.
+        unsafe { libc::waitpid(pid, &mut status, 0) };
+        assert_eq!(status, 0, "the child did not see the sentinel wiped");
+        assert_eq!(word.load(Ordering::Acquire), before, "wiped in the parent");
     }
 }

@@ -7,7 +7,7 @@ use crate::arch::{
 use crate::base::ProcBase;
 use crate::error::{Error, ErrorKind};
 use crate::fd::OwnedFd;
-use crate::flags::{OpenFlags, OpenOption, ProcfsOpenFlags, ProcfsOpenHow};
+use crate::flags::{HandleBuilder, OpenFlags, OpenOption, ProcfsOpenFlags, ProcfsOpenHow};
 use crate::fork;
 use crate::mount;
 use crate::path::{self, PathBuf};
@@ -18,7 +18,7 @@ use crate::root::{self, HandleKind, Root, Want};
 use crate::step::Step;
 use crate::sys::{self, Errno, S_IFDIR, S_IFMT};
 use crate::thread::{ThreadCloser, ThreadPin};
-use core::sync::atomic::AtomicU64;
+use core::sync::atomic::{AtomicU64, Ordering};
 
 /// A handle to a verified procfs. The default handle (no options) is masked
 /// (`subset=pid`, `hidepid=ptraceable` where possible) and cached process-
@@ -33,7 +33,7 @@ use core::sync::atomic::AtomicU64;
 pub struct Handle {
     source: Source,
     /// The fork generation at which an owned root's pid namespace was last
-    /// checked (see `Root::check_not_forked_away`).
+    /// checked (see `root::check_pid_namespace`).
     checked: AtomicU64,
     /// Never fall back to the host `/proc` (also for the temporary
     /// unmasked procfs of a [`ProcBase::ProcRoot`] lookup).
@@ -42,8 +42,13 @@ pub struct Handle {
 
 #[derive(Clone, Copy, Debug)]
 enum Source {
-    /// The process-wide cached root (read from the cache on every call).
-    Cached(HandleKind),
+    /// The process-wide cached root (read from the cache on every call),
+    /// and its fd when this handle was opened (for `AsFd` while the cache
+    /// is being re-published).
+    Cached(
+        HandleKind,
+        #[cfg_attr(not(feature = "std"), allow(dead_code))] i32,
+    ),
     /// A root this handle owns and closes.
     Owned(Root),
 }
@@ -54,7 +59,8 @@ impl Handle {
     /// (no syscalls). With [`unmasked_proc_root`](crate::unmasked_proc_root)
     /// a new, uncached, unmasked handle is made: close it soon. With
     /// [`no_host_fallback`](crate::no_host_fallback) the host `/proc` is
-    /// never used.
+    /// never used. [`Handle::builder`] is the same with methods instead of
+    /// option functions.
     ///
     /// # Errors
     ///
@@ -72,6 +78,26 @@ impl Handle {
         for opt in opts {
             opt(&mut how)?;
         }
+        Handle::open_how(how)
+    }
+
+    /// Starts the Rust-shaped form of [`open`](Handle::open): a
+    /// [`HandleBuilder`] without options.
+    ///
+    /// ```
+    /// use safe_procfs::Handle;
+    ///
+    /// let proc = Handle::builder().open()?; // as Handle::open(&[])
+    /// # let _ = proc;
+    /// # Ok::<(), safe_procfs::Error>(())
+    /// ```
+    pub const fn builder() -> HandleBuilder {
+        HandleBuilder::new()
+    }
+
+    /// The one path of [`open`](Handle::open) and [`HandleBuilder::open`]:
+    /// what the accumulated options mean.
+    pub(crate) fn open_how(how: ProcfsOpenHow) -> Result<Handle, Error> {
         let want = Want {
             unmasked: how.flags.contains(ProcfsOpenFlags::UNMASKED),
             no_host: how.flags.contains(ProcfsOpenFlags::NO_HOST_FALLBACK),
@@ -81,7 +107,7 @@ impl Handle {
             && let Some(c) = root::cached()
         {
             return Ok(Handle {
-                source: Source::Cached(c.root.kind),
+                source: Source::Cached(c.root.kind, c.root.fd),
                 checked: AtomicU64::new(0),
                 no_host: want.no_host,
             });
@@ -94,7 +120,7 @@ impl Handle {
             root::publish(fd, root, None)
         };
         let source = match own {
-            None => Source::Cached(root.kind),
+            None => Source::Cached(root.kind, root.fd),
             Some(fd) => Source::Owned(root.with_fd(fd.into_raw_fd())),
         };
         Ok(Handle {
@@ -270,7 +296,15 @@ impl Handle {
         buf: &'b mut [u8],
     ) -> Result<&'b [u8], Error> {
         let flags = OpenFlags::O_PATH | OpenFlags::O_NOFOLLOW;
-        let fd = self.open_base(base, path.as_ref(), flags)?;
+        let fd = match self.open_base(base, path.as_ref(), flags) {
+            Ok(fd) => fd,
+            // A directory of the temporary unmasked procfs is never handed
+            // out, but readlink hands out nothing: it is simply no symlink.
+            Err(e) if e.is_step(Step::TempUnmaskedDirectory) => {
+                return Err(Error::invalid(Errno::EINVAL, Step::ReadlinkNotSymlink).under(base));
+            }
+            Err(e) => return Err(e),
+        };
         read_link(&fd, buf).map_err(|e| e.under(base))
     }
 
@@ -285,10 +319,10 @@ impl Handle {
     pub fn close(self) -> Result<(), Error> {
         let this = core::mem::ManuallyDrop::new(self);
         match this.source {
-            Source::Cached(_) => Ok(()),
+            Source::Cached(..) => Ok(()),
             Source::Owned(root) => {
-                root.check_still_ours()?;
-                sys::close(root.fd).map_err(|e| Error::os(e, Step::CloseHandle))
+                close_if_ours(&root)?;
+                Ok(())
             }
         }
     }
@@ -296,62 +330,67 @@ impl Handle {
     /// How this handle's procfs was obtained.
     pub fn kind(&self) -> HandleKind {
         match self.source {
-            Source::Cached(kind) => kind,
+            Source::Cached(kind, _) => kind,
             Source::Owned(root) => root.kind,
         }
     }
 
     /// Whether this is the process-wide cached handle.
     pub fn is_cached(&self) -> bool {
-        matches!(self.source, Source::Cached(_))
+        matches!(self.source, Source::Cached(..))
     }
 
-    /// The root fd (the cached one as last published; -1 if none is).
+    /// The root fd: the cached one as last published, else the one this
+    /// handle was opened with (never closed by us either).
     #[cfg(feature = "std")]
     fn root_fd(&self) -> i32 {
         match self.source {
-            Source::Cached(_) => root::cached().map_or(-1, |c| c.root.fd),
+            Source::Cached(_, fd) => root::cached().map_or(fd, |c| c.root.fd),
             Source::Owned(root) => root.fd,
         }
     }
 
-    /// This handle's root, checked to still be ours, with the fd of a root
-    /// made for this call only (to be dropped after it).
+    /// This handle's root, checked to still be ours and of our pid
+    /// namespace, with the fd of a root made for this call only (to be
+    /// dropped after it).
     #[inline(never)]
     fn checked_root(&self) -> Result<(Root, Option<OwnedFd>), Error> {
-        let (root, checked, cached) = match self.source {
-            Source::Owned(root) => (root, &self.checked, None),
-            Source::Cached(_) => match root::cached() {
-                Some(c) => (c.root, &root::CACHE_CHECKED, Some(c)),
-                // Being re-published by another thread, or left half-written
-                // by a fork: make a root of our own.
+        let cached = match self.source {
+            Source::Owned(root) => {
+                root.check_still_ours()?;
+                let now = fork::generation();
+                if self.checked.load(Ordering::Acquire) != now {
+                    root::check_pid_namespace(&root)?;
+                    self.checked.store(now, Ordering::Release);
+                }
+                return Ok((root, None));
+            }
+            Source::Cached(..) => match root::cached() {
+                Some(c) => c,
+                // Being re-published by another thread: make a root of our own.
                 None => return self.refresh(None),
             },
         };
-        match root
-            .check_still_ours()
-            .and_then(|()| root.check_not_forked_away(checked))
-        {
-            Ok(()) => Ok((root, None)),
-            // The cached root is replaced, a root of our own never.
-            Err(e) if cached.is_some() && e.kind() == ErrorKind::SafetyViolation => {
-                self.refresh(cached)
+        let now = fork::generation();
+        let verdict = cached.root.check_still_ours().and_then(|()| {
+            if cached.checked != now {
+                root::check_pid_namespace(&cached.root)?;
+                root::mark_checked(&cached, now);
             }
+            Ok(())
+        });
+        match verdict {
+            Ok(()) => Ok((cached.root, None)),
+            // Another file took the number, or a procfs of our parent's pid
+            // namespace: replace it. An error of a check is returned.
+            Err(e) if e.kind() == ErrorKind::SafetyViolation => self.refresh(Some(cached)),
             Err(e) => Err(e),
         }
     }
 
-    /// A new root in place of the cached `root`, if that is still what is
-    /// cached.
-    #[cold]
-    #[inline(never)]
-    fn replace_cached(&self, root: &Root) -> Result<(Root, Option<OwnedFd>), Error> {
-        let stale = root::cached().filter(|c| c.root.fd == root.fd && c.root.dev == root.dev);
-        self.refresh(stale)
-    }
-
-    /// The cached fd was closed or its number reused: acquire anew and
-    /// re-publish. The old number is not ours any more and is left alone.
+    /// The cached fd was closed or its number reused, or it is of another
+    /// pid namespace: acquire anew and re-publish. The old number is left
+    /// alone (not ours any more, or maybe in use by another thread).
     #[cold]
     #[inline(never)]
     fn refresh(&self, stale: Option<root::Cached>) -> Result<(Root, Option<OwnedFd>), Error> {
@@ -368,7 +407,7 @@ impl Handle {
     /// known without a syscall.
     fn subset(&self) -> bool {
         match self.source {
-            Source::Cached(_) => true,
+            Source::Cached(..) => true,
             Source::Owned(root) => root.subset(),
         }
     }
@@ -427,6 +466,12 @@ impl Handle {
         let kflags = kernel_flags(flags)?;
         path::validate(path)?;
         if base == ProcBase::ProcRoot && self.subset() && !visible_in_subset(path) {
+            if followed_into_self(path, kflags) {
+                // `net` -> `self/net`, `mounts` -> `self/mounts`: the same
+                // path beneath `self`, on this handle (a directory there is
+                // ours to hand out).
+                return self.open_on_handle(ProcBase::ProcSelf, path, kflags);
+            }
             // On a subset=pid instance the global files are not there at all:
             // go straight to the unmasked instance instead of failing first.
             return self.open_unmasked(base, path, kflags);
@@ -449,6 +494,10 @@ impl Handle {
         };
         match resolve_at(root, base, path, kflags) {
             Err(e) => self.retry(root, e, base, path, kflags),
+            // The cached handle is masked; a root acquired again that is
+            // not (only a detached clone or the host /proc could be had)
+            // hands out its files, never its directories.
+            Ok(fd) if self.is_cached() && !root.subset() => no_unmasked_directory(fd),
             ok => ok,
         }
     }
@@ -475,11 +524,21 @@ impl Handle {
         };
         if e.errno() == Errno::EXDEV && self.is_cached() {
             // Something is mounted in our own procfs (possible since Linux
-            // 6.15 through /proc/<pid>/fd/<n>/..., and permanent): replace
-            // the cached instance once rather than fail for the rest of
-            // the process.
-            let (root, _call_root) = self.replace_cached(root)?;
-            return resolve_at(&root, base, path, kflags);
+            // 6.15 through /proc/<pid>/fd/<n>/..., and permanent): this
+            // lookup is made on a new instance, closed right after. The
+            // cached one stays (another thread may be using it).
+            let want = Want {
+                unmasked: false,
+                no_host: self.no_host,
+                for_one_call: true,
+            };
+            let (_fresh_fd, fresh) = root::acquire(want)?;
+            let fd = resolve_at(&fresh, base, path, kflags)?;
+            return if fresh.subset() {
+                Ok(fd)
+            } else {
+                no_unmasked_directory(fd)
+            };
         }
         if e.errno() == Errno::ENOENT && retry_unmasked {
             return self.open_unmasked(base, path, kflags);
@@ -505,31 +564,49 @@ impl Handle {
         let (root_fd, root) = root::acquire(want)?;
         let fd = resolve_at(&root, base, path, kflags)?;
         drop(root_fd);
-        // `..` from any directory of this instance is its unmasked root:
-        // hand out files (and links followed out of procfs), never its
-        // directories.
-        if mount::identify(fd.as_raw_fd())?.0.mode & S_IFMT == S_IFDIR
-            && mount::check_procfs(fd.as_raw_fd()).is_ok()
-        {
-            return Err(Error::new(
-                ErrorKind::SafetyViolation,
-                Errno::EISDIR,
-                Step::TempUnmaskedDirectory,
-            ));
-        }
-        Ok(fd)
+        no_unmasked_directory(fd)
+    }
+}
+
+/// `fd`, found on an unmasked procfs for a masked handle, unless it is a
+/// directory of that procfs: `..` from any of them is its unmasked root.
+/// Files (and links followed out of procfs) are handed out. Fails closed:
+/// a directory is handed out only when `fstatfs` positively says it is not
+/// on a procfs.
+#[cold]
+#[inline(never)]
+fn no_unmasked_directory(fd: OwnedFd) -> Result<OwnedFd, Error> {
+    if mount::identify(fd.as_raw_fd())?.0.mode & S_IFMT != S_IFDIR {
+        return Ok(fd);
+    }
+    match mount::check_procfs(fd.as_raw_fd()) {
+        Err(e) if e.kind() == ErrorKind::SafetyViolation => Ok(fd),
+        // The check could not run (ENOMEM, EINTR, ...): refused, with the
+        // reason it could not.
+        Err(e) => Err(e),
+        Ok(()) => Err(Error::new(
+            ErrorKind::SafetyViolation,
+            Errno::EISDIR,
+            Step::TempUnmaskedDirectory,
+        )),
     }
 }
 
 impl Drop for Handle {
     fn drop(&mut self) {
-        // Close our fd only if the number is still ours: after a
-        // close_range or dup2 it belongs to someone else.
-        if let Source::Owned(root) = self.source
-            && root.check_still_ours().is_ok()
-        {
-            let _ = sys::close(root.fd);
+        if let Source::Owned(root) = self.source {
+            let _ = close_if_ours(&root);
         }
+    }
+}
+
+/// Closes a handle's own fd unless its number provably names another
+/// file now (after a `close_range` or `dup2` it belongs to someone else):
+/// an error of the check itself leaves it ours, and it is closed.
+fn close_if_ours(root: &Root) -> Result<(), Error> {
+    match root.check_still_named() {
+        Err(e) if e.kind() == ErrorKind::SafetyViolation => Err(e),
+        _ => sys::close(root.fd).map_err(|e| Error::os(e, Step::CloseHandle)),
     }
 }
 
@@ -573,6 +650,25 @@ fn visible_in_subset(path: &[u8]) -> bool {
         Some(first) => {
             first == b"self" || first == b"thread-self" || first.iter().all(u8::is_ascii_digit)
         }
+    }
+}
+
+/// Whether `path` starts with one of procfs's top-level symlinks into
+/// `self/` whose name is its target's last component (`net` -> `self/net`,
+/// `mounts` -> `self/mounts`, fixed by the kernel), and that link is
+/// followed: it is not the last component, or it is without `O_NOFOLLOW`.
+/// Then `path` beneath `self` is the same file.
+fn followed_into_self(path: &[u8], kflags: u64) -> bool {
+    let mut p = path;
+    while let Some(rest) = p.strip_prefix(b"./") {
+        p = rest;
+    }
+    match p.strip_prefix(b"net").or_else(|| p.strip_prefix(b"mounts")) {
+        // The name alone: followed unless O_NOFOLLOW.
+        Some([]) => kflags & O_NOFOLLOW == 0,
+        // Anything after it, even a lone `/`, makes it followed.
+        Some(rest) => rest.first() == Some(&b'/'),
+        None => false,
     }
 }
 

@@ -8,7 +8,8 @@
 //!
 //! The API is a Rust form of the Go package `procfs` of go-pathrs: one
 //! [`Handle`] to a verified procfs, opened with [`Handle::open`] (optionally
-//! [`unmasked_proc_root`]), four bases ([`ProcBase`]), the methods
+//! [`unmasked_proc_root`]; in Rust style, [`Handle::builder`]), four bases
+//! ([`ProcBase`]), the methods
 //! [`open_root`](Handle::open_root), [`open_self`](Handle::open_self),
 //! [`open_pid`](Handle::open_pid), [`open_thread_self`](Handle::open_thread_self)
 //! (with its [`ThreadCloser`]), [`readlink`](Handle::readlink) and
@@ -18,7 +19,11 @@
 //! [`ProcBase::ProcPidFd`] and [`Handle::open_pidfd`] (with [`pidfd_open`])
 //! look up a process by pidfd, race-free against pid recycling;
 //! [`OwnedFd::read_dir`] lists a directory; [`OwnedFd::read_whole`] reads a
-//! small file into a buffer in one call.
+//! small file into a buffer in one call; [`LineReader`] reads a file of any
+//! size line by line (or NUL-field by NUL-field) through a buffer of yours;
+//! [`OwnedFd::read_at`] and [`OwnedFd::rewind`] read again without a new
+//! open; [`parse`] splits `cmdline`, `environ`, `status`, `stat` (right
+//! for any command name) and the cgroup v2 line of `cgroup`.
 //!
 //! # How it stays safe
 //!
@@ -182,10 +187,12 @@
 //! | path crosses or lands on a mount (overmount, bind-mount, other fs) | `EXDEV` ([`ErrorKind::SafetyViolation`]) |
 //! | magic-link inside the path, or any symlink with `O_NOFOLLOW` where the kernel says so | `ELOOP` |
 //! | `O_CREAT`, `O_EXCL` or `O_TMPFILE` requested | `EINVAL` |
-//! | path empty, absolute, containing NUL or a `..` component | `EINVAL` (absolute may also be `EXDEV`) |
+//! | path empty, containing NUL, or a `..` component that stays inside the base | `EINVAL` |
+//! | path absolute, or a `..` that climbs out of the base (as `openat2` and libpathrs say) | `EXDEV` ([`ErrorKind::InvalidArgument`]) |
 //! | path longer than the crate's fixed buffer ([`PATH_BUF_LEN`]) | `ENAMETOOLONG` |
 //! | `readlink` target longer than the caller's buffer | `ERANGE` |
 //! | [`OwnedFd::read_whole`]: the file is larger than the caller's buffer | `EFBIG` |
+//! | [`LineReader::next_line`]: the line is not shorter than the caller's buffer | `ERANGE` (the reader goes on with the next line) |
 //! | [`OwnedFd::read_dir`]: buffer shorter than [`DIR_BUF_MIN`] | `EINVAL` |
 //! | `ProcPid(pid)` with pid = 0 or pid ≥ 2^31 | `EINVAL` |
 //! | `ProcPidFd(fd)`: fd is not a pidfd | `EBADF` or `EINVAL` (as the kernel says) |
@@ -199,9 +206,9 @@
 //! # Building a freestanding binary
 //!
 //! The crate needs neither libc nor an allocator, so a `#![no_std]`,
-//! `#![no_main]` static binary can use it (`examples/freestanding` is one,
-//! built and run for the three architectures by `scripts/freestanding.sh`).
-//! Build it with
+//! `#![no_main]` static binary can use it (the crate's repository has one,
+//! its `freestanding` example, built and run for the three architectures by
+//! its test command; it is not part of this package). Build it with
 //!
 //! ```text
 //! RUSTFLAGS="-C panic=abort -C linker=rust-lld -C relocation-model=static \
@@ -225,14 +232,21 @@
 //! * on aarch64, `getauxval` returning 0 (compiler-builtins asks it for
 //!   the CPU's atomics features).
 //!
-//! See `examples/freestanding/src/rt.rs` for all of them in 130 lines.
+//! In that example they take about 130 lines.
 //!
 //! With `panic = "abort"` nothing unwinds, but the prebuilt `core` still
 //! brings unwind tables (`.eh_frame`), about a fifth of such a binary, and
 //! `-C force-unwind-tables=no` does not remove them. The example drops them
-//! with a four-line linker script (`no-unwind-tables.ld`) passed by its
-//! build script as `-T`.
+//! with a linker script passed by its build script as `-T`:
+//!
+//! ```text
+//! SECTIONS {
+//!   /DISCARD/ : { *(.eh_frame) *(.eh_frame_hdr) *(.comment) }
+//! }
+//! INSERT AFTER .text;
+//! ```
 #![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 #![warn(clippy::missing_errors_doc)]
 // The library never panics: no unwrap, no indexing that could go out of bounds.
@@ -265,11 +279,18 @@ mod arch;
 mod base;
 mod dir;
 mod error;
+// Test-only and hidden: not public API (see its header).
+#[cfg(feature = "__fault_injection")]
+#[doc(hidden)]
+#[path = "fault.rs"]
+pub mod __fault_injection;
 mod fd;
 mod flags;
 mod fork;
 mod handle;
+mod lines;
 mod mount;
+pub mod parse;
 mod path;
 mod pidfd;
 mod probe;
@@ -277,6 +298,7 @@ mod resolve;
 mod root;
 mod step;
 mod sys;
+mod text;
 mod thread;
 
 pub use base::ProcBase;
@@ -284,13 +306,17 @@ pub use dir::{DIR_BUF_MIN, DirEntry, FileType, NAME_MAX, ReadDir};
 pub use error::{Error, ErrorKind, errno};
 pub use fd::OwnedFd;
 pub use flags::{
-    OpenFlags, OpenOption, ProcfsOpenFlags, ProcfsOpenHow, no_host_fallback, unmasked_proc_root,
+    HandleBuilder, OpenFlags, OpenOption, ProcfsOpenFlags, ProcfsOpenHow, no_host_fallback,
+    unmasked_proc_root,
 };
 pub use handle::Handle;
+pub use lines::LineReader;
 pub use path::PATH_BUF_LEN;
 pub use pidfd::pidfd_open;
 pub use root::HandleKind;
-#[cfg(feature = "fault-injection")]
-#[doc(hidden)]
-pub use sys::fault as __fault_injection;
 pub use thread::{NoPin, ThreadCloser, ThreadPin};
+
+/// README.md's Rust examples, run as doctests (`cargo test --doc`).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

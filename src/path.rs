@@ -189,23 +189,48 @@ pub(crate) fn fmt_u32(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
 
 /// Whether a component of `path` is `..`.
 pub(crate) fn has_dotdot(path: &[u8]) -> bool {
-    path.split(|&b| b == b'/').any(|c| c == b"..")
+    dotdot(path).is_some()
+}
+
+/// `None` if no component of `path` is `..`; else whether a `..` climbs
+/// above the start (`..`, `a/../..`): a lookup beneath a base would leave
+/// it. One pass for both answers.
+fn dotdot(path: &[u8]) -> Option<bool> {
+    let (mut depth, mut seen) = (0usize, false);
+    for c in path.split(|&b| b == b'/') {
+        match c {
+            b"" | b"." => {}
+            b".." if depth == 0 => return Some(true),
+            b".." => {
+                depth -= 1;
+                seen = true;
+            }
+            _ => depth += 1,
+        }
+    }
+    seen.then_some(false)
 }
 
 /// Checks a caller's path: not empty, relative, no NUL, no `..` component.
 /// Length is checked when the path is copied into a [`PathBuf`].
+///
+/// An absolute path, or a `..` that would climb out of the base, is
+/// refused with `EXDEV`, as `openat2(RESOLVE_BENEATH)` (and libpathrs)
+/// answer it; a `..` that stays inside the base with `EINVAL`.
 pub(crate) fn validate(path: &[u8]) -> Result<(), Error> {
     if path.is_empty() {
         return Err(Error::invalid(Errno::EINVAL, Step::PathEmpty));
     }
     if path.first() == Some(&b'/') {
-        return Err(Error::invalid(Errno::EINVAL, Step::PathAbsolute));
+        return Err(Error::invalid(Errno::EXDEV, Step::PathAbsolute));
     }
     if has_nul(path) {
         return Err(Error::invalid(Errno::EINVAL, Step::PathHasNul));
     }
-    if has_dotdot(path) {
-        return Err(Error::invalid(Errno::EINVAL, Step::PathHasDotDot));
+    match dotdot(path) {
+        Some(true) => return Err(Error::invalid(Errno::EXDEV, Step::PathEscapesBase)),
+        Some(false) => return Err(Error::invalid(Errno::EINVAL, Step::PathHasDotDot)),
+        None => {}
     }
     if path.len() >= PATH_BUF_LEN {
         return Err(Error::invalid(Errno::ENAMETOOLONG, Step::PathTooLong));
@@ -228,11 +253,15 @@ mod tests {
         assert!(validate(b"a/./b/").is_ok());
         assert!(validate(b"..foo/bar..").is_ok());
         assert_eq!(errno(validate(b"")), Errno::EINVAL.into_raw());
-        assert_eq!(errno(validate(b"/proc/self")), Errno::EINVAL.into_raw());
+        assert_eq!(errno(validate(b"/proc/self")), Errno::EXDEV.into_raw());
         assert_eq!(errno(validate(b"a\0b")), Errno::EINVAL.into_raw());
-        assert_eq!(errno(validate(b"..")), Errno::EINVAL.into_raw());
+        assert_eq!(errno(validate(b"..")), Errno::EXDEV.into_raw());
+        assert_eq!(errno(validate(b"../1/status")), Errno::EXDEV.into_raw());
+        assert_eq!(errno(validate(b"a/../..")), Errno::EXDEV.into_raw());
+        assert_eq!(errno(validate(b"./a/.//../../b")), Errno::EXDEV.into_raw());
         assert_eq!(errno(validate(b"a/../b")), Errno::EINVAL.into_raw());
         assert_eq!(errno(validate(b"a/..")), Errno::EINVAL.into_raw());
+        assert_eq!(errno(validate(b"a/b/../..")), Errno::EINVAL.into_raw());
         let long = [b'a'; PATH_BUF_LEN];
         assert_eq!(errno(validate(&long)), Errno::ENAMETOOLONG.into_raw());
         assert!(validate(&long[..PATH_BUF_LEN - 1]).is_ok());

@@ -18,6 +18,7 @@ use crate::path;
 use crate::probe::{self, Feature};
 use crate::step::Step;
 use crate::sys::{self, Errno, FileId};
+use crate::text;
 use core::sync::atomic::{AtomicI32, AtomicU8, AtomicU64, Ordering, fence};
 
 /// How a [`Handle`](crate::Handle)'s procfs was obtained.
@@ -168,7 +169,23 @@ impl Root {
     /// compared too); else those, the instance's creation time and an
     /// `fstatfs`. `EBADF` if the fd is closed, `EXDEV` if it is something
     /// else; both a [`SafetyViolation`](ErrorKind::SafetyViolation).
+    #[inline(always)]
     pub(crate) fn check_still_ours(&self) -> Result<(), Error> {
+        self.check_identity(true)
+    }
+
+    /// Whether the fd number still names this root (a closed or replaced
+    /// number fails with a `SafetyViolation`), without asking of which pid
+    /// namespace it is: what deciding to close it needs.
+    #[inline(always)]
+    pub(crate) fn check_still_named(&self) -> Result<(), Error> {
+        self.check_identity(false)
+    }
+
+    fn check_identity(&self, pid_namespace_too: bool) -> Result<(), Error> {
+        // Only a verdict (another file, or closed) is a SafetyViolation: an
+        // error of a check itself (ENOMEM, EMFILE, EINTR, a seccomp filter)
+        // is returned as it is: the call fails, and nothing is replaced.
         let replaced = || Error::unsafe_path(Step::HandleFdReused);
         let (id, mnt) = match mount::identify(self.fd) {
             Ok(r) => r,
@@ -203,43 +220,40 @@ impl Root {
             // the same clock tick (see `ctime`).
             _ if id.ctime != self.ctime => Err(replaced()),
             // Classic ids (kernels 5.8-6.7): make sure it is a procfs.
-            Some(false) => mount::check_procfs(self.fd).map_err(|_| replaced()),
+            Some(false) => mount::check_procfs(self.fd),
             // No mount id at all (statx refused, qemu-user, kernels before
             // 5.8): check what matters about it too: a procfs, of our pid
             // namespace, as masked.
-            None => self.check_weakly_identified().map_err(|_| replaced()),
+            None => self.check_weakly_identified(pid_namespace_too),
         }
+        .map_err(|e| {
+            if e.kind() == ErrorKind::SafetyViolation {
+                replaced()
+            } else {
+                e
+            }
+        })
     }
 
     /// The rest of [`check_still_ours`](Root::check_still_ours) where no
     /// mount id could be compared.
     #[cold]
     #[inline(never)]
-    fn check_weakly_identified(&self) -> Result<(), Error> {
+    fn check_weakly_identified(&self, pid_namespace_too: bool) -> Result<(), Error> {
         mount::check_procfs(self.fd)?;
         if self.subset() {
             // A subset=pid instance has no global files.
             match sys::readlinkat(self.fd, c"uptime", &mut [0u8; 1]) {
                 Err(Errno::ENOENT) => {}
-                _ => return Err(Error::unsafe_path(Step::UnmaskedProcfs)),
+                Err(e) => return Err(Error::os(e, Step::ReadlinkUptime)),
+                Ok(_) => return Err(Error::unsafe_path(Step::UnmaskedProcfs)),
             }
         }
-        check_pid_namespace(*self)
-    }
-
-    /// Checks, once after each fork, that this root still belongs to our
-    /// pid namespace (the child of `unshare(CLONE_NEWPID)` does not share
-    /// its parent's). `checked` is the fork generation it was last checked
-    /// at; no syscall while that is current.
-    #[inline]
-    pub(crate) fn check_not_forked_away(&self, checked: &AtomicU64) -> Result<(), Error> {
-        let now = fork::generation();
-        if checked.load(Ordering::Relaxed) == now {
-            return Ok(());
+        if pid_namespace_too {
+            check_pid_namespace(self)
+        } else {
+            Ok(())
         }
-        check_pid_namespace(*self)?;
-        checked.store(now, Ordering::Relaxed);
-        Ok(())
     }
 
     fn is_this_root(&self, id: &FileId) -> bool {
@@ -326,13 +340,19 @@ fn private_instance(want: Want) -> Result<(OwnedFd, Root), Error> {
         sys::fsopen(c"proc", sys::FSOPEN_CLOEXEC).map_err(|e| Error::os(e, Step::FsopenProc))?;
     let mut masks = 0;
     if !want.unmasked {
-        // Either may be unknown to an older kernel: tolerated, the handle is
-        // then simply less masked (and not cached without subset).
-        if sys::fsconfig_set_string(ctx.as_raw_fd(), c"subset", c"pid").is_ok() {
-            masks |= ROOT_SUBSET;
-        }
-        if sys::fsconfig_set_string(ctx.as_raw_fd(), c"hidepid", c"ptraceable").is_ok() {
-            masks |= ROOT_HIDEPID;
+        // Either may be unknown to an older kernel (EINVAL): tolerated, the
+        // handle is then simply less masked (and not cached without
+        // subset). Any other error is returned, never a weaker handle.
+        let options = [
+            (c"subset", c"pid", ROOT_SUBSET),
+            (c"hidepid", c"ptraceable", ROOT_HIDEPID),
+        ];
+        for (key, value, bit) in options {
+            match sys::fsconfig_set_string(ctx.as_raw_fd(), key, value) {
+                Ok(()) => masks |= bit,
+                Err(Errno::EINVAL) => {}
+                Err(e) => return Err(Error::os(e, Step::FsconfigCreate)),
+            }
         }
     }
     sys::fsconfig_create(ctx.as_raw_fd()).map_err(|e| Error::os(e, Step::FsconfigCreate))?;
@@ -412,79 +432,129 @@ fn verify(fd: OwnedFd, kind: HandleKind, masks: u8) -> Result<(OwnedFd, Root), E
     // fsopen() makes an instance of our own active pid namespace; a copy of
     // /proc may be any procfs someone mounted there.
     if kind != HandleKind::PrivateInstance {
-        check_pid_namespace(root)?;
+        check_pid_namespace(&root)?;
     }
     Ok((fd, root))
 }
 
-/// Fails unless `self` in `root` names our own pid: a procfs of another
-/// pid namespace on `/proc` (an attacker's init would be its pid 1) is
-/// refused. `self` is looked up without crossing a mount, so a symlink
-/// mounted over it cannot vouch for the procfs. `root` is taken by value:
-/// [`verify`] then builds its result without a second copy (measured
-/// smaller).
+/// Fails unless `root` is a procfs of our own pid namespace. A pid number
+/// is not an identity: a child forked into a new pid namespace can have
+/// the same number there as in its parent's (by chance, or `clone3`'s
+/// `set_tid`). So the `NSpid:` line of our own `status` in that procfs is
+/// read: it lists our pid in the procfs's namespace and in each one below
+/// it down to ours, so it is exactly our `getpid()` only in a procfs of
+/// our own namespace. In a procfs where we are not visible, `self` does
+/// not resolve. Nothing is looked up across a mount, so a file or symlink
+/// mounted over `self` or `status` cannot vouch for the procfs.
 #[inline(never)]
-fn check_pid_namespace(root: Root) -> Result<(), Error> {
-    let flags = arch::O_PATH | arch::O_NOFOLLOW | arch::O_CLOEXEC;
-    let resolve = sys::RESOLVE_BENEATH | sys::RESOLVE_NO_MAGICLINKS | sys::RESOLVE_NO_XDEV;
-    let link = match sys::openat2(root.fd, c"self", flags, resolve) {
-        Ok(fd) => fd,
-        Err(e) if probe::is_unavailable(e) => {
-            let fd =
-                sys::openat(root.fd, c"self", flags).map_err(|e| Error::os(e, Step::OpenSelf))?;
-            if root.attackable() {
-                root.check_same_mount(fd.as_raw_fd())?;
-            }
-            fd
-        }
-        Err(Errno::EXDEV) => return Err(Error::unsafe_path(Step::MountCoversProcSelf)),
-        Err(e) => return Err(Error::os(e, Step::OpenSelf)),
-    };
-    let mut buf = [0u8; 16];
-    let target = match sys::readlinkat(link.as_raw_fd(), c"", &mut buf) {
-        Ok(n) => buf.get(..n),
-        // `self` of a procfs in which we are not visible reads as ENOENT.
-        Err(Errno::ENOENT) => None,
-        Err(e) => return Err(Error::os(e, Step::ReadlinkSelf)),
-    };
+pub(crate) fn check_pid_namespace(root: &Root) -> Result<(), Error> {
+    // Two frames: the read's buffers are not live during the open.
+    let status = open_own_status(root)?;
+    nspid_is_ours(&status)
+}
+
+/// Whether the `NSpid:` line of `status` (ours, in the procfs checked) is
+/// exactly our pid.
+#[inline(never)]
+fn nspid_is_ours(status: &OwnedFd) -> Result<(), Error> {
+    let mut buf = [0u8; 24];
+    let nspid = text::line_value(status, b"NSpid:", &mut buf)?;
     let mut digits = [0u8; 10];
-    if target.is_some_and(|t| t == path::fmt_u32(sys::getpid(), &mut digits)) {
-        Ok(())
-    } else {
-        Err(Error::unsafe_path(Step::OtherPidNamespace))
+    let ours = path::fmt_u32(sys::getpid(), &mut digits);
+    match nspid {
+        Some(v) if v.trim_ascii() == ours => Ok(()),
+        // NSpid appeared in Linux 4.1: before that, `self` naming our pid
+        // (compared by `open_own_status`) is all there is.
+        None if !probe::kernel_at_least(4, 1) => Ok(()),
+        _ => Err(Error::unsafe_path(Step::OtherPidNamespace)),
     }
 }
 
-// The process-wide cached handle, behind a sequence lock: SEQ is 0 while
-// empty, odd while a writer stores, even once published. Readers wait for
-// a writer only a bounded time (a fork in mid-write would leave the
-// child's copy odd for ever): then they make a root of their own. The cached
-// fd is never closed by us; when it was closed or replaced behind our back
-// the cache is re-published with a new root, and the old number, which is
-// no longer ours, is left alone.
-static SEQ: AtomicU64 = AtomicU64::new(0);
+/// Opens `self/status` beneath `root` for reading, without crossing a mount.
+fn open_own_status(root: &Root) -> Result<OwnedFd, Error> {
+    let read = arch::O_RDONLY | arch::O_NOFOLLOW | arch::O_NOCTTY | arch::O_CLOEXEC;
+    let resolve = sys::RESOLVE_BENEATH | sys::RESOLVE_NO_MAGICLINKS | sys::RESOLVE_NO_XDEV;
+    if !probe::missing(Feature::Openat2) {
+        match sys::openat2(root.fd, c"self/status", read, resolve) {
+            Ok(fd) => return Ok(fd),
+            Err(e) if probe::is_unavailable(e) => probe::mark_missing(Feature::Openat2),
+            // `self` of a procfs in which we are not visible does not resolve.
+            Err(Errno::ENOENT) => return Err(Error::unsafe_path(Step::OtherPidNamespace)),
+            Err(Errno::EXDEV) => return Err(Error::unsafe_path(Step::MountCoversProcSelf)),
+            Err(e) => return Err(Error::os(e, Step::OpenSelf)),
+        }
+    }
+    // Step by step: `self` read as a link, its target and `status` opened
+    // without following anything, each checked to be on the root's mount.
+    let on_root = |fd: OwnedFd| -> Result<OwnedFd, Error> {
+        if root.attackable() {
+            root.check_same_mount(fd.as_raw_fd())?;
+        } else {
+            mount::check_procfs(fd.as_raw_fd())?;
+        }
+        Ok(fd)
+    };
+    let link_flags = arch::O_PATH | arch::O_NOFOLLOW | arch::O_CLOEXEC;
+    let link = match sys::openat(root.fd, c"self", link_flags) {
+        Ok(fd) => on_root(fd)?,
+        Err(Errno::ENOENT) => return Err(Error::unsafe_path(Step::OtherPidNamespace)),
+        Err(e) => return Err(Error::os(e, Step::OpenSelf)),
+    };
+    let mut target = [0u8; 12];
+    let n = match sys::readlinkat(link.as_raw_fd(), c"", &mut target) {
+        Ok(n) => n,
+        Err(Errno::ENOENT) => return Err(Error::unsafe_path(Step::OtherPidNamespace)),
+        Err(e) => return Err(Error::os(e, Step::ReadlinkSelf)),
+    };
+    let mut digits = [0u8; 11];
+    let ours = path::decimal_cstr(sys::getpid(), &mut digits);
+    if target.get(..n) != Some(ours.to_bytes()) {
+        return Err(Error::unsafe_path(Step::OtherPidNamespace));
+    }
+    let dir_flags = arch::O_PATH | arch::O_DIRECTORY | arch::O_NOFOLLOW | arch::O_CLOEXEC;
+    let dir =
+        on_root(sys::openat(root.fd, ours, dir_flags).map_err(|e| Error::os(e, Step::OpenSelf))?)?;
+    on_root(
+        sys::openat(dir.as_raw_fd(), c"status", read).map_err(|e| Error::os(e, Step::OpenSelf))?,
+    )
+}
+
+// The process-wide cached handle, behind a sequence lock. LOCK's low 32
+// bits count writes: 0 while empty, odd while a writer stores, even once
+// published. Its high 32 bits name the writer's process (its fork
+// generation, where there is a fork sentinel): a write that a fork cut
+// short leaves the child's copy odd for ever, and a reader of the child
+// that sees another process's odd LOCK empties the cache instead of
+// waiting. Readers wait for a live writer only a bounded time, then make a
+// root of their own. The cached fd is never closed by us: another thread
+// may be using it. When it was closed or replaced behind our back, the
+// cache is re-published with a new root, and the old number, which is no
+// longer ours, is left alone.
+static LOCK: AtomicU64 = AtomicU64::new(0);
 static CACHE_FD: AtomicI32 = AtomicI32::new(-1);
 static CACHE_DEV: AtomicU64 = AtomicU64::new(0);
 static CACHE_CTIME: AtomicU64 = AtomicU64::new(0);
 static CACHE_MNT: AtomicU64 = AtomicU64::new(0);
 static CACHE_BITS: AtomicU8 = AtomicU8::new(0);
 /// The fork generation at which the cached root's pid namespace was last
-/// checked (outside the sequence lock: it only ever moves forward).
-pub(crate) static CACHE_CHECKED: AtomicU64 = AtomicU64::new(0);
+/// checked: published with the root it belongs to.
+static CACHE_CHECKED: AtomicU64 = AtomicU64::new(0);
 /// In `CACHE_BITS` beside the root's own bits: a detached clone (a cached
 /// root is else a private instance).
 const CACHE_DETACHED: u8 = 128;
+const COUNT: u64 = 0xffff_ffff;
 
-/// A published cache entry and the sequence number it was read at.
+/// A published cache entry and the lock word it was read at.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Cached {
     pub(crate) root: Root,
+    /// The fork generation at which its pid namespace was last checked.
+    pub(crate) checked: u64,
     seq: u64,
 }
 
 /// The cached root, if one is published (no syscalls). A writer in the
-/// middle of its few stores is waited for, but only for a bounded spin: a
-/// fork in mid-write leaves the child's copy odd for ever.
+/// middle of its few stores is waited for, but only for a bounded spin.
 #[inline]
 pub(crate) fn cached() -> Option<Cached> {
     for _ in 0..SPINS {
@@ -507,11 +577,17 @@ enum Read {
 }
 
 fn read_cache() -> Read {
-    let seq = SEQ.load(Ordering::Acquire);
+    let seq = LOCK.load(Ordering::Acquire);
     if seq == 0 {
         return Read::Empty;
     }
     if seq % 2 == 1 {
+        let writer = seq >> 32;
+        if writer != 0 && writer != fork::tag() {
+            // The writer is in a parent process: it will never finish here.
+            let _ = LOCK.compare_exchange(seq, 0, Ordering::AcqRel, Ordering::Relaxed);
+            return Read::Empty;
+        }
         return Read::Busy;
     }
     let fd = CACHE_FD.load(Ordering::Relaxed);
@@ -519,8 +595,9 @@ fn read_cache() -> Read {
     let ctime = CACHE_CTIME.load(Ordering::Relaxed);
     let mnt = CACHE_MNT.load(Ordering::Relaxed);
     let bits = CACHE_BITS.load(Ordering::Relaxed);
+    let checked = CACHE_CHECKED.load(Ordering::Relaxed);
     fence(Ordering::Acquire);
-    if SEQ.load(Ordering::Relaxed) != seq {
+    if LOCK.load(Ordering::Relaxed) != seq {
         return Read::Busy;
     }
     let kind = if bits & CACHE_DETACHED != 0 {
@@ -536,26 +613,56 @@ fn read_cache() -> Read {
         ctime,
         mnt_id: mnt,
     };
-    Read::Entry(Cached { root, seq })
+    Read::Entry(Cached { root, checked, seq })
+}
+
+/// Runs `store` as the writer of the entry last read at `seen` (0: the
+/// empty cache), if nobody wrote since.
+fn write(seen: u64, store: impl FnOnce()) -> bool {
+    let writer = fork::tag() << 32;
+    let count = seen & COUNT;
+    let writing = writer | ((count + 1) & COUNT);
+    if LOCK
+        .compare_exchange(seen, writing, Ordering::Acquire, Ordering::Relaxed)
+        .is_err()
+    {
+        return false;
+    }
+    fence(Ordering::Release);
+    // Test-only: a test's function run with the lock held.
+    #[cfg(feature = "__fault_injection")]
+    crate::__fault_injection::run_hook(crate::__fault_injection::CACHE_WRITE);
+    store();
+    LOCK.store(writer | ((count + 2) & COUNT), Ordering::Release);
+    true
+}
+
+/// Records that the pid namespace of the entry `c` was checked at fork
+/// generation `now`, unless the entry changed since.
+pub(crate) fn mark_checked(c: &Cached, now: u64) {
+    write(c.seq, || CACHE_CHECKED.store(now, Ordering::Relaxed));
+}
+
+/// The published root if it can be used now: still ours, and checked in
+/// this process (no syscall while both hold).
+fn usable(c: &Cached) -> bool {
+    c.checked == fork::generation() && c.root.check_still_ours().is_ok()
 }
 
 /// Publishes `root` as the cached root, consuming `fd`, if it may be
 /// cached and the cache is still what the caller saw: empty (`stale` is
 /// `None`) or the entry `stale` that failed its check. Returns the root to
 /// use, with its fd when the caller still owns it (the cached fd is never
-/// closed). If another thread published first, our fd is closed and theirs
-/// returned.
+/// closed). If another thread published a usable root first, our fd is
+/// closed and theirs returned.
 pub(crate) fn publish(fd: OwnedFd, root: Root, stale: Option<Cached>) -> (Root, Option<OwnedFd>) {
     if !root.cacheable() {
         return (root, Some(fd));
     }
-    let seen = stale.map_or(0, |c| c.seq);
-    if SEQ
-        .compare_exchange(seen, seen + 1, Ordering::Acquire, Ordering::Relaxed)
-        .is_ok()
-    {
-        fence(Ordering::Release);
-        CACHE_FD.store(fd.into_raw_fd(), Ordering::Relaxed);
+    let raw = fd.as_raw_fd();
+    let checked = fork::generation();
+    let stored = write(stale.map_or(0, |c| c.seq), || {
+        CACHE_FD.store(raw, Ordering::Relaxed);
         CACHE_DEV.store(root.dev, Ordering::Relaxed);
         CACHE_CTIME.store(root.ctime, Ordering::Relaxed);
         CACHE_MNT.store(root.mnt_id, Ordering::Relaxed);
@@ -564,14 +671,14 @@ pub(crate) fn publish(fd: OwnedFd, root: Root, stale: Option<Cached>) -> (Root, 
             _ => 0,
         };
         CACHE_BITS.store(root.bits | detached, Ordering::Relaxed);
-        CACHE_CHECKED.store(fork::generation(), Ordering::Relaxed);
-        SEQ.store(seen + 2, Ordering::Release);
+        CACHE_CHECKED.store(checked, Ordering::Relaxed);
+    });
+    if stored {
+        let _ = fd.into_raw_fd();
         return (root, None);
     }
-    // Another thread published (or is publishing) a newer root: use it if
-    // it can be read now and is sound, else keep ours, uncached.
     match cached() {
-        Some(c) if c.root.check_still_ours().is_ok() => (c.root, None),
+        Some(c) if usable(&c) => (c.root, None),
         _ => (root, Some(fd)),
     }
 }

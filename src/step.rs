@@ -66,13 +66,14 @@ steps! {
     PathAbsolute => "path is absolute",
     PathHasNul => "path contains a NUL byte",
     PathHasDotDot => "path contains a '..' component",
+    PathEscapesBase => "path's '..' leaves the base",
     PathTooLong => "path too long for the fixed buffer",
     UnknownOpenFlags => "unknown open flag bits",
     CreateFlagsRefused => "O_CREAT, O_EXCL and O_TMPFILE are not allowed",
     PidOutOfRange => "pid out of range",
     PidfdBaseUnresolved => "a pidfd base must be resolved to its pid first",
-    ReadlinkTargetTooLong => "readlink target longer than the buffer",
-    ReadlinkNotSymlink => "readlink of something that is not a symlink",
+    ReadlinkTargetTooLong => "readlinkat: target longer than the buffer",
+    ReadlinkNotSymlink => "readlinkat: not a symlink",
     ReadWholeTooLarge => "read_whole: the file is larger than the buffer",
     ReadDirBufferTooSmall => "read_dir: buffer shorter than DIR_BUF_MIN",
     PidfdOpenPidOutOfRange => "pidfd_open: pid out of range",
@@ -89,6 +90,7 @@ steps! {
     HandleFdClosed => "procfs handle's fd was closed",
     HandleFdReused => "procfs handle's fd number was closed and reused for another file",
     UnmaskedProcfs => "an unmasked procfs",
+    ReadlinkUptime => "readlink uptime",
     OtherPidNamespace => "procfs of another pid namespace",
     OpenSelf => "open self",
     ReadlinkSelf => "readlink self",
@@ -151,6 +153,11 @@ steps! {
     Getdents64 => "getdents64",
     GetdentsMalformed => "getdents64 returned a malformed record",
     LseekDirStart => "lseek to the directory's start",
+
+    // Reading by lines and at an offset (lines.rs, fd.rs).
+    Pread64 => "pread64",
+    Rewind => "lseek",
+    LineTooLong => "line longer than the buffer",
 }
 
 #[cfg(test)]

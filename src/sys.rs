@@ -8,7 +8,7 @@ use crate::arch::{self, OpenHow, Stat, Statfs, Utsname};
 use crate::fd::OwnedFd;
 use core::ffi::CStr;
 use core::mem::MaybeUninit;
-use core::sync::atomic::{AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 pub(crate) use syscalls::Errno;
 use syscalls::Sysno;
 
@@ -49,10 +49,10 @@ pub(crate) const OPEN_TREE_CLONE: u32 = 1;
 /// As [`arch::syscall6`]: the arguments must be valid for `nr`.
 #[inline(always)]
 unsafe fn call(nr: Sysno, a: [usize; 6]) -> Result<usize, Errno> {
-    #[cfg(feature = "fault-injection")]
+    #[cfg(feature = "__fault_injection")]
     {
-        fault::run_hook(nr as usize);
-        if let Some(e) = fault::injected(nr as usize) {
+        crate::__fault_injection::run_hook(nr as usize);
+        if let Some(e) = crate::__fault_injection::injected(nr as usize) {
             return Err(e);
         }
     }
@@ -347,66 +347,90 @@ pub(crate) fn getpid() -> u32 {
     unsafe { call(Sysno::getpid, [0; 6]) }.unwrap_or(0) as u32
 }
 
-/// The address of a page of our own that the kernel zeroes in a forked
-/// child (`MADV_WIPEONFORK`, Linux 4.14+); 0 while there is none. Mapped
-/// once, never unmapped.
-static FORK_SENTINEL: AtomicUsize = AtomicUsize::new(0);
-
 const PAGE: usize = 4096;
 const MADV_WIPEONFORK: usize = 18;
 
-/// Maps the fork sentinel page, marks it wipe-on-fork and arms it.
-pub(crate) fn fork_sentinel_set_up() -> Result<(), Errno> {
-    const PROT_READ_WRITE: usize = 0x1 | 0x2;
-    const MAP_PRIVATE_ANONYMOUS: usize = 0x02 | 0x20;
-    // SAFETY: a new anonymous private mapping: no existing memory is touched.
-    let addr = unsafe {
-        call(
-            Sysno::mmap,
-            [
-                0,
-                PAGE,
-                PROT_READ_WRITE,
-                MAP_PRIVATE_ANONYMOUS,
-                usize::MAX,
-                0,
-            ],
-        )
-    }?;
-    // SAFETY: advice on the page we just mapped.
-    if let Err(e) = unsafe { call(Sysno::madvise, [addr, PAGE, MADV_WIPEONFORK, 0, 0, 0]) } {
-        // SAFETY: unmapping the page we mapped; nothing refers to it.
-        let _ = unsafe { call(Sysno::munmap, [addr, PAGE, 0, 0, 0, 0]) };
-        return Err(e);
+/// A private anonymous read-write page of our own that the kernel zeroes
+/// in a forked child (`MADV_WIPEONFORK`, Linux 4.14+). Unmapped on drop,
+/// unless [`PageWord::publish`] keeps it for the life of the process.
+pub(crate) struct WipeOnForkPage(usize);
+
+impl WipeOnForkPage {
+    /// `mmap(2)` of one anonymous private page, then
+    /// `madvise(MADV_WIPEONFORK)` on it (unmapped again if that fails).
+    pub(crate) fn map() -> Result<WipeOnForkPage, Errno> {
+        const PROT_READ_WRITE: usize = 0x1 | 0x2;
+        const MAP_PRIVATE_ANONYMOUS: usize = 0x02 | 0x20;
+        // SAFETY: a new anonymous private mapping: no existing memory is touched.
+        let addr = unsafe {
+            call(
+                Sysno::mmap,
+                [
+                    0,
+                    PAGE,
+                    PROT_READ_WRITE,
+                    MAP_PRIVATE_ANONYMOUS,
+                    usize::MAX,
+                    0,
+                ],
+            )
+        }?;
+        let page = WipeOnForkPage(addr);
+        // SAFETY: advice on the page we just mapped, which nothing refers to
+        // yet (on failure, dropping `page` unmaps it).
+        unsafe { call(Sysno::madvise, [addr, PAGE, MADV_WIPEONFORK, 0, 0, 0]) }?;
+        Ok(page)
     }
-    // SAFETY: the page is mapped read-write, page-aligned, and ours.
-    unsafe { core::ptr::write_volatile(addr as *mut u64, 1) };
-    if FORK_SENTINEL
-        .compare_exchange(0, addr, Ordering::AcqRel, Ordering::Acquire)
-        .is_err()
-    {
-        // Another thread set one up first.
-        // SAFETY: unmapping our own page, which nobody else has seen.
-        let _ = unsafe { call(Sysno::munmap, [addr, PAGE, 0, 0, 0, 0]) };
+
+    /// The page's first word (0 in a child forked since it was last stored).
+    pub(crate) fn word(&self) -> &AtomicU64 {
+        // SAFETY: the page is mapped read-write while `self` lives,
+        // page-aligned (so aligned for an AtomicU64), and only ever
+        // accessed atomically.
+        unsafe { &*(self.0 as *const AtomicU64) }
     }
-    Ok(())
 }
 
-/// Whether this process was forked since the last look (re-arming the
-/// sentinel); `None` if there is no sentinel.
-pub(crate) fn forked_since_last_look() -> Option<bool> {
-    let addr = FORK_SENTINEL.load(Ordering::Acquire);
-    if addr == 0 {
-        return None;
+impl Drop for WipeOnForkPage {
+    fn drop(&mut self) {
+        // SAFETY: unmapping our own page; the borrow checker ended every
+        // reference from `word` before the drop.
+        let _ = unsafe { call(Sysno::munmap, [self.0, PAGE, 0, 0, 0, 0]) };
     }
-    // SAFETY: a published sentinel page stays mapped read-write for the
-    // life of the process (and is inherited, wiped, by a forked child).
-    let wiped = unsafe { core::ptr::read_volatile(addr as *const u64) } == 0;
-    if wiped {
-        // SAFETY: as above.
-        unsafe { core::ptr::write_volatile(addr as *mut u64, 1) };
+}
+
+/// A slot for the first word of one [`WipeOnForkPage`] kept mapped for the
+/// rest of the process's life (inherited, wiped, by a forked child): set
+/// at most once, 0 while empty.
+pub(crate) struct PageWord(AtomicUsize);
+
+impl PageWord {
+    pub(crate) const fn new() -> PageWord {
+        PageWord(AtomicUsize::new(0))
     }
-    Some(wiped)
+
+    /// Publishes `page`'s first word and never unmaps the page; if a page
+    /// was published first (by another thread), `page` is unmapped instead
+    /// and `false` returned.
+    pub(crate) fn publish(&self, page: WipeOnForkPage) -> bool {
+        let won = self
+            .0
+            .compare_exchange(0, page.0, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok();
+        if won {
+            core::mem::forget(page);
+        }
+        won
+    }
+
+    /// The published word, if any.
+    pub(crate) fn get(&self) -> Option<&'static AtomicU64> {
+        let addr = self.0.load(Ordering::Acquire);
+        // SAFETY: only `publish` stores a non-zero address: that of a page
+        // mapped read-write, page-aligned and never unmapped (forgotten),
+        // whose word is only ever accessed atomically.
+        (addr != 0).then(|| unsafe { &*(addr as *const AtomicU64) })
+    }
 }
 
 /// `uname(2)`: the kernel release (`utsname.release`, NUL-padded); the
@@ -511,74 +535,22 @@ pub(crate) fn lseek_set(fd: i32, offset: u64) -> Result<u64, Errno> {
     unsafe { call(Sysno::lseek, [fd as usize, offset as usize, 0, 0, 0, 0]) }.map(|o| o as u64)
 }
 
-/// Test-only syscall failure injection (feature `fault-injection`): the
-/// stand-in for seccomp filters where there are none (qemu-user).
-#[cfg(feature = "fault-injection")]
-pub mod fault {
-    use super::Errno;
-    use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
-
-    const SLOTS: usize = 16;
-    // Each slot: syscall number + 1 (0 = free) and the errno to return.
-    static NR: [AtomicUsize; SLOTS] = [const { AtomicUsize::new(0) }; SLOTS];
-    static ERRNO: [AtomicUsize; SLOTS] = [const { AtomicUsize::new(0) }; SLOTS];
-
-    /// Makes system call `nr` fail with `errno` from now on, in this process.
-    pub fn block(nr: usize, errno: i32) {
-        for (slot, e) in NR.iter().zip(&ERRNO) {
-            if slot.load(Relaxed) == 0 || slot.load(Relaxed) == nr + 1 {
-                e.store(errno as usize, Relaxed);
-                slot.store(nr + 1, Relaxed);
-                return;
-            }
-        }
-    }
-
-    // A function to run once, just before a chosen call of one syscall:
-    // syscall number + 1 (0 = none), calls still to let pass, and the
-    // function's address.
-    static HOOK_NR: AtomicUsize = AtomicUsize::new(0);
-    static HOOK_SKIP: AtomicUsize = AtomicUsize::new(0);
-    static HOOK_FN: AtomicUsize = AtomicUsize::new(0);
-
-    /// Runs `f` once, in this process, right before the call of system call
-    /// `nr` that comes after `skip` calls of it (that call then proceeds):
-    /// lets a test change the world at an exact point inside a library call
-    /// (e.g. reap a process and recycle its pid between two steps).
-    pub fn hook(nr: usize, skip: usize, f: fn()) {
-        HOOK_NR.store(0, Relaxed);
-        HOOK_FN.store(f as usize, Relaxed);
-        HOOK_SKIP.store(skip, Relaxed);
-        HOOK_NR.store(nr + 1, Relaxed);
-    }
-
-    pub(super) fn run_hook(nr: usize) {
-        if HOOK_NR.load(Relaxed) != nr + 1 {
-            return;
-        }
-        if HOOK_SKIP.load(Relaxed) > 0 {
-            HOOK_SKIP.fetch_sub(1, Relaxed);
-            return;
-        }
-        // Disarm first: the hook itself may make this syscall.
-        if HOOK_NR
-            .compare_exchange(nr + 1, 0, Relaxed, Relaxed)
-            .is_err()
-        {
-            return;
-        }
-        let addr = HOOK_FN.load(Relaxed);
-        // SAFETY: HOOK_FN only ever holds the address of an `fn()` stored by
-        // `hook_once` before HOOK_NR was armed.
-        let f = unsafe { core::mem::transmute::<usize, fn()>(addr) };
-        f();
-    }
-
-    pub(super) fn injected(nr: usize) -> Option<Errno> {
-        NR.iter()
-            .zip(&ERRNO)
-            .find(|(slot, _)| slot.load(Relaxed) == nr + 1)
-            .map(|(_, e)| Errno::new(e.load(Relaxed) as i32))
+/// `pread64(2)`: reads at `offset` without moving the file offset. (On
+/// the three 64-bit targets the offset is one register.)
+pub(crate) fn pread64(fd: i32, buf: &mut [u8], offset: u64) -> Result<usize, Errno> {
+    // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`.
+    unsafe {
+        call(
+            Sysno::pread64,
+            [
+                fd as usize,
+                buf.as_mut_ptr() as usize,
+                buf.len(),
+                offset as usize,
+                0,
+                0,
+            ],
+        )
     }
 }
 

@@ -62,6 +62,57 @@ fn api_checks(h: &Handle) -> Result<(), Msg> {
         fs_magic(fd.as_raw_fd()) == PROC_SUPER_MAGIC,
         "mounts not on procfs"
     );
+    // Top-level links into self/ followed on the handle itself, as
+    // libpathrs does: `net` is this process's net directory (a directory,
+    // which the temporary unmasked procfs would never hand out).
+    let dir = OpenFlags::O_DIRECTORY | OpenFlags::O_RDONLY;
+    let net = try_ok!(h.open_root("net", dir), "open_root net O_DIRECTORY");
+    let own = try_ok!(h.open_self("net", dir), "open_self net O_DIRECTORY");
+    ensure!(
+        fd_stat(net.as_raw_fd()) == fd_stat(own.as_raw_fd()),
+        "open_root(net) is not self/net"
+    );
+    let dev = try_ok!(h.open_root("net/dev", RD), "open_root net/dev");
+    ensure!(
+        fs_magic(dev.as_raw_fd()) == PROC_SUPER_MAGIC,
+        "net/dev not on procfs"
+    );
+    ensure!(
+        errno_of(&h.open_root("mounts", dir)) == libc::ENOTDIR,
+        "open_root mounts O_DIRECTORY is not ENOTDIR"
+    );
+    for link in ["net", "mounts", "self"] {
+        ensure!(
+            errno_of(&h.open_root(link, RD | OpenFlags::O_NOFOLLOW)) == libc::ELOOP,
+            "open_root O_NOFOLLOW of a symlink is not ELOOP"
+        );
+    }
+    let n = try_ok!(
+        h.readlink(ProcBase::ProcRoot, "net", &mut buf),
+        "readlink net"
+    )
+    .len();
+    ensure!(&buf[..n] == b"self/net", "readlink net");
+    // readlink of a directory (also one only the unmasked procfs has):
+    // EINVAL, named after readlinkat.
+    for (base, path) in [
+        (ProcBase::ProcRoot, "tty"),
+        (ProcBase::ProcRoot, "self/fdinfo"),
+        (ProcBase::ProcSelf, "task"),
+        (ProcBase::ProcRoot, "uptime"),
+    ] {
+        let r = h.readlink(base, path, &mut buf);
+        ensure!(errno_of(&r) == libc::EINVAL, "readlink of a non-link");
+        ensure!(
+            r.err().is_some_and(|e| e.step().contains("readlinkat")),
+            "readlink's EINVAL does not name readlinkat"
+        );
+    }
+    let r = h.readlink(ProcBase::ProcRoot, "no-such", &mut buf);
+    ensure!(
+        errno_of(&r) == libc::ENOENT && r.err().is_some_and(|e| !e.step().contains("readlinkat")),
+        "readlink of a missing entry: not a lookup ENOENT"
+    );
 
     let fd = try_ok!(h.open_pid(pid, "status", RD), "open_pid self");
     let n = try_ok!(read_all(&fd, &mut buf), "read");
@@ -176,6 +227,70 @@ fn the_same_checks_under_every_fallback_mode() {
     }
 }
 
+/// `Handle::builder()` and `Handle::open(&[..])` are one path: the builder
+/// sets the flags its options set, and both give the same handle kind,
+/// caching or errno in every fallback mode.
+#[test]
+fn builder_and_options_open_the_same_handles() {
+    use safe_procfs::{HandleBuilder, OpenOption, ProcfsOpenHow, no_host_fallback};
+    let cases: [(HandleBuilder, &[OpenOption]); 4] = [
+        (Handle::builder(), &[]),
+        (Handle::builder().unmasked(), &[unmasked_proc_root]),
+        (Handle::builder().no_host_fallback(), &[no_host_fallback]),
+        (
+            Handle::builder().unmasked().no_host_fallback(),
+            &[unmasked_proc_root, no_host_fallback],
+        ),
+    ];
+    for (builder, opts) in &cases {
+        let mut how = ProcfsOpenHow::default();
+        for opt in *opts {
+            opt(&mut how).unwrap();
+        }
+        assert_eq!(builder.flags(), how.flags, "{opts:?}");
+    }
+    assert_eq!(
+        Handle::builder().no_host_fallback().unmasked(),
+        Handle::builder().unmasked().no_host_fallback()
+    );
+    assert_eq!(Handle::builder(), HandleBuilder::default());
+
+    type Outcome = Result<(HandleKind, bool), i32>;
+    fn outcome(r: Result<Handle, Error>) -> Outcome {
+        r.map(|h| (h.kind(), h.is_cached()))
+            .map_err(|e| e.raw_os_error().unwrap_or(0))
+    }
+    // Without root there are no filters: the real kernel only.
+    let modes = if require_root("builder_and_options_open_the_same_handles (fallback modes)") {
+        MODES
+    } else {
+        &MODES[..1]
+    };
+    // Computed before forking: the children must not allocate (other
+    // tests' threads may hold the allocator's lock at the fork).
+    under_qemu();
+    for mode in modes {
+        let r = in_child(|| {
+            mode.enter()?;
+            for (builder, opts) in &cases {
+                let by_builder = outcome(builder.open());
+                let by_options = outcome(Handle::open(opts));
+                ensure!(
+                    by_builder == by_options,
+                    "{:?}: builder {:?}, options {:?}",
+                    builder.flags(),
+                    by_builder,
+                    by_options
+                );
+            }
+            Ok(())
+        });
+        if let Err(e) = r {
+            panic!("mode '{}': {e}", mode.name);
+        }
+    }
+}
+
 #[test]
 fn default_handle_is_cached_and_masked() {
     let h = handle();
@@ -186,6 +301,11 @@ fn default_handle_is_cached_and_masked() {
         again.close().unwrap();
         // The cached handle survives close.
         h.open_self("status", RD).unwrap();
+    } else if !has_cap_sys_admin() {
+        // Not root: neither fsopen nor open_tree (both EPERM), so the host
+        // /proc, checked on every call and never cached.
+        assert_eq!(h.kind(), HandleKind::HostMount);
+        assert!(!h.is_cached());
     } else {
         // Under qemu-user there is no fsopen: a detached clone of /proc is
         // not subset=pid, so it is not cached.
@@ -275,18 +395,26 @@ fn errno_contract() {
         ErrorKind::InvalidArgument
     );
     assert_errno(h.open_self("", RD), libc::EINVAL, "empty path");
-    assert_errno(
-        h.open_self("/etc/passwd", RD),
-        libc::EINVAL,
-        "absolute path",
-    );
+    // Absolute, or a `..` out of the base: EXDEV, as openat2(RESOLVE_BENEATH)
+    // and libpathrs say; a `..` that stays inside: EINVAL.
+    assert_errno(h.open_self("/etc/passwd", RD), libc::EXDEV, "absolute path");
     assert_errno(
         h.open_root("/proc/self/status", RD),
-        libc::EINVAL,
+        libc::EXDEV,
         "absolute path",
     );
     assert_errno(h.open_self("sta\0tus", RD), libc::EINVAL, "NUL in path");
-    assert_errno(h.open_self("../1/status", RD), libc::EINVAL, "..");
+    assert_errno(
+        h.open_self("../1/status", RD),
+        libc::EXDEV,
+        ".. out of the base",
+    );
+    assert_errno(
+        h.open_root("self/../..", RD),
+        libc::EXDEV,
+        ".. out of the base",
+    );
+    assert_errno(h.open_self("fd/../status", RD), libc::EINVAL, ".. inside");
     assert_errno(h.open_self("task/..", RD), libc::EINVAL, ".. at the end");
     let long = "a/".repeat(safe_procfs::PATH_BUF_LEN);
     assert_errno(h.open_self(&long, RD), libc::ENAMETOOLONG, "long path");

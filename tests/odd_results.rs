@@ -2,7 +2,7 @@
 //! made to fail with a range of errnos (through the test-only fault
 //! injection, so that it also works under qemu-user), and every API call
 //! must come back with `Ok` or an `Error`. A panic in the child fails the test.
-#![cfg(feature = "fault-injection")]
+#![cfg(feature = "__fault_injection")]
 #![allow(clippy::result_large_err)]
 
 mod common;

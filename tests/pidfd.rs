@@ -155,6 +155,8 @@ fn a_live_child_through_its_pidfd() {
     assert_eq!(e.base(), Some(ProcBase::ProcPidFd(p)));
     assert!(e.to_string().contains(&format!("pidfd {p}")), "{e}");
     let e = h.open_pidfd(p, "../1/status", RD).unwrap_err();
+    assert_eq!(e.raw_os_error(), Some(errno::EXDEV));
+    let e = h.open_pidfd(p, "fd/../status", RD).unwrap_err();
     assert_eq!(e.raw_os_error(), Some(errno::EINVAL));
     // Our own pidfd, on every handle kind.
     let me = pidfd_open(getpid()).unwrap();
@@ -267,7 +269,7 @@ enum When {
     /// Reaped and recycled before the call.
     Before,
     /// Reaped and recycled inside the call, between learning the pid and
-    /// opening `/proc/<pid>/status` (fault-injection hook on that openat2).
+    /// opening `/proc/<pid>/status` (a `__fault_injection::hook` on that openat2).
     DuringTheCall,
 }
 
@@ -277,7 +279,7 @@ fn recycled_pid(when: When, no_ioctl: bool) -> Result<(), Msg> {
     let h = try_ok!(Handle::open(&[unmasked_proc_root]), "Handle::open");
     let mut buf = [0u8; 4096];
     if no_ioctl {
-        #[cfg(feature = "fault-injection")]
+        #[cfg(feature = "__fault_injection")]
         safe_procfs::__fault_injection::block(syscalls::Sysno::ioctl as usize, libc::ENOTTY);
     }
     let victim = sleeper()?;
@@ -290,7 +292,7 @@ fn recycled_pid(when: When, no_ioctl: bool) -> Result<(), Msg> {
     match when {
         When::Before => recycle(),
         When::DuringTheCall => {
-            #[cfg(feature = "fault-injection")]
+            #[cfg(feature = "__fault_injection")]
             {
                 // The first openat2 of the call opens <pid>/status, unless
                 // the pid comes from fdinfo, whose open comes first.
@@ -349,12 +351,13 @@ fn a_pid_recycled_before_the_call_gives_esrch() {
     }
     under_qemu();
     for no_ioctl in [false, true] {
-        if no_ioctl && !cfg!(feature = "fault-injection") {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "the fdinfo variant needs --features fault-injection in CI"
-            );
-            eprintln!("SKIPPED fdinfo variant: needs --features fault-injection");
+        if no_ioctl
+            && !skip_unless(
+                cfg!(feature = "__fault_injection"),
+                "a_pid_recycled_before_the_call_gives_esrch (fdinfo variant)",
+                "needs --features __fault_injection",
+            )
+        {
             continue;
         }
         in_new_pid_ns(|| recycled_pid(When::Before, no_ioctl))
@@ -367,14 +370,11 @@ fn a_pid_recycled_during_the_call_gives_esrch() {
     if !require_root("a_pid_recycled_during_the_call_gives_esrch") {
         return;
     }
-    if !cfg!(feature = "fault-injection") {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "the race test needs --features fault-injection in CI"
-        );
-        eprintln!(
-            "SKIPPED a_pid_recycled_during_the_call_gives_esrch: needs --features fault-injection"
-        );
+    if !skip_unless(
+        cfg!(feature = "__fault_injection"),
+        "a_pid_recycled_during_the_call_gives_esrch",
+        "needs --features __fault_injection",
+    ) {
         return;
     }
     under_qemu();
@@ -444,12 +444,11 @@ fn a_hidden_pid_through_its_pidfd_and_a_kernel_without_pidfds() {
         status_of(&h, ProcBase::ProcPidFd(init.as_raw_fd()), &mut buf).unwrap(),
         Some(1)
     );
-    if !cfg!(feature = "fault-injection") {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "the no-pidfd kernel needs --features fault-injection in CI"
-        );
-        eprintln!("SKIPPED kernel without pidfds: needs --features fault-injection");
+    if !skip_unless(
+        cfg!(feature = "__fault_injection"),
+        "kernel without pidfds",
+        "needs --features __fault_injection",
+    ) {
         return;
     }
     under_qemu();
@@ -486,16 +485,16 @@ fn a_hidden_pid_through_its_pidfd_and_a_kernel_without_pidfds() {
 /// Makes `nrs` fail with ENOSYS in this (child) process: the crate's fault
 /// injection, which needs no seccomp and so works under qemu-user too.
 fn block_syscalls(nrs: &[syscalls::Sysno]) -> Result<(), Msg> {
-    #[cfg(feature = "fault-injection")]
+    #[cfg(feature = "__fault_injection")]
     {
         for nr in nrs {
             safe_procfs::__fault_injection::block(*nr as usize, libc::ENOSYS);
         }
         Ok(())
     }
-    #[cfg(not(feature = "fault-injection"))]
+    #[cfg(not(feature = "__fault_injection"))]
     {
         let _ = nrs;
-        fail!("needs --features fault-injection")
+        fail!("needs --features __fault_injection")
     }
 }

@@ -238,7 +238,7 @@ fn errno_constants_match_libc_on_this_architecture() {
 #[test]
 fn messages_name_the_syscall_or_rule_the_base_and_the_errno() {
     let h = Handle::open(&[]).unwrap();
-    let cases: [(Result<safe_procfs::OwnedFd, safe_procfs::Error>, &str); 6] = [
+    let cases: [(Result<safe_procfs::OwnedFd, safe_procfs::Error>, &str); 7] = [
         (
             h.open_self("no-such-file", RD),
             "beneath /proc/self: ENOENT (No such file or directory)",
@@ -252,6 +252,10 @@ fn messages_name_the_syscall_or_rule_the_base_and_the_errno() {
         ),
         (
             h.open_root("../x", RD),
+            "path's '..' leaves the base beneath /proc: EXDEV (Cross-device link)",
+        ),
+        (
+            h.open_root("self/../x", RD),
             "path contains a '..' component beneath /proc: EINVAL (Invalid argument)",
         ),
         (

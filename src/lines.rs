@@ -1,0 +1,159 @@
+//! [`LineReader`]: a file of any size, one line (or NUL-terminated field) at
+//! a time, through a buffer the caller owns.
+
+use crate::error::Error;
+use crate::fd::OwnedFd;
+use crate::step::Step;
+use crate::sys::Errno;
+
+/// Reads a file one record at a time (a line, or a NUL-terminated field of
+/// `cmdline` and `environ`) through a buffer the caller owns: no
+/// allocation, and files of any size, such as a `mountinfo` of thousands of
+/// mounts, in a buffer of a few KiB.
+///
+/// Each record is handed out without its terminator; a last record with no
+/// terminator is handed out too. A record is read whole if it is **shorter
+/// than the buffer**; a longer one is an error (`ERANGE`) and the reader
+/// moves on to the next record, so one over-long line does not end the
+/// reading, and it never hands out part of a line as if it were a line.
+///
+/// ```
+/// use safe_procfs::{Handle, LineReader, OpenFlags};
+///
+/// let proc = Handle::open(&[])?;
+/// let file = proc.open_self("mountinfo", OpenFlags::O_RDONLY)?;
+/// let mut buf = [0u8; 1024];
+/// let mut lines = LineReader::new(&file, &mut buf);
+/// let mut mounts = 0;
+/// while let Some(line) = lines.next_line()? {
+///     assert!(!line.contains(&b'\n'));
+///     mounts += 1;
+/// }
+/// assert!(mounts >= 1);
+/// # Ok::<(), safe_procfs::Error>(())
+/// ```
+pub struct LineReader<'f, 'b> {
+    fd: &'f OwnedFd,
+    buf: &'b mut [u8],
+    /// The first byte of `buf` not yet handed out.
+    start: usize,
+    /// The end of what was read into `buf`.
+    end: usize,
+    terminator: u8,
+    eof: bool,
+    /// Discarding the rest of a record found too long.
+    skipping: bool,
+}
+
+impl<'f, 'b> LineReader<'f, 'b> {
+    /// Reads `fd` line by line (records end with `\n`), from its current
+    /// offset, through `buf`.
+    pub fn new(fd: &'f OwnedFd, buf: &'b mut [u8]) -> Self {
+        Self::with_terminator(fd, buf, b'\n')
+    }
+
+    /// Reads `fd` one NUL-terminated field at a time (`cmdline`,
+    /// `environ`): each argument or `NAME=value`, without the NUL. An
+    /// empty argument is an empty field.
+    pub fn nul_fields(fd: &'f OwnedFd, buf: &'b mut [u8]) -> Self {
+        Self::with_terminator(fd, buf, 0)
+    }
+
+    fn with_terminator(fd: &'f OwnedFd, buf: &'b mut [u8], terminator: u8) -> Self {
+        LineReader {
+            fd,
+            buf,
+            start: 0,
+            end: 0,
+            terminator,
+            eof: false,
+            skipping: false,
+        }
+    }
+
+    /// The next record without its terminator, or `None` at the end of
+    /// the file.
+    ///
+    /// # Errors
+    ///
+    /// * `ERANGE` ([`InvalidArgument`](crate::ErrorKind::InvalidArgument)):
+    ///   the record is not shorter than the buffer. Its bytes are skipped:
+    ///   the next call returns the record after it. (An empty buffer fits
+    ///   no record: every call is `ERANGE`.)
+    /// * the errno of `read(2)`; the call may be repeated.
+    pub fn next_line(&mut self) -> Result<Option<&[u8]>, Error> {
+        loop {
+            let pending = self.buf.get(self.start..self.end).unwrap_or_default();
+            if let Some(len) = pending.iter().position(|&b| b == self.terminator) {
+                let from = self.start;
+                self.start = from + len + 1;
+                if core::mem::take(&mut self.skipping) {
+                    continue;
+                }
+                return Ok(self.buf.get(from..from + len));
+            }
+            if self.eof {
+                let (from, to) = (self.start, self.end);
+                self.start = to;
+                if from == to || core::mem::take(&mut self.skipping) {
+                    return Ok(None);
+                }
+                return Ok(self.buf.get(from..to));
+            }
+            if self.skipping {
+                // Nothing of a record being skipped is kept.
+                self.end = 0;
+            } else {
+                // The start of the record to the front. (A plain loop:
+                // `copy_within` brings range checks that cost the
+                // freestanding init 100 bytes.)
+                let kept = self.end - self.start;
+                for to in 0..kept {
+                    if let Some(&b) = self.buf.get(self.start + to)
+                        && let Some(d) = self.buf.get_mut(to)
+                    {
+                        *d = b;
+                    }
+                }
+                self.end = kept;
+            }
+            self.start = 0;
+            if self.end == self.buf.len() {
+                // Full, and no terminator in it.
+                self.end = 0;
+                self.skipping = true;
+                return Err(Error::invalid(Errno::ERANGE, Step::LineTooLong));
+            }
+            let rest = self.buf.get_mut(self.end..).unwrap_or_default();
+            match self.fd.read(rest)? {
+                0 => self.eof = true,
+                n => self.end += n,
+            }
+        }
+    }
+
+    /// Starts again at the beginning of the file ([`OwnedFd::rewind`]);
+    /// what was buffered is dropped. A procfs file is generated anew, so
+    /// it shows the process as it is now.
+    ///
+    /// # Errors
+    ///
+    /// The errno of `lseek(2)` (`ESPIPE` for a pipe).
+    pub fn rewind(&mut self) -> Result<(), Error> {
+        self.fd.rewind()?;
+        (self.start, self.end) = (0, 0);
+        self.eof = false;
+        self.skipping = false;
+        Ok(())
+    }
+}
+
+impl core::fmt::Debug for LineReader<'_, '_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("LineReader")
+            .field("fd", self.fd)
+            .field("buffered", &self.end.saturating_sub(self.start))
+            .field("eof", &self.eof)
+            .finish()
+    }
+}
