@@ -5,11 +5,21 @@
 # D detached clone, H host /proc) and the outcome (g: the genuine procfs
 # object, r: refused with EXDEV), or X: Handle::open itself refused (a
 # safety violation).
-# Usage: scripts/attack-matrix.sh [TARGET]
+# Usage: scripts/attack-matrix.sh [--write-docs] [TARGET]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# --write-docs: run as usual, and put the output into docs/attacks.md too.
+if [ "${1:-}" = --write-docs ]; then
+  shift
+  out=$(mktemp)
+  trap 'rm -f "$out"' EXIT
+  status=0
+  bash "$0" "$@" | tee "$out" || status=$?
+  bash scripts/write-doc.sh docs/attacks.md attacks <"$out"
+  exit $status
+fi
 target=${1:-$(rustc -vV | sed -n 's/^host: //p')}
-cargo test -q --target "$target" --features fault-injection --test attacks -- --nocapture 2>&1 |
+cargo test -q --target "$target" --features __fault_injection --test attacks -- --nocapture 2>&1 |
   grep -o 'MATRIX |.*' | python3 -c '
 import sys, collections
 from itertools import count
@@ -27,7 +37,7 @@ for line in sys.stdin:
     cells[attack][mode] = cell(cached) + "/" + cell(unmasked)
 order = sorted(modes, key=lambda m: (m.split(",")[0] != "private", m.split(",")[0] != "detached", m))
 for i, m in enumerate(order, 1):
-    print(f"M{i}: {m}")
+    print(f"- M{i}: {m}")
 print()
 print("| attack | " + " | ".join(f"M{i}" for i in range(1, len(order) + 1)) + " |")
 print("|---|" + "---|" * len(order))

@@ -13,6 +13,7 @@ command -v qemu-aarch64 >/dev/null && command -v qemu-riscv64 >/dev/null || need
 command -v riscv64-linux-gnu-gcc >/dev/null || need_apt+=(gcc-riscv64-linux-gnu)
 [ -d /usr/riscv64-linux-gnu/lib ] || need_apt+=(libc6-dev-riscv64-cross)
 command -v strace >/dev/null || need_apt+=(strace)
+command -v setpriv >/dev/null || need_apt+=(util-linux) # the test run as nobody
 command -v cc >/dev/null || need_apt+=(gcc)          # cargo's default linker
 command -v readelf >/dev/null || need_apt+=(binutils) # static-binary checks
 # The C library's tests (scripts/capi.sh): musl-gcc and the aarch64 cross compiler.
@@ -46,7 +47,7 @@ if [ ${#need_apt[@]} -gt 0 ] || [ ${#need_bpo[@]} -gt 0 ]; then
   # qemu-system from the same release boots the VM test's kernels.
   "${apt[@]}" install -y -qq -t bookworm-backports qemu-user qemu-system-x86 qemu-system-arm \
     qemu-system-misc golang-1.22-go golang-golang-x-sys-dev >/dev/null
-  "${apt[@]}" install -y -qq gcc gcc-riscv64-linux-gnu libc6-dev-riscv64-cross strace binutils \
+  "${apt[@]}" install -y -qq gcc gcc-riscv64-linux-gnu libc6-dev-riscv64-cross strace binutils util-linux \
     cpio jq curl gpgv debian-archive-keyring musl-tools gcc-aarch64-linux-gnu \
     libc6-dev-arm64-cross pkg-config >/dev/null
 fi
@@ -58,9 +59,21 @@ done
 for c in clippy rustfmt; do
   rustup component list --installed | grep -q "^$c" || rustup component add "$c"
 done
+# The MSRV (Cargo.toml's rust-version): the test command builds, tests and
+# documents the crate with it for the three targets.
+msrv=$(sed -n 's/^rust-version = "\(.*\)"$/\1/p' "$(dirname "$0")/../Cargo.toml")
+rustup toolchain list | grep -q "^$msrv" ||
+  rustup toolchain install "$msrv" --profile minimal --no-self-update
+installed=$(rustup +$msrv target list --installed)
+for t in aarch64-unknown-linux-musl riscv64gc-unknown-linux-gnu; do
+  grep -qx "$t" <<<"$installed" || rustup +$msrv target add "$t"
+done
+
+# scripts/capi.sh reads pathrs.h with cffi, as the Python binding does.
+python3 -c 'import cffi' 2>/dev/null || python3 -m pip install -q cffi
 
 # Fail loudly if anything a check needs is still missing.
-for tool in cc readelf qemu-aarch64 qemu-riscv64 riscv64-linux-gnu-gcc strace \
+for tool in cc readelf qemu-aarch64 qemu-riscv64 riscv64-linux-gnu-gcc strace setpriv \
   qemu-system-x86_64 qemu-system-aarch64 qemu-system-riscv64 cpio jq curl gpgv musl-gcc \
   aarch64-linux-gnu-gcc pkg-config; do
   command -v "$tool" >/dev/null || { echo "error: $tool is missing after installing" >&2; exit 1; }

@@ -6,9 +6,19 @@
 #   release, every architecture: default mode (private procfs, openat2)
 #            <= 1536 B, any mode <= 4096 B
 #   debug, every architecture: any call in any mode <= 8192 B
-# Usage: scripts/stack.sh [TARGET...]   (default: all three)
+# Usage: scripts/stack.sh [--write-docs] [TARGET...]   (default: all three)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# --write-docs: run as usual, and put the output into docs/stack.md too.
+if [ "${1:-}" = --write-docs ]; then
+  shift
+  out=$(mktemp)
+  trap 'rm -f "$out"' EXIT
+  status=0
+  bash "$0" "$@" | tee "$out" || status=$?
+  bash scripts/write-doc.sh docs/stack.md stack <"$out"
+  exit $status
+fi
 
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(x86_64-unknown-linux-gnu aarch64-unknown-linux-musl riscv64gc-unknown-linux-gnu)
@@ -16,7 +26,7 @@ manifest=tools/stack/Cargo.toml
 status=0
 for t in "${targets[@]}"; do
   features=()
-  case $t in x86_64-*) ;; *) features=(--features fault-injection) ;; esac
+  case $t in x86_64-*) ;; *) features=(--features __fault_injection) ;; esac
   for profile in release debug; do
     if [ $profile = release ]; then
       flags=(--release) limits=(--limit-default 1536 --limit-fallback 4096)

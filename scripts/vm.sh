@@ -23,21 +23,21 @@
 #     CI=true, then reports `N passed, N failed` and powers off.
 #
 # Prints one `NAME: N passed, N failed` line per VM and a total, writes the
-# measured table to target/vm/kernels.md, and with --write-readme puts it into
-# README.md between the vm-table markers. Exits non-zero on any failure.
+# measured table to target/vm/kernels.md, and with --write-docs puts it into
+# docs/kernels.md between the vm-table markers. Exits non-zero on any failure.
 #
-# Usage: scripts/vm.sh [--write-readme] [NAME...]
+# Usage: scripts/vm.sh [--write-docs] [NAME...]
 # Environment: VM_JOBS (VMs at once, default 2), VM_SMP (vCPUs per VM,
 # default 1), SAFE_PROCFS_VM_CACHE.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-write_readme=false
+write_docs=false
 only=()
 for a in "$@"; do
   case $a in
-    --write-readme) write_readme=true ;;
-    -*) echo "usage: $0 [--write-readme] [NAME...]" >&2; exit 2 ;;
+    --write-docs) write_docs=true ;;
+    -*) echo "usage: $0 [--write-docs] [NAME...]" >&2; exit 2 ;;
     *) only+=("$a") ;;
   esac
 done
@@ -46,10 +46,11 @@ CACHE=${SAFE_PROCFS_VM_CACHE:-/var/cache/safe-procfs-vm}
 JOBS=${VM_JOBS:-2}
 SMP=${VM_SMP:-1}
 PID1_TIMEOUT=120
-SUITE_TIMEOUT=600
+# A hang guard: a suite run took 94-159 s per VM here (aarch64 the slowest).
+SUITE_TIMEOUT=900
 # One feature set in the VMs (the one with every test); both are run
 # natively and under qemu-user by scripts/test.sh. Full emulation is slow.
-FEATURE_SETS=(std,fault-injection)
+FEATURE_SETS=(std,__fault_injection)
 work=$PWD/target/vm
 export CARGO_TARGET_DIR=$work/cargo
 
@@ -297,13 +298,9 @@ echo
 printf '%s\n' "${summary[@]}"
 echo "VM part: $((t_end - t_start)) s (fetch and build $((t_built - t_start)) s, VMs $((t_end - t_vms)) s, $JOBS at a time)"
 
-if $write_readme; then
+if $write_docs; then
   # Written from a failed run too: the table then shows the failed counts.
-  awk -v f="$work/kernels.md" '
-    /<!-- vm-table:begin -->/ { print; while ((getline l < f) > 0) print l; skip = 1; next }
-    /<!-- vm-table:end -->/ { skip = 0 }
-    !skip' README.md >"$work/README.md" && mv "$work/README.md" README.md
-  echo "README.md: Kernels table updated"
+  bash scripts/write-doc.sh docs/kernels.md vm-table <"$work/kernels.md"
 fi
 
 if [ "$failures" -ne 0 ]; then

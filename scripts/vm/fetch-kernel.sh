@@ -22,7 +22,9 @@ mkdir -p "$cache/dl"
 dl=$cache/dl
 fetch() { curl -sSf --retry 3 --connect-timeout 20 -o "$2" "$1"; }
 
-rel=$dl/$suite-InRelease
+# Per process: vm.sh fetches the kernels of one suite at once.
+rel=$dl/$suite-InRelease.$$
+trap 'rm -f "$rel" "$rel.new"' EXIT
 fetch "$mirror/dists/$suite/InRelease" "$rel.new"
 gpgv --quiet --keyring "$keyring" --output "$rel" "$rel.new" 2>/dev/null \
   || { echo "error: bad signature on $suite InRelease" >&2; exit 1; }
@@ -32,7 +34,8 @@ want=$(awk -v f="$idx" '/^SHA256:/ { s = 1; next } /^[^ ]/ { s = 0 } s && $3 == 
 [ -n "$want" ] || { echo "error: $idx not in $suite InRelease" >&2; exit 1; }
 pk=$dl/$suite-$arch-Packages.gz
 if ! [ -f "$pk" ] || [ "$(sha256sum <"$pk" | cut -d' ' -f1)" != "$want" ]; then
-  fetch "$mirror/dists/$suite/$idx" "$pk"
+  fetch "$mirror/dists/$suite/$idx" "$pk.$$"
+  mv "$pk.$$" "$pk"
   [ "$(sha256sum <"$pk" | cut -d' ' -f1)" = "$want" ] \
     || { echo "error: $suite $idx does not match InRelease" >&2; exit 1; }
 fi

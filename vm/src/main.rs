@@ -219,6 +219,9 @@ fn run_test(bin: &std::path::Path) -> Counts {
         .current_dir("/crate")
         .env_clear()
         .env("CI", "true")
+        // Full emulation is slow: the fault sweep runs its short form.
+        .env("SAFE_PROCFS_FAULT_SWEEP", "short")
+        .env("SAFE_PROCFS_VM", "1")
         .env("PATH", "/bin")
         .env("RUST_BACKTRACE", "1")
         .stdin(Stdio::null())

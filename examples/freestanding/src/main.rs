@@ -16,7 +16,7 @@
 
 use core::panic::PanicInfo;
 use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
-use safe_procfs::{Handle, HandleKind, NoPin, OpenFlags, OwnedFd, ProcBase, errno};
+use safe_procfs::{Handle, HandleKind, LineReader, NoPin, OpenFlags, OwnedFd, ProcBase, errno};
 
 mod rt;
 
@@ -124,28 +124,39 @@ fn run() -> Result<(), safe_procfs::Error> {
         }
         end_line();
 
-        // mountinfo: one line per mount. A big mount table does not fit:
-        // read_whole says so (EFBIG) instead of truncating.
-        let mut table = [0u8; 16384];
-        match read(&proc, ProcBase::ProcSelf, "mountinfo", &mut table) {
-            Ok(text) => {
-                let mounts = parts(text, b'\n').filter(|l| !l.is_empty());
-                let root = mounts.clone().find(|l| parts(l, b' ').nth(4) == Some(b"/"));
-                begin_line(b"mountinfo: ");
-                write_u64(mounts.count() as u64);
-                let fstype = root.and_then(|l| {
-                    let mut after = parts(l, b' ').skip_while(|f| *f != b"-");
-                    after.nth(1)
-                });
-                write_raw(b" mounts, / is ");
-                write_raw(fstype.unwrap_or(b"not mounted"));
-                end_line();
+        // mountinfo: one line per mount, any number of them, read line by
+        // line through `buf`. A line longer than `buf` (ERANGE) is still a
+        // mount: counted, and the reader goes on with the next line.
+        let file = proc.open_self("mountinfo", OpenFlags::O_RDONLY)?;
+        let mut lines = LineReader::new(&file, &mut buf);
+        let mut mounts = 0u64;
+        loop {
+            match lines.next_line() {
+                // The file system of each mount on /: the field after
+                // the first "-" (mount points and roots start with "/").
+                Ok(Some(l)) => {
+                    if let Some(b"/") = parts(l, b' ').nth(4) {
+                        let mut dash = false;
+                        for field in parts(l, b' ') {
+                            if dash {
+                                line(b"mountinfo: / is ", field);
+                                break;
+                            }
+                            dash = field == b"-";
+                        }
+                    }
+                }
+                Ok(None) => break,
+                Err(e) if e.raw_os_error() == Some(errno::ERANGE) => {}
+                Err(e) => return Err(e),
             }
-            Err(e) if e.raw_os_error() == Some(errno::EFBIG) => {
-                line(b"mountinfo: ", b"more than 16 KiB of mounts");
-            }
-            Err(e) => return Err(e),
+            mounts += 1;
         }
+        drop(file);
+        begin_line(b"mountinfo: ");
+        write_u64(mounts);
+        write_raw(b" mounts");
+        end_line();
     }
 
     let ostype = read(&proc, ProcBase::ProcRoot, "sys/kernel/ostype", &mut buf)?;
@@ -160,8 +171,9 @@ fn run() -> Result<(), safe_procfs::Error> {
         line(b"cmdline: ", cmdline);
 
         // Our mount table: with nothing mounted, only the initramfs root.
-        let mountinfo = read(&proc, ProcBase::ProcSelf, "mountinfo", &mut buf)?;
-        for mount in parts(mountinfo, b'\n').filter(|l| !l.is_empty()) {
+        let file = proc.open_self("mountinfo", OpenFlags::O_RDONLY)?;
+        let mut lines = LineReader::new(&file, &mut buf);
+        while let Some(mount) = lines.next_line()? {
             line(b"mountinfo: ", mount);
         }
     } else {
