@@ -298,7 +298,6 @@ mod resolve;
 mod root;
 mod step;
 mod sys;
-mod text;
 mod thread;
 
 pub use base::ProcBase;

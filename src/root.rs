@@ -18,7 +18,7 @@ use crate::path;
 use crate::probe::{self, Feature};
 use crate::step::Step;
 use crate::sys::{self, Errno, FileId};
-use crate::text;
+use crate::lines::LineReader;
 use core::sync::atomic::{AtomicI32, AtomicU8, AtomicU64, Ordering, fence};
 
 /// How a [`Handle`](crate::Handle)'s procfs was obtained.
@@ -457,12 +457,27 @@ pub(crate) fn check_pid_namespace(root: &Root) -> Result<(), Error> {
 /// exactly our pid.
 #[inline(never)]
 fn nspid_is_ours(status: &OwnedFd) -> Result<(), Error> {
-    let mut buf = [0u8; 24];
-    let nspid = text::line_value(status, b"NSpid:", &mut buf)?;
+    // Longer lines (`Groups:` of many groups) are skipped; an `NSpid:`
+    // line too long for the buffer lists more than one namespace: not ours.
+    let mut buf = [0u8; 128];
     let mut digits = [0u8; 10];
-    let ours = path::fmt_u32(sys::getpid(), &mut digits);
+    let mut lines = LineReader::new(status, &mut buf);
+    let mut nspid = None;
+    loop {
+        match lines.next_line() {
+            Ok(Some(line)) => {
+                if let Some(value) = line.strip_prefix(b"NSpid:") {
+                    nspid = Some(value.trim_ascii() == path::fmt_u32(sys::getpid(), &mut digits));
+                    break;
+                }
+            }
+            Ok(None) => break,
+            Err(e) if e.is_step(Step::LineTooLong) => {}
+            Err(e) => return Err(e),
+        }
+    }
     match nspid {
-        Some(v) if v.trim_ascii() == ours => Ok(()),
+        Some(true) => Ok(()),
         // NSpid appeared in Linux 4.1: before that, `self` naming our pid
         // (compared by `open_own_status`) is all there is.
         None if !probe::kernel_at_least(4, 1) => Ok(()),

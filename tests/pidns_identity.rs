@@ -369,3 +369,35 @@ fn same_pid_in_a_new_namespace_detached() {
 fn same_pid_in_a_new_namespace_host() {
     run(5);
 }
+
+/// The identity check reads our `NSpid:` line past a `Groups:` line of
+/// any length: a process in 65536 supplementary groups (about 380 KiB of
+/// `status` before `NSpid:`) keeps its handles after a fork, cached and new.
+#[test]
+fn the_namespace_check_reads_past_a_groups_line_of_any_length() {
+    if !require_root("the_namespace_check_reads_past_a_groups_line_of_any_length") {
+        return;
+    }
+    let cached = Handle::open(&[]).unwrap();
+    cached.open_self("status", RD).unwrap();
+    let r = in_child(|| {
+        let groups: [libc::gid_t; 65536] = core::array::from_fn(|i| i as libc::gid_t);
+        // SAFETY: a valid array of that many gids.
+        let rc = unsafe { libc::setgroups(groups.len(), groups.as_ptr()) };
+        ensure!(rc == 0, "setgroups of 65536 groups");
+        let mut buf = [0u8; 4096];
+        let status = try_ok!(cached.open_self("status", RD), "cached handle after the fork");
+        let mut lines = safe_procfs::LineReader::new(&status, &mut buf);
+        let long = loop {
+            match lines.next_line() {
+                Err(e) if e.raw_os_error() == Some(libc::ERANGE) => break true,
+                Ok(Some(_)) => {}
+                _ => break false,
+            }
+        };
+        ensure!(long, "the Groups line is not longer than 4 KiB");
+        try_ok!(Handle::open(&[]).and_then(|h| h.open_self("status", RD)), "a new handle");
+        Ok(())
+    });
+    r.unwrap();
+}
