@@ -13,12 +13,12 @@ use crate::arch;
 use crate::error::{Error, ErrorKind};
 use crate::fd::OwnedFd;
 use crate::fork;
+use crate::lines::LineReader;
 use crate::mount::{self, FileInfo, MountId};
 use crate::path;
 use crate::probe::{self, Feature};
 use crate::step::Step;
 use crate::sys::{self, Errno, FileId};
-use crate::lines::LineReader;
 use core::sync::atomic::{AtomicI32, AtomicU8, AtomicU64, Ordering, fence};
 
 /// How a [`Handle`](crate::Handle)'s procfs was obtained.

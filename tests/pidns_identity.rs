@@ -380,13 +380,17 @@ fn the_namespace_check_reads_past_a_groups_line_of_any_length() {
     }
     let cached = Handle::open(&[]).unwrap();
     cached.open_self("status", RD).unwrap();
+    let root_dev = root_dev_of(&cached);
     let r = in_child(|| {
         let groups: [libc::gid_t; 65536] = core::array::from_fn(|i| i as libc::gid_t);
         // SAFETY: a valid array of that many gids.
         let rc = unsafe { libc::setgroups(groups.len(), groups.as_ptr()) };
         ensure!(rc == 0, "setgroups of 65536 groups");
         let mut buf = [0u8; 4096];
-        let status = try_ok!(cached.open_self("status", RD), "cached handle after the fork");
+        let status = try_ok!(
+            cached.open_self("status", RD),
+            "cached handle after the fork"
+        );
         let mut lines = safe_procfs::LineReader::new(&status, &mut buf);
         let long = loop {
             match lines.next_line() {
@@ -396,8 +400,24 @@ fn the_namespace_check_reads_past_a_groups_line_of_any_length() {
             }
         };
         ensure!(long, "the Groups line is not longer than 4 KiB");
-        try_ok!(Handle::open(&[]).and_then(|h| h.open_self("status", RD)), "a new handle");
+        // A check that failed would be hidden by a new instance.
+        ensure!(
+            root_dev_of(&cached) == root_dev,
+            "the cached root was given up after the fork"
+        );
+        try_ok!(
+            Handle::open(&[]).and_then(|h| h.open_self("status", RD)),
+            "a new handle"
+        );
         Ok(())
     });
     r.unwrap();
+}
+
+/// The device of a handle's root: a new procfs instance has a new one.
+fn root_dev_of(h: &Handle) -> u64 {
+    let root = h
+        .open_root(".", OpenFlags::O_PATH | OpenFlags::O_DIRECTORY)
+        .unwrap();
+    fd_stat(root.as_raw_fd()).0
 }
