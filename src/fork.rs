@@ -98,6 +98,7 @@ fn sentinel_set_up(generation: u64) -> Result<(), Errno> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sys::tests::in_forked_child;
 
     /// The number stays without a fork; a child gets a new one, once.
     /// (Threads of a child racing for it: tests/fork.rs.)
@@ -106,18 +107,11 @@ mod tests {
         let g = generation();
         assert_ne!(g, 0);
         assert_eq!(generation(), g, "changed without a fork");
-        // SAFETY: the child only calls generation() (no allocation) and _exits.
-        let pid = unsafe { libc::fork() };
-        if pid == 0 {
+        let child_ok = in_forked_child(|| {
             let (a, b) = (generation(), generation());
-            let ok = a != g && a != 0 && a == b && tag() == (a & 0xffff_ffff).max(1);
-            // SAFETY: leaving the child at once.
-            unsafe { libc::_exit(if ok { 0 } else { 1 }) };
-        }
-        let mut status = 0;
-        // SAFETY: reaping our own child.
-        unsafe { libc::waitpid(pid, &mut status, 0) };
-        assert_eq!(status, 0, "the child kept its parent's generation");
+            a != g && a != 0 && a == b && tag() == (a & 0xffff_ffff).max(1)
+        });
+        assert!(child_ok, "the child kept its parent's generation");
         assert_eq!(generation(), g, "the parent's generation changed");
     }
 
@@ -127,17 +121,8 @@ mod tests {
         let word = SENTINEL_WORD.get().unwrap();
         let before = word.load(Ordering::Acquire);
         assert_ne!(before, 0);
-        // SAFETY: the child only reads memory and _exits.
-        let pid = unsafe { libc::fork() };
-        if pid == 0 {
-            let ok = word.load(Ordering::Acquire) == 0;
-            // SAFETY: leaving the child at once.
-            unsafe { libc::_exit(if ok { 0 } else { 1 }) };
-        }
-        let mut status = 0;
-        // SAFETY: reaping our own child.
-        unsafe { libc::waitpid(pid, &mut status, 0) };
-        assert_eq!(status, 0, "the child did not see the sentinel wiped");
+        let child_ok = in_forked_child(|| word.load(Ordering::Acquire) == 0);
+        assert!(child_ok, "the child did not see the sentinel wiped");
         assert_eq!(word.load(Ordering::Acquire), before, "wiped in the parent");
     }
 }

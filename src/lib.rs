@@ -282,7 +282,7 @@ mod error;
 // Test-only and hidden: not public API (see its header).
 #[cfg(feature = "__fault_injection")]
 #[doc(hidden)]
-#[path = "fault.rs"]
+#[path = "sys_fault.rs"]
 pub mod __fault_injection;
 mod fd;
 mod flags;

@@ -556,4 +556,4 @@ pub(crate) fn pread64(fd: i32, buf: &mut [u8], offset: u64) -> Result<usize, Err
 
 #[cfg(test)]
 #[path = "sys_tests.rs"]
-mod tests;
+pub(crate) mod tests;

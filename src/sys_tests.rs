@@ -10,6 +10,24 @@ mod skip;
 use crate::arch::{O_CLOEXEC, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_RDONLY};
 use skip::{has_cap_sys_admin, skip_unless};
 
+/// Runs `f` in a forked child and returns its answer. The child runs only
+/// `f` (which must not allocate: another test thread may hold a lock) and
+/// `_exit`s; for the unit tests of the layers above, which have no unsafe.
+pub(crate) fn in_forked_child(f: impl FnOnce() -> bool) -> bool {
+    // SAFETY: the child runs `f` and leaves with `_exit`.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork");
+    if pid == 0 {
+        let ok = f();
+        // SAFETY: leaving the child at once, without running destructors.
+        unsafe { libc::_exit(if ok { 0 } else { 1 }) };
+    }
+    let mut status = 0;
+    // SAFETY: reaping our own child into a valid int.
+    let reaped = unsafe { libc::waitpid(pid, &mut status, 0) };
+    reaped == pid && status == 0
+}
+
 fn proc_dir() -> OwnedFd {
     openat(AT_FDCWD, c"/proc", O_PATH | O_DIRECTORY | O_CLOEXEC).expect("open /proc")
 }

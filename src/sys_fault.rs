@@ -1,4 +1,4 @@
-//! Test-only syscall failure injection, compiled only with the hidden
+//! The syscall layer's test-only failure injection, compiled only with the hidden
 //! feature `__fault_injection` and reachable as
 //! `safe_procfs::__fault_injection`: not part of the public API, never
 //! enabled on docs.rs, never to be enabled in production. It is the
