@@ -97,7 +97,6 @@ fn detect_qemu() -> bool {
     exe.is_some_and(|e| e.contains("qemu"))
 }
 
-
 /// A NUL-terminated path formatted on the stack.
 pub struct CPath(heapless::String<256>);
 
@@ -233,6 +232,24 @@ pub fn bind_via_fds(src: &CPath, dst: &CPath) -> Result<(), Msg> {
         libc::close(d);
         r
     }
+}
+
+/// Opens `path` with `flags | O_CLOEXEC`: the fd, or a failure naming the
+/// path and the errno.
+pub fn open_raw(path: &CPath, flags: i32) -> Result<i32, Msg> {
+    // SAFETY: valid NUL-terminated path.
+    let fd = unsafe { libc::open(path.ptr(), flags | libc::O_CLOEXEC) };
+    ensure!(fd >= 0, "open {}: errno {}", path.as_str(), errno());
+    Ok(fd)
+}
+
+/// `stat(path)`, following symlinks: (st_dev, st_ino, st_size), or `None`.
+pub fn path_stat(path: &CPath) -> Option<(u64, u64, i64)> {
+    // SAFETY: struct stat is plain integers: all-zero is valid.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: valid path and a live struct.
+    let r = unsafe { libc::stat(path.ptr(), &mut st) };
+    (r == 0).then_some((st.st_dev as u64, st.st_ino as u64, st.st_size as i64))
 }
 
 /// Opens `path`; a path under /proc is opened relative to a /proc dirfd,
@@ -406,7 +423,6 @@ pub fn gettid() -> u32 {
     unsafe { libc::gettid() as u32 }
 }
 
-
 /// The value of the `Pid:` line of a `status` file.
 pub fn status_pid(text: &[u8]) -> Option<u32> {
     let line = text
@@ -451,7 +467,6 @@ pub fn lowest_free_fd() -> i32 {
 pub fn errno() -> i32 {
     last_errno()
 }
-
 
 /// Whether the running kernel is at least `major.minor`.
 pub fn kernel_at_least(major: u32, minor: u32) -> bool {
