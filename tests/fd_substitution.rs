@@ -1,10 +1,11 @@
 //! A handle whose fd number is taken from under it — closed with
 //! `close_range`, `dup2`ed over, or closed and handed out again by the
 //! lowest-free-number rule — never opens through the file now at that
-//! number: a handle other than the cached one refuses every call (`EXDEV`, or `EBADF`
-//! for a number left closed) and does not close the new owner's file; the
-//! cached handle is made again and reaches the genuine procfs. In every
-//! fallback mode, each case a forked child in a private mount namespace.
+//! number: a handle other than the cached one refuses every call (`EXDEV`,
+//! or `EBADF` for a number left closed) and does not close the new owner's
+//! file; the cached handle is made again and reaches the genuine procfs.
+//! In every fallback mode, each case a forked child in a private mount
+//! namespace.
 
 #![allow(clippy::result_large_err)] // Msg is a fixed-size buffer: no allocation in the child
 
