@@ -262,7 +262,7 @@ fn normalised(f: i32) -> i32 {
 }
 
 /// Compares the crate with the kernel for magic-link paths under several
-/// bases; `nobody`: after setuid(65534). Returns the table of answers.
+/// bases; `nobody`: as the user `nobody`. Returns the table of answers.
 fn errno_case(kind: &str, mode: &Mode, nobody: bool) -> Result<Msg, Msg> {
     mode.enter()?;
     let me = getpid();
