@@ -1,6 +1,8 @@
-//! The public API on the real /proc: every method and base, magic-links,
-//! the errno contract, O_CLOEXEC, fd hygiene, fork and threads; and the same
-//! checks again under every fallback mode (seccomp filters natively).
+//! Every method and base of the public API keeps its contract on the real
+//! /proc: the genuine files, magic-links to our own files, the errno
+//! contract, `O_CLOEXEC` on every fd, no fd leaked, the right process's
+//! files after a fork and from other threads; and the same checks hold
+//! under every fallback mode (seccomp filters natively).
 
 #![allow(clippy::result_large_err)] // Msg is a fixed-size buffer: no allocation in the child
 

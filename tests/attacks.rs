@@ -1,10 +1,11 @@
-//! Real attacks on the test process's own /proc entries, each in a private
-//! mount namespace of a forked child, under every fallback mode (seccomp
-//! filters natively, fault injection under qemu-user). The result of every
-//! operation must be the genuine procfs object or a refusal (EXDEV / a
-//! safety violation): never the attacker's object. On the host /proc it
-//! must be a refusal; on a private or detached procfs the attack is harmless
-//! and the call must succeed.
+//! An overmount of the test process's own /proc entries never gets the
+//! attacker's object handed out: every operation gives the genuine procfs
+//! object or a refusal (EXDEV / a safety violation). Which of the two is
+//! fixed per handle kind (the table [`allowed`]): on the host /proc a
+//! refusal; on a private or detached procfs, which the attack cannot
+//! reach, the genuine object. Each attack runs in a private mount
+//! namespace of a forked child, under every fallback mode (seccomp filters
+//! natively, fault injection under qemu-user).
 
 #![allow(clippy::result_large_err)] // Msg is a fixed-size buffer: no allocation in the child
 
@@ -209,6 +210,47 @@ enum ProcFate {
     CoveredByTmpfs,
     Unmounted,
 }
+
+/// The outcomes a probe may have on a handle of `kind`, in a mode whose new
+/// handles are of `mode_kind`, after an attack that left /proc as `fate`
+/// says. The first row that matches is the verdict.
+fn allowed(kind: HandleKind, mode_kind: HandleKind, fate: ProcFate) -> &'static [Outcome] {
+    use HandleKind::*;
+    use Outcome::*;
+    use ProcFate::*;
+    match (kind, mode_kind, fate) {
+        // The host /proc is what the attack covered: a refusal.
+        (HostMount, _, _) => &[Refused],
+        // A cached private handle in a mode with nothing but the host
+        // /proc: a call that needs a temporary unmasked procfs could only
+        // have the host's, and is refused.
+        (_, HostMount, _) => &[Genuine, Refused],
+        // A private or detached procfs, which a mount on /proc cannot reach.
+        (_, _, Kept) => &[Genuine],
+        // /proc covered or gone: a call that needs a temporary unmasked
+        // procfs has none to clone.
+        (_, _, CoveredByTmpfs | Unmounted) => &[Genuine, Refused],
+    }
+}
+
+/// Whether `Handle::open` may refuse (a safety violation) in a mode whose
+/// new handles are of `mode_kind`, after an attack that left /proc as
+/// `fate` says; `fresh`: the handle is acquired now, not the cached one.
+fn open_may_be_refused(fresh: bool, mode_kind: HandleKind, fate: ProcFate) -> bool {
+    use HandleKind::*;
+    use ProcFate::*;
+    match (fresh, mode_kind, fate) {
+        // A new handle on the host /proc: its verification reads the
+        // attacked entries.
+        (true, HostMount, _) => true,
+        // /proc itself covered or gone: nothing to clone, and no private
+        // instance can be made in this mode.
+        (_, DetachedClone | HostMount, CoveredByTmpfs | Unmounted) => true,
+        // A private instance, or the cached handle: nothing refuses it.
+        _ => false,
+    }
+}
+
 /// Where the attack mounts something (checked in the mount table, so an
 /// attack that silently did not happen fails the test), or "" for an
 /// attack that unmounts /proc.
@@ -288,9 +330,8 @@ fn attack_in_child(
     let mountinfo = open_mountinfo();
     ensure!(mountinfo >= 0, "open mountinfo");
     let at = target(&ctx);
-    let replaces_proc = fate != ProcFate::Kept;
     ensure!(
-        replaces_proc || mounted_at(mountinfo, at.as_str()).is_none(),
+        fate != ProcFate::Kept || mounted_at(mountinfo, at.as_str()).is_none(),
         "{} already mounted",
         at.as_str()
     );
@@ -312,22 +353,16 @@ fn attack_in_child(
     mode.enter()?;
 
     let expected_kind = mode.expected_kind(qemu);
-    let host_only = expected_kind == HandleKind::HostMount;
     let unmasked: &[safe_procfs::OpenOption] = &[unmasked_proc_root];
     for (label, opts) in [("cached", &[][..]), ("unmasked", unmasked)] {
         let h = match Handle::open(opts) {
             Ok(h) => h,
             Err(e) => {
-                // A refusal is allowed where the handle would be the host's
-                // /proc (its verification may read the attacked entries),
-                // or where /proc itself is gone and no private procfs can be
-                // made.
-                // (Natively the "cached" handle is the cached private one;
-                // under qemu-user nothing is cached, so it is acquired anew.)
+                // Natively the "cached" handle is the cached private one;
+                // under qemu-user nothing is cached, so it is acquired anew.
                 let fresh = label == "unmasked" || qemu;
                 ensure!(
-                    (host_only && fresh)
-                        || (replaces_proc && expected_kind != HandleKind::PrivateInstance),
+                    open_may_be_refused(fresh, expected_kind, fate),
                     "{label} Handle::open failed: {e}"
                 );
                 ensure!(
@@ -351,23 +386,16 @@ fn attack_in_child(
             );
         }
         let outcome = probe(&h, &ctx)?;
-        match h.kind() {
-            HandleKind::HostMount => ensure!(
-                outcome == Outcome::Refused,
-                "{label}: host /proc attack not refused"
-            ),
-            // A private or detached procfs cannot be attacked: the call must
-            // succeed, unless it needed a temporary unmasked procfs that
-            // could only be the host's.
-            _ if !host_only && !replaces_proc => {
-                ensure!(
-                    outcome == Outcome::Genuine,
-                    "{label} ({:?}): refused a harmless attack",
-                    h.kind()
-                )
+        ensure!(
+            allowed(h.kind(), expected_kind, fate).contains(&outcome),
+            "{label} ({:?}): {outcome:?}, expected one of {:?}{}",
+            h.kind(),
+            allowed(h.kind(), expected_kind, fate),
+            match outcome {
+                Outcome::Genuine => " (host /proc attack not refused)",
+                Outcome::Refused => " (refused a harmless attack)",
             }
-            _ => {}
-        }
+        );
         let verdict = match outcome {
             Outcome::Genuine => "good: the genuine procfs file, the attack did not reach it",
             Outcome::Refused => "good: refused with EXDEV, the attacker's file not handed out",

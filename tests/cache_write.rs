@@ -1,13 +1,13 @@
-//! The process-wide cache while it is being written: `AsFd`/`AsRawFd` of
-//! the cached handle lend an open fd, never -1 (no panic), while another
-//! thread re-publishes the cache, also when that writer is held inside its
-//! write; and a write cut short by a fork (the child's copy of the lock
-//! left held by its parent) is reset in the child, whose first call gets
-//! the cached handle back at once.
+//! The process-wide cache stays usable while it is written: `AsFd` and
+//! `AsRawFd` of the cached handle lend an open fd, never -1 (no panic),
+//! while another thread re-publishes the cache, also when that writer is
+//! held inside its write; and a write cut short by a fork (the child's copy
+//! of the lock left held by its parent) is reset in the child, whose first
+//! call gets the cached handle back at once.
 //!
 //! The writer is held, or the fork made, inside the write by the crate's
 //! test hook (`__fault_injection::hook` with `CACHE_WRITE`, feature
-//! `fault-injection`). The tests of this file run one at a time: they
+//! `__fault_injection`). The tests of this file run one at a time: they
 //! replace the cached fd of the test process.
 
 #![cfg(feature = "__fault_injection")]

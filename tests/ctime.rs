@@ -1,8 +1,10 @@
-//! The per-call root check's creation-time compare (commit da0ee1b), from
-//! a review: it survives `statx` going away mid-run. Its own test binary,
-//! the cases one at a time: they make and free procfs instances, and so
-//! take device numbers that the reused-device attacks of hostile.rs wait
-//! for.
+//! The per-call root check survives `statx` going away mid-run: it falls
+//! back to `fstat` and compares the root's creation time to what `statx`
+//! recorded, so every handle goes on working; and a `chmod` of the root,
+//! which changes that time, fails closed only where no unique mount id
+//! pins the mount. Its own test binary, the cases one at a time: they make
+//! and free procfs instances, and so take device numbers that the attacks
+//! of `reused_device_number.rs` wait for.
 
 #![allow(clippy::result_large_err)] // Msg is a fixed-size buffer: no allocation in the child
 
@@ -24,10 +26,8 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 /// creation time to the nanosecond), or every handle of one's own fails
 /// for good as "replaced" and cannot even be closed. Each kind of handle,
 /// masked and unmasked, owned and cached.
-fn statx_gone_mid_run_case(pre: &[Facility], unmasked: bool, errno_: i32) -> Result<(), Msg> {
-    if !pre.is_empty() {
-        block(pre, libc::ENOSYS)?;
-    }
+fn statx_gone_mid_run_case(mode: &Mode, unmasked: bool, errno_: i32) -> Result<(), Msg> {
+    mode.enter()?;
     let opts: &[safe_procfs::OpenOption] = if unmasked { &[unmasked_proc_root] } else { &[] };
     let h = try_ok!(Handle::open(opts), "Handle::open");
     let (kind, cached) = (h.kind(), h.is_cached());
@@ -56,16 +56,14 @@ fn statx_taken_away_mid_run_keeps_every_handle() {
     let _ = under_qemu();
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let mut failed = Vec::new();
-    let kinds: [&[Facility]; 3] = [
-        &[],
-        &[Facility::NewMountApi],
-        &[Facility::NewMountApi, Facility::OpenTree],
-    ];
-    for pre in kinds {
+    for mode in ONE_MODE_PER_KIND {
         for unmasked in [false, true] {
             for errno_ in [libc::ENOSYS, libc::EPERM] {
-                if let Err(e) = in_child(|| statx_gone_mid_run_case(pre, unmasked, errno_)) {
-                    failed.push(format!("{pre:?} unmasked {unmasked} errno {errno_}: {e}"));
+                if let Err(e) = in_child(|| statx_gone_mid_run_case(mode, unmasked, errno_)) {
+                    failed.push(format!(
+                        "[{}] unmasked {unmasked} errno {errno_}: {e}",
+                        mode.name
+                    ));
                 }
             }
         }

@@ -1,9 +1,9 @@
-//! The fallback walk must answer exactly as `openat2` does (issue 8, item
-//! 4). One forked child opens an unmasked user-owned handle, resolves every
-//! (path, flags) case with `openat2` available (twice, to spot entries that
-//! are unstable by themselves), then takes `openat2` away (seccomp natively,
-//! fault injection under qemu-user) and resolves every case again on the
-//! same handle. The parent compares: an outcome is `Err(errno)` or the
+//! The fallback walk answers exactly as `openat2` does. One forked child
+//! opens an unmasked user-owned handle, resolves every (path, flags) case
+//! with `openat2` available (twice, to spot entries that are unstable by
+//! themselves), then takes `openat2` away (seccomp natively, fault
+//! injection under qemu-user) and resolves every case again on the same
+//! handle. The parent compares: an outcome is `Err(errno)` or the
 //! (st_dev, st_ino, file type) of the returned fd.
 //!
 //! The paths are found at run time by listing real procfs directories
@@ -502,8 +502,9 @@ fn walk_answers_exactly_as_openat2() {
     let mut diffs = Vec::new();
     let mut unstable = Vec::new();
     // The openat2 runs must have used openat2 throughout: an EPERM or
-    // ENOSYS there may have made the crate mark it missing (issue 8, item
-    // 5), and a run that silently walked would hide every difference.
+    // ENOSYS there may have made the crate mark it missing (a kernel's own
+    // EPERM must not: tests/downgrade.rs), and a run that silently walked
+    // would hide every difference.
     let suspicious: Vec<String> = sh.cases[..sh.n]
         .iter()
         .flat_map(|c| c.openat2.iter().flatten().map(move |o| (c, o)))

@@ -1,13 +1,12 @@
-//! The trailing magic-link follow (from a red-team review of the shortcut
-//! that follows an `O_PATH` open of a magic-link known by its place without
-//! asking `openat2` first):
+//! The trailing magic-link follow hands out only what the kernel would:
 //!
-//! 1. Something mounted on such a name (possible on our own private or
-//!    detached procfs since Linux 6.15, through `/proc/<pid>/fd/<root fd>/`,
-//!    and on the host `/proc` always) must be refused *before* it is opened
-//!    with the caller's flags: such an open truncates a victim file
-//!    (`O_TRUNC`), blocks on a FIFO, and answers with the attacker's file's
-//!    errno instead of `EXDEV`. An `O_PATH` open of it must be refused too.
+//! 1. Something mounted on a magic-link's name (possible on our own
+//!    private or detached procfs since Linux 6.15, through
+//!    `/proc/<pid>/fd/<root fd>/`, and on the host `/proc` always) is
+//!    refused with `EXDEV` *before* it is opened with the caller's flags:
+//!    such an open would truncate a victim file (`O_TRUNC`), block on a
+//!    FIFO, or answer with the attacker's file's errno. An `O_PATH` open of
+//!    it, which follows without asking `openat2` first, is refused too.
 //! 2. The crate's errno for magic-link paths equals the kernel's answer
 //!    (openat2, and the plain open of the link when openat2 says ELOOP), as
 //!    root and as nobody, in every handle kind.
@@ -22,17 +21,18 @@ use safe_procfs::{Handle, HandleKind, NoPin, OpenFlags, ProcBase, unmasked_proc_
 const SCRATCH: &str = "/tmp/safe-procfs-red-follow";
 const PRECIOUS: &[u8] = b"precious contents\n";
 
-/// The handle kinds to attack, by what is taken away.
-const KINDS: &[(&str, &[Facility])] = &[
-    ("private", &[]),
-    ("detached", &[Facility::NewMountApi]),
-    ("host", &[Facility::NewMountApi, Facility::OpenTree]),
-];
+/// The handle kinds to attack: one mode per kind, with its short name
+/// ("private", "detached", "host").
+fn kinds() -> impl Iterator<Item = (&'static str, &'static Mode)> {
+    ONE_MODE_PER_KIND
+        .into_iter()
+        .map(|m| (m.name.split(',').next().unwrap_or(m.name), m))
+}
 
 /// The kinds that can be had here: qemu-user has no `fsopen`, so no
 /// private instance (said on stdout; natively every kind is tested).
-fn attackable_kinds() -> impl Iterator<Item = &'static (&'static str, &'static [Facility])> {
-    KINDS.iter().filter(|(kind, _)| {
+fn attackable_kinds() -> impl Iterator<Item = (&'static str, &'static Mode)> {
+    kinds().filter(|(kind, _)| {
         let skip = *kind == "private" && under_qemu();
         if skip {
             println!("private: n/a under qemu-user: no private procfs instance");
@@ -80,10 +80,8 @@ fn prepare() -> Result<(), Msg> {
 /// A fresh (uncached) unmasked handle of the wanted kind and where a mount
 /// on its `<pid>/<name>` is made from outside: through our fd of its root
 /// (private, detached) or on /proc itself (host).
-fn handle_and_prefix(kind: &str, blocked: &[Facility]) -> Result<(Handle, CPath), Msg> {
-    if !blocked.is_empty() {
-        block(blocked, libc::ENOSYS)?;
-    }
+fn handle_and_prefix(kind: &str, mode: &Mode) -> Result<(Handle, CPath), Msg> {
+    mode.enter()?;
     let before = procfs_root_fds();
     let h = try_ok!(Handle::open(&[unmasked_proc_root]), "Handle::open");
     let want = match kind {
@@ -108,9 +106,9 @@ fn handle_and_prefix(kind: &str, blocked: &[Facility]) -> Result<(Handle, CPath)
 /// The victim's file is mounted on `exe` of our own procfs: opening
 /// `self/exe` with `O_WRONLY|O_TRUNC` must fail with EXDEV and leave the
 /// victim's file as it was; `O_DIRECTORY` must fail with EXDEV too.
-fn truncate_case(kind: &str, blocked: &[Facility]) -> Result<Msg, Msg> {
+fn truncate_case(kind: &str, mode: &Mode) -> Result<Msg, Msg> {
     prepare()?;
-    let (h, prefix) = handle_and_prefix(kind, blocked)?;
+    let (h, prefix) = handle_and_prefix(kind, mode)?;
     if let Err(e) = mount_over(
         &cpath!("{SCRATCH}/victim"),
         &cpath!("{}/exe", prefix.as_str()),
@@ -174,8 +172,8 @@ fn a_file_mounted_on_a_magic_link_is_refused_before_it_is_opened() {
     }
     under_qemu();
     let mut failures = Vec::new();
-    for (kind, blocked) in attackable_kinds() {
-        match in_child_report(|| truncate_case(kind, blocked)) {
+    for (kind, mode) in attackable_kinds() {
+        match in_child_report(|| truncate_case(kind, mode)) {
             Ok(r) => println!("{r}"),
             Err(e) => failures.push(e),
         }
@@ -186,9 +184,9 @@ fn a_file_mounted_on_a_magic_link_is_refused_before_it_is_opened() {
 /// A FIFO mounted on `cwd` of our own procfs: `open_self("cwd")` must fail
 /// with EXDEV at once, neither block (O_RDONLY) nor answer ENXIO
 /// (O_WRONLY|O_NONBLOCK, no reader).
-fn fifo_case(kind: &str, blocked: &[Facility], nonblock: bool) -> Result<Msg, Msg> {
+fn fifo_case(kind: &str, mode: &Mode, nonblock: bool) -> Result<Msg, Msg> {
     prepare()?;
-    let (h, prefix) = handle_and_prefix(kind, blocked)?;
+    let (h, prefix) = handle_and_prefix(kind, mode)?;
     if let Err(e) = mount_over(
         &cpath!("{SCRATCH}/fifo"),
         &cpath!("{}/cwd", prefix.as_str()),
@@ -221,9 +219,9 @@ fn a_fifo_mounted_on_a_magic_link_neither_blocks_nor_answers_for_it() {
     }
     under_qemu();
     let mut failures = Vec::new();
-    for (kind, blocked) in attackable_kinds() {
+    for (kind, mode) in attackable_kinds() {
         for nonblock in [true, false] {
-            match in_child_report(|| fifo_case(kind, blocked, nonblock)) {
+            match in_child_report(|| fifo_case(kind, mode, nonblock)) {
                 Ok(r) if !r.is_empty() => println!("{r}"),
                 Ok(_) => {}
                 Err(e) => failures.push(format!("{kind} nonblock {nonblock}: {e}")),
@@ -264,11 +262,9 @@ fn normalised(f: i32) -> i32 {
 }
 
 /// Compares the crate with the kernel for magic-link paths under several
-/// bases; `nobody`: after setuid(65534). Returns the table of answers.
-fn errno_case(kind: &str, blocked: &[Facility], nobody: bool) -> Result<Msg, Msg> {
-    if !blocked.is_empty() {
-        block(blocked, libc::ENOSYS)?;
-    }
+/// bases; `nobody`: as the user `nobody`. Returns the table of answers.
+fn errno_case(kind: &str, mode: &Mode, nobody: bool) -> Result<Msg, Msg> {
+    mode.enter()?;
     let me = getpid();
     let tid = gettid();
     // A closed fd number and an open one.
@@ -287,12 +283,7 @@ fn errno_case(kind: &str, blocked: &[Facility], nobody: bool) -> Result<Msg, Msg
     let mut range_s: heapless::String<64> = heapless::String::new();
     let _ = range_s.push_str(range);
     if nobody {
-        // SAFETY: dropping privileges in this child only.
-        unsafe {
-            ensure!(libc::setgroups(0, core::ptr::null()) == 0, "setgroups");
-            ensure!(libc::setgid(65534) == 0, "setgid");
-            ensure!(libc::setuid(65534) == 0, "setuid");
-        }
+        become_nobody()?;
     }
     let h = try_ok!(Handle::open(&[unmasked_proc_root]), "Handle::open");
     let _ = kind;
@@ -442,9 +433,9 @@ fn magic_link_errnos_are_the_kernels() {
     }
     under_qemu();
     let mut failures = Vec::new();
-    for (kind, blocked) in KINDS {
+    for (kind, mode) in kinds() {
         for nobody in [false, true] {
-            match in_child_report(|| errno_case(kind, blocked, nobody)) {
+            match in_child_report(|| errno_case(kind, mode, nobody)) {
                 Ok(r) => println!("{r}"),
                 Err(e) => failures.push(e),
             }

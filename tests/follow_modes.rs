@@ -1,9 +1,8 @@
-//! The trailing magic-link follow in every fallback mode, masked and
-//! unmasked, under every base: the crate's answer (errno, and for a success
-//! the file's identity) equals the kernel's own for magic-link paths and
-//! flag sets, including the `O_PATH` follow that skips the first `openat2`
-//! for a name that is a magic-link by its place. (From a review of that
-//! shortcut; it passed before the shortcut too.)
+//! The trailing magic-link follow answers as the kernel does in every
+//! fallback mode, masked and unmasked, under every base: the crate's answer
+//! (errno, and for a success the file's identity) equals the kernel's own
+//! for magic-link paths and flag sets, including the `O_PATH` follow that
+//! skips the first `openat2` for a name that is a magic-link by its place.
 
 #![allow(clippy::result_large_err)]
 

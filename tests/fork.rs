@@ -196,13 +196,6 @@ fn map_stacks() -> Result<[*mut u8; THREADS], Msg> {
     Ok(stacks)
 }
 
-fn set_name(name: &[u8]) {
-    let mut buf = [0u8; 16];
-    buf[..name.len()].copy_from_slice(name);
-    // SAFETY: PR_SET_NAME reads a NUL-terminated string of at most 16 bytes.
-    unsafe { libc::prctl(libc::PR_SET_NAME, buf.as_ptr()) };
-}
-
 /// The child's exit code from its threads' verdicts: 0 all good, 1 one got
 /// the parent's status, 2 something else.
 fn exit_code(results: &[u32; THREADS]) -> i32 {

@@ -1,9 +1,9 @@
-//! Property: the cached handle is masked, and stays so when it has to be
-//! made again where only an unmasked procfs can be had. After a seccomp
-//! filter takes the new mount API away mid-run and the cached fd is
-//! replaced (or a mount placed inside our private instance sends a lookup
-//! to a fresh one), the handle hands out the files it is asked for but no
-//! directory of the unmasked procfs: `..` from any of them reaches
+//! The cached handle is masked, and stays so when it has to be made again
+//! where only an unmasked procfs can be had. After a seccomp filter takes
+//! the new mount API away mid-run and the cached fd is replaced (or a
+//! mount placed inside our private instance sends a lookup to a fresh
+//! one), the handle hands out the files it is asked for but no directory
+//! of the unmasked procfs: `..` from any of them reaches
 //! `sys/kernel/core_pattern`. Its own test binary, whose parent process
 //! never opens a handle, so every forked child starts with a cold cache.
 //! Not under qemu-user, which has no private instance to cache (see

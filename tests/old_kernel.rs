@@ -1,7 +1,7 @@
-//! The crate on older kernels (issue 8, item 2), emulated on this one by a
-//! seccomp user-notification supervisor (tests/common/notif.rs): a
-//! 4.18-like kernel (RHEL 8) and a 5.4-like one (Ubuntu 20.04), both with
-//! `statx` lacking mount ids and `fdinfo` lacking `ino:`.
+//! The crate works, and refuses overmounts, on older kernels: a 4.18-like
+//! kernel (RHEL 8) and a 5.4-like one (Ubuntu 20.04), both with `statx`
+//! lacking mount ids and `fdinfo` lacking `ino:`, emulated on this one by a
+//! seccomp user-notification supervisor (tests/common/notif.rs).
 //!
 //! Every emulated kernel runs in a fresh process: the test re-executes its
 //! own binary with only itself selected and an environment variable naming

@@ -1,9 +1,10 @@
-//! `ProcBase::ProcPidFd`, `Handle::open_pidfd` and `pidfd_open`: the pid is
-//! the pidfd's, the result is handed out only if that process still existed
-//! after the open, recycled pids give ESRCH (also when the recycling happens
-//! inside the call), other pid namespaces, and fds that are not pidfds.
-//! With the PIDFD_GET_INFO ioctl and with the fdinfo fallback (the ioctl
-//! taken away by fault injection; qemu-user has no such ioctl at all).
+//! A pidfd names its process, not a pid number: `ProcBase::ProcPidFd`,
+//! `Handle::open_pidfd` and `pidfd_open` open that process's files, hand a
+//! result out only if the process still existed after the open (a pid
+//! recycled before or during the call gives `ESRCH`), refuse a process of
+//! another pid namespace and fds that are not pidfds. With the
+//! `PIDFD_GET_INFO` ioctl and with the fdinfo fallback (the ioctl taken
+//! away by fault injection; qemu-user has no such ioctl at all).
 
 #![allow(clippy::result_large_err)] // Msg is a fixed-size buffer: no allocation in the child
 
@@ -15,94 +16,12 @@ use std::sync::atomic::{AtomicI32, Ordering::SeqCst};
 
 const RD: OpenFlags = OpenFlags::O_RDONLY;
 
-/// Runs `f` in a forked process and waits for it, reporting through a pipe
-/// into a fixed-size message: usable from a forked child (no allocation).
-fn forked(f: impl FnOnce() -> Result<(), Msg>) -> Result<(), Msg> {
-    let mut fds = [0; 2];
-    // SAFETY: fds is a valid array of two ints.
-    ensure!(
-        unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } == 0,
-        "pipe2"
-    );
-    // SAFETY: the child only runs `f` (no allocation by contract) and _exits.
-    let pid = unsafe { libc::fork() };
-    ensure!(pid >= 0, "fork: errno {}", errno());
-    if pid == 0 {
-        let (code, msg) = match f() {
-            Ok(()) => (0, Msg::new()),
-            Err(m) => (1, m),
-        };
-        // SAFETY: writing a live buffer to our pipe, then leaving at once.
-        unsafe {
-            libc::write(fds[1], msg.as_ptr().cast(), msg.len());
-            libc::_exit(code);
-        }
-    }
-    let mut buf = [0u8; 1024];
-    let mut len = 0;
-    // SAFETY: closing our write end; reading into the unused tail of a live
-    // buffer; waiting for our own child.
-    let status = unsafe {
-        libc::close(fds[1]);
-        loop {
-            let n = libc::read(fds[0], buf[len..].as_mut_ptr().cast(), buf.len() - len);
-            if n <= 0 {
-                break;
-            }
-            len += n as usize;
-        }
-        libc::close(fds[0]);
-        let mut status = 0;
-        libc::waitpid(pid, &mut status, 0);
-        status
-    };
-    if libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0 {
-        return Ok(());
-    }
-    let text = std::str::from_utf8(&buf[..len]).unwrap_or("(not UTF-8)");
-    fail!("forked process failed (wait status {status:#x}): {text}")
-}
-
-fn unshare(flags: i32) -> Result<(), Msg> {
-    // SAFETY: unshare takes no pointers.
-    ensure!(
-        unsafe { libc::unshare(flags) } == 0,
-        "unshare({flags:#x}): errno {}",
-        errno()
-    );
-    Ok(())
-}
-
-/// A child that waits forever (until killed); returns its pid.
+/// A child that waits until killed; its pid.
 fn sleeper() -> Result<i32, Msg> {
-    // SAFETY: the child only pauses; it never returns into the caller.
-    let pid = unsafe { libc::fork() };
-    ensure!(pid >= 0, "fork: errno {}", errno());
-    if pid == 0 {
-        loop {
-            // SAFETY: pause has no preconditions.
-            unsafe { libc::pause() };
-        }
+    match Sleeper::spawn() {
+        Ok(s) => Ok(s.id() as i32),
+        Err(e) => fail!("fork: {e}"),
     }
-    Ok(pid)
-}
-
-fn kill_and_reap(pid: i32) -> Result<(), Msg> {
-    // SAFETY: signalling and waiting for our own child.
-    unsafe {
-        ensure!(
-            libc::kill(pid, libc::SIGKILL) == 0,
-            "kill: errno {}",
-            errno()
-        );
-        let mut status = 0;
-        ensure!(
-            libc::waitpid(pid, &mut status, 0) == pid,
-            "waitpid: errno {}",
-            errno()
-        );
-    }
-    Ok(())
 }
 
 /// Makes `pid` the next pid handed out in our pid namespace (we are its
@@ -279,8 +198,7 @@ fn recycled_pid(when: When, no_ioctl: bool) -> Result<(), Msg> {
     let h = try_ok!(Handle::open(&[unmasked_proc_root]), "Handle::open");
     let mut buf = [0u8; 4096];
     if no_ioctl {
-        #[cfg(feature = "__fault_injection")]
-        safe_procfs::__fault_injection::block(syscalls::Sysno::ioctl as usize, libc::ENOTTY);
+        fault_inject(&[syscalls::Sysno::ioctl], libc::ENOTTY)?;
     }
     let victim = sleeper()?;
     VICTIM.store(victim, SeqCst);
@@ -336,11 +254,11 @@ fn recycled_pid(when: When, no_ioctl: bool) -> Result<(), Msg> {
     Ok(())
 }
 
+/// Runs `f` as pid 1 of a new pid namespace, in a private mount namespace.
 fn in_new_pid_ns(f: impl FnOnce() -> Result<(), Msg>) -> Result<(), String> {
     in_child(|| {
         private_mount_ns()?;
-        unshare(libc::CLONE_NEWPID)?;
-        forked(f)
+        in_new_pid_namespace(f)
     })
 }
 
@@ -392,7 +310,7 @@ fn pidfds_across_pid_namespaces() {
     under_qemu();
     let h = Handle::open(&[]).unwrap();
     in_child(|| {
-        unshare(libc::CLONE_NEWPID)?;
+        new_pid_namespace()?;
         let init = sleeper()?;
         // Beneath us: visible, with its pid in our namespace.
         let inner = try_ok!(pidfd_open(init as u32), "pidfd_open of the inner init");
@@ -412,9 +330,8 @@ fn pidfds_across_pid_namespaces() {
         private_mount_ns()?;
         // A pidfd of a process outside the namespace we are about to make.
         let outside = try_ok!(pidfd_open(getpid()), "pidfd_open of ourselves");
-        unshare(libc::CLONE_NEWPID)?;
         // From inside (as its init): the outside process is not visible.
-        forked(|| {
+        in_new_pid_namespace(|| {
             mount_proc(&cpath!("/proc"))?;
             let h = try_ok!(Handle::open(&[unmasked_proc_root]), "Handle::open inside");
             let mut buf = [0u8; 4096];
@@ -454,10 +371,13 @@ fn a_hidden_pid_through_its_pidfd_and_a_kernel_without_pidfds() {
     under_qemu();
     in_child(|| {
         // A kernel before 5.1/5.3: no pidfd_send_signal, no pidfd_open.
-        block_syscalls(&[
-            syscalls::Sysno::pidfd_send_signal,
-            syscalls::Sysno::pidfd_open,
-        ])?;
+        fault_inject(
+            &[
+                syscalls::Sysno::pidfd_send_signal,
+                syscalls::Sysno::pidfd_open,
+            ],
+            libc::ENOSYS,
+        )?;
         let r = h.open_pidfd(init.as_raw_fd(), "status", RD);
         let e = match r {
             Ok(_) => fail!("open_pidfd without pidfd_send_signal succeeded"),
@@ -480,21 +400,4 @@ fn a_hidden_pid_through_its_pidfd_and_a_kernel_without_pidfds() {
         Ok(())
     })
     .unwrap();
-}
-
-/// Makes `nrs` fail with ENOSYS in this (child) process: the crate's fault
-/// injection, which needs no seccomp and so works under qemu-user too.
-fn block_syscalls(nrs: &[syscalls::Sysno]) -> Result<(), Msg> {
-    #[cfg(feature = "__fault_injection")]
-    {
-        for nr in nrs {
-            safe_procfs::__fault_injection::block(*nr as usize, libc::ENOSYS);
-        }
-        Ok(())
-    }
-    #[cfg(not(feature = "__fault_injection"))]
-    {
-        let _ = nrs;
-        fail!("needs --features __fault_injection")
-    }
 }

@@ -31,13 +31,6 @@ fn status_value<'a>(text: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
     Some(line[key.len()..].trim_ascii())
 }
 
-fn set_name(name: &[u8]) {
-    let mut buf = [0u8; 16];
-    buf[..name.len()].copy_from_slice(name);
-    // SAFETY: PR_SET_NAME reads a NUL-terminated string of at most 16 bytes.
-    unsafe { libc::prctl(libc::PR_SET_NAME, buf.as_ptr()) };
-}
-
 /// Reads a `status` file into `buf`.
 fn read_status<'b>(f: &OwnedFd, buf: &'b mut [u8; 4096]) -> Result<&'b [u8], Msg> {
     let n = try_ok!(read_all(f, buf), "read status");
@@ -117,19 +110,54 @@ fn grandchild_checks(roots: &Roots<'_>, x: u32) -> Result<(), Msg> {
     Ok(())
 }
 
+/// Which error a root may give in the grandchild instead of a file of
+/// the new namespace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum OnError {
+    /// None: the call must work.
+    Never,
+    /// Any error.
+    Any,
+    /// A safety violation only: the root is not ours.
+    SafetyViolation,
+}
+
+/// The verdict by root, and by whether a private procfs instance can be
+/// made in the mode.
+const EXPECTED: &[(&str, bool, OnError)] = &[
+    // The cached handle is made again: a private instance of the new
+    // namespace, or, where none can be made, an error.
+    ("default", true, OnError::Never),
+    ("default", false, OnError::Any),
+    // A handle of its own and an adopted fd are roots of the old
+    // namespace's procfs: refused as not ours.
+    ("own", true, OnError::SafetyViolation),
+    ("own", false, OnError::SafetyViolation),
+    ("adopted", true, OnError::SafetyViolation),
+    ("adopted", false, OnError::SafetyViolation),
+];
+
 /// The three checks of [`grandchild_checks`] on one root, each run (the
 /// failures of all are reported).
 fn root_checks(name: &str, h: &Handle, roots: &Roots<'_>, x: u32, reaper: i32) -> Result<(), Msg> {
-    let must_work = name == "default" && roots.private;
-    // An error is accepted where the default handle cannot make a private
-    // instance; a root of the handle's own must be refused as not ours.
+    let Some(&(_, _, on_error)) = EXPECTED
+        .iter()
+        .find(|(root, private, _)| (*root, *private) == (name, roots.private))
+    else {
+        fail!("no expected outcome for {name}");
+    };
     let refused = |e: safe_procfs::Error| -> Result<(), Msg> {
-        ensure!(!must_work, "failed: {e}");
-        ensure!(
-            name == "default" || e.kind() == ErrorKind::SafetyViolation,
-            "not a safety violation: {e}"
-        );
-        Ok(())
+        match on_error {
+            OnError::Never => fail!("failed: {e}"),
+            OnError::Any => Ok(()),
+            OnError::SafetyViolation => {
+                ensure!(
+                    e.kind() == ErrorKind::SafetyViolation,
+                    "not a safety violation: {e}"
+                );
+                Ok(())
+            }
+        }
     };
     let mut buf = [0u8; 4096];
     // (a) our own status: of the new namespace's procfs (NSpid: X), never
@@ -182,31 +210,6 @@ fn root_checks(name: &str, h: &Handle, roots: &Roots<'_>, x: u32, reaper: i32) -
     Ok(())
 }
 
-/// Reads a child's report from `fd` (closing it) and reaps `pid`.
-fn collect(pid: i32, fd: i32) -> Result<(), Msg> {
-    let mut buf = [0u8; 1024];
-    let mut len = 0;
-    while len < buf.len() {
-        // SAFETY: reading into the unused tail of a live buffer.
-        let n = unsafe { libc::read(fd, buf[len..].as_mut_ptr().cast(), buf.len() - len) };
-        if n <= 0 {
-            break;
-        }
-        len += n as usize;
-    }
-    let mut status = 0;
-    // SAFETY: closing our pipe end and reaping our own child.
-    unsafe {
-        libc::close(fd);
-        libc::waitpid(pid, &mut status, 0);
-    }
-    if libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0 {
-        return Ok(());
-    }
-    let text = core::str::from_utf8(&buf[..len]).unwrap_or("(not UTF-8)");
-    fail!("{text} (wait status {status:#x})")
-}
-
 /// `/proc/sys/kernel/pid_max` as this process sees it.
 fn read_pid_max() -> i32 {
     let fd = open_unfaked(
@@ -226,22 +229,9 @@ fn read_pid_max() -> i32 {
         .unwrap_or(32768)
 }
 
-/// Writes `r`'s message to `fd` and leaves: 0 if it is `Ok`.
-fn report_and_exit(fd: i32, r: Result<(), Msg>) -> ! {
-    let (code, msg) = match r {
-        Ok(()) => (0, Msg::new()),
-        Err(m) => (1, m),
-    };
-    // SAFETY: writing a live buffer to our pipe, then leaving at once.
-    unsafe {
-        libc::write(fd, msg.as_ptr().cast(), msg.len());
-        libc::_exit(code)
-    }
-}
-
 /// In pid 1 of the new namespace: makes the grandchild with a pid free in
 /// both namespaces and relays its verdict.
-fn reaper(roots: &Roots<'_>, report: i32) -> Result<(), Msg> {
+fn reaper(roots: &Roots<'_>, report: &ReportPipe) -> Result<(), Msg> {
     set_name(REAPER_NAME);
     // SAFETY: getpid has no preconditions.
     ensure!(
@@ -258,7 +248,7 @@ fn reaper(roots: &Roots<'_>, report: i32) -> Result<(), Msg> {
         let x =
             pid_max - 1 - (seed.wrapping_mul(7919).wrapping_add(i * 101)).rem_euclid(pid_max / 4);
         match clone3_same_pid(x) {
-            Ok(0) => report_and_exit(report, grandchild_checks(roots, x as u32)),
+            Ok(0) => report.exit_with(grandchild_checks(roots, x as u32).map(|()| Msg::new())),
             Ok(child) => {
                 let mut status = 0;
                 // SAFETY: reaping our own child.
@@ -312,62 +302,50 @@ fn identity_case(mode: &Mode) -> Result<(), Msg> {
             "{name}: not the parent's status"
         );
     }
-    let mut fds = [0; 2];
-    // SAFETY: fds is a valid array of two ints.
-    ensure!(
-        unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } == 0,
-        "pipe2: errno {}",
-        errno()
-    );
-    // SAFETY: our next child becomes pid 1 of a new pid namespace.
-    ensure!(
-        unsafe { libc::unshare(libc::CLONE_NEWPID) } == 0,
-        "unshare(CLONE_NEWPID): errno {}",
-        errno()
-    );
+    // The reaper and the grandchild both report through this pipe.
+    let report = ReportPipe::new()?;
+    new_pid_namespace()?;
     // SAFETY: the child uses the crate and fixed-size buffers only, and _exits.
     let child = unsafe { libc::fork() };
     ensure!(child >= 0, "fork: errno {}", errno());
     if child == 0 {
-        // SAFETY: closing our copy of the read end.
-        unsafe { libc::close(fds[0]) };
-        let r = reaper(&roots, fds[1]);
-        report_and_exit(fds[1], r);
+        report.close_read();
+        let r = reaper(&roots, &report);
+        report.exit_with(r.map(|()| Msg::new()));
     }
-    // SAFETY: closing our copy of the write end.
-    unsafe { libc::close(fds[1]) };
-    collect(child, fds[0])
+    report.collect(child).map(drop)
 }
 
-/// The modes: a private instance (with and without `openat2`/`statx`), a
-/// detached clone, the host `/proc`.
-fn run(mode_index: usize) {
-    if !require_root("a_grandchild_with_the_same_pid_in_a_new_namespace_gets_its_own_procfs") {
+/// One mode, in a forked child.
+fn run(test: &str, mode: &Mode) {
+    if !require_root(test) {
         return;
     }
     under_qemu();
-    let mode = &MODES[mode_index];
     in_child(|| identity_case(mode)).unwrap_or_else(|e| panic!("{}: {e}", mode.name));
 }
 
 #[test]
 fn same_pid_in_a_new_namespace_private() {
-    run(0);
+    run("same_pid_in_a_new_namespace_private", &MODE_PRIVATE);
 }
 
 #[test]
 fn same_pid_in_a_new_namespace_private_no_openat2_statx() {
-    run(1);
+    run(
+        "same_pid_in_a_new_namespace_private_no_openat2_statx",
+        &MODE_PRIVATE_NO_OPENAT2_STATX,
+    );
 }
 
 #[test]
 fn same_pid_in_a_new_namespace_detached() {
-    run(2);
+    run("same_pid_in_a_new_namespace_detached", &MODE_DETACHED);
 }
 
 #[test]
 fn same_pid_in_a_new_namespace_host() {
-    run(5);
+    run("same_pid_in_a_new_namespace_host", &MODE_HOST);
 }
 
 /// The identity check reads our `NSpid:` line past a `Groups:` line of

@@ -1,5 +1,6 @@
-//! Eight threads race on the process's first `Handle::open`. Alone in its
-//! test binary, so that the process-wide cache starts empty.
+//! Eight threads racing on the process's first `Handle::open` all get a
+//! working handle. Alone in its test binary, so that the process-wide cache
+//! starts empty.
 
 #![allow(clippy::result_large_err)]
 

@@ -1,9 +1,9 @@
-//! Reading with no allocator: `LineReader` (lines and NUL fields of files of
-//! any size), `read_at`/`rewind`, and the splitters of `parse`, each checked
-//! against a model on generated input (random lines, pipes with random
-//! write sizes, random bytes biased to the separators) and against the
-//! kernel's real files, with hostile command names set by
-//! `prctl(PR_SET_NAME)`. None of these needs root.
+//! Reading with no allocator gives what the file holds: `LineReader`
+//! (lines and NUL fields of files of any size), `read_at`/`rewind`, and the
+//! splitters of `parse` each answer as a model on generated input (random
+//! lines, pipes with random write sizes, random bytes biased to the
+//! separators) and as the kernel's real files say, also with hostile
+//! command names set by `prctl(PR_SET_NAME)`. None of these needs root.
 
 #![allow(clippy::result_large_err)] // tests/common's Msg is a fixed-size buffer
 

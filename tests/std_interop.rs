@@ -1,4 +1,6 @@
-//! The `std` feature: conversions to std types.
+//! With the `std` feature, the crate's types convert to std's without
+//! losing anything: an `OwnedFd` becomes a `File`, a `Handle` lends its
+//! root fd, an `Error` becomes an `io::Error` that keeps its message.
 #![cfg(feature = "std")]
 
 use safe_procfs::{Handle, OpenFlags, ProcBase};

@@ -1,6 +1,8 @@
-//! Directory listing (`OwnedFd::read_dir`), whole-file reads
-//! (`OwnedFd::read_whole`), the errno constants and the error messages, on
-//! the real /proc of each architecture.
+//! The helpers around the API give the kernel's answers on the real /proc
+//! of each architecture: directory listings (`OwnedFd::read_dir`) are the
+//! directory's entries, whole-file reads (`OwnedFd::read_whole`) the whole
+//! file, the errno constants libc's, and error messages name the syscall
+//! or rule, the base and the errno.
 
 #![allow(clippy::result_large_err)] // Msg is a fixed-size buffer: no allocation in the child
 

@@ -1,10 +1,11 @@
-//! The crate as a process without privileges sees it: no CAP_SYS_ADMIN, so
-//! neither `fsopen` nor `open_tree`, and the kernel's own EPERM/EACCES
-//! answers. Runs as root too: the body runs in a forked child that first
-//! becomes `nobody` (setresgid/setresuid drop every capability; as
-//! `nobody` already, they change nothing). One test in this binary, forked
-//! before anything opened a handle: the child's handle is acquired anew,
-//! never inherited from a cache.
+//! A process without privileges gets the host /proc and the kernel's own
+//! refusals: without CAP_SYS_ADMIN neither `fsopen` nor `open_tree` works,
+//! so the handle is the host /proc, checked on every call, and EPERM/EACCES
+//! come back as the kernel gave them. Runs as root too: the body runs in a
+//! forked child that first becomes `nobody` (as `nobody` already, nothing
+//! changes). One test in this binary, forked before anything opened a
+//! handle: the child's handle is acquired anew, never inherited from a
+//! cache.
 
 #![allow(clippy::result_large_err)] // Msg is a fixed-size buffer: no allocation in the child
 
@@ -17,41 +18,6 @@ use safe_procfs::{
 };
 
 const RD: OpenFlags = OpenFlags::O_RDONLY;
-const NOBODY: u32 = 65534;
-
-/// As root: becomes `nobody` (which drops every capability). As any other
-/// user: stays that user, already without privileges.
-fn become_nobody() -> Result<(), Msg> {
-    // SAFETY: plain syscalls on our own credentials.
-    unsafe {
-        if libc::getuid() != 0 {
-            return Ok(());
-        }
-        ensure!(
-            libc::setgroups(0, std::ptr::null()) == 0,
-            "setgroups: {}",
-            errno()
-        );
-        ensure!(
-            libc::setresgid(NOBODY, NOBODY, NOBODY) == 0,
-            "setresgid: {}",
-            errno()
-        );
-        ensure!(
-            libc::setresuid(NOBODY, NOBODY, NOBODY) == 0,
-            "setresuid: {}",
-            errno()
-        );
-        // A uid change clears the dumpable flag; a process started as
-        // nobody has it set (its /proc/self files are its own).
-        ensure!(
-            libc::prctl(libc::PR_SET_DUMPABLE, 1) == 0,
-            "PR_SET_DUMPABLE: {}",
-            errno()
-        );
-    }
-    Ok(())
-}
 
 fn as_nobody() -> Result<(), Msg> {
     become_nobody()?;

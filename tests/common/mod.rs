@@ -1,7 +1,9 @@
-//! Helpers shared by the integration tests: root checks, forked children
-//! that report without allocating, mounts in private namespaces, and
-//! syscall blocking (real seccomp natively; fault injection under qemu-user,
-//! which has no seccomp).
+//! Helpers shared by the integration tests, each kept once: root checks and
+//! skips (`skip`), forked children that report without allocating, pid
+//! namespaces and `nobody` (`process`), the fallback modes and the blocking
+//! of syscalls (`modes`: real seccomp natively; fault injection under
+//! qemu-user, which has no seccomp), and here the mounts in private
+//! namespaces, paths on the stack and fd probes.
 #![allow(dead_code)]
 
 use safe_procfs::{Error, OwnedFd};
@@ -44,6 +46,14 @@ macro_rules! try_ok {
     };
 }
 
+mod modes;
+mod process;
+// Not every test binary uses every helper.
+#[allow(unused_imports)]
+pub use modes::*;
+#[allow(unused_imports)]
+pub use process::*;
+
 /// Whether we run as root. Tests that need root call [`require_root`].
 pub fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions.
@@ -85,64 +95,6 @@ fn detect_qemu() -> bool {
         (n > 0).then(|| String::from_utf8_lossy(&buf[..n as usize]).into_owned())
     });
     exe.is_some_and(|e| e.contains("qemu"))
-}
-
-/// Runs `f` in a forked child and returns its verdict. The child reports
-/// through a pipe with a fixed-size message and `_exit`s: nothing it does
-/// touches the parent's allocator or locks.
-pub fn in_child(f: impl FnOnce() -> Result<(), Msg>) -> Result<(), String> {
-    in_child_report(|| f().map(|()| Msg::new())).map(drop)
-}
-
-/// Like [`in_child`], and the child's report on success is returned too.
-pub fn in_child_report(f: impl FnOnce() -> Result<Msg, Msg>) -> Result<String, String> {
-    let mut fds = [0; 2];
-    // SAFETY: fds is a valid array of two ints.
-    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
-    // SAFETY: the child only runs `f` (no allocation by contract) and _exits.
-    let pid = unsafe { libc::fork() };
-    assert!(pid >= 0, "fork failed");
-    if pid == 0 {
-        // SAFETY: closing our copy of the read end.
-        unsafe { libc::close(fds[0]) };
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-        let (code, msg) = match result {
-            Ok(Ok(report)) => (0, report),
-            Ok(Err(m)) => (1, m),
-            Err(_) => (2, Msg::try_from("child panicked").unwrap_or_default()),
-        };
-        // SAFETY: writing a live buffer to our pipe, then leaving at once.
-        unsafe {
-            libc::write(fds[1], msg.as_ptr().cast(), msg.len());
-            libc::_exit(code);
-        }
-    }
-    // SAFETY: closing our copy of the write end.
-    unsafe { libc::close(fds[1]) };
-    let mut out = Vec::new();
-    let mut buf = [0u8; 1024];
-    loop {
-        // SAFETY: reading into a live buffer of the given size.
-        let n = unsafe { libc::read(fds[0], buf.as_mut_ptr().cast(), buf.len()) };
-        if n <= 0 {
-            break;
-        }
-        out.extend_from_slice(&buf[..n as usize]);
-    }
-    // SAFETY: closing the read end; waiting for our own child.
-    let mut status = 0;
-    unsafe {
-        libc::close(fds[0]);
-        libc::waitpid(pid, &mut status, 0);
-    }
-    let msg = String::from_utf8_lossy(&out).into_owned();
-    if libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0 {
-        Ok(msg)
-    } else if msg.is_empty() {
-        Err(format!("child failed with wait status {status:#x}"))
-    } else {
-        Err(msg)
-    }
 }
 
 /// A NUL-terminated path formatted on the stack.
@@ -280,6 +232,24 @@ pub fn bind_via_fds(src: &CPath, dst: &CPath) -> Result<(), Msg> {
         libc::close(d);
         r
     }
+}
+
+/// Opens `path` with `flags | O_CLOEXEC`: the fd, or a failure naming the
+/// path and the errno.
+pub fn open_raw(path: &CPath, flags: i32) -> Result<i32, Msg> {
+    // SAFETY: valid NUL-terminated path.
+    let fd = unsafe { libc::open(path.ptr(), flags | libc::O_CLOEXEC) };
+    ensure!(fd >= 0, "open {}: errno {}", path.as_str(), errno());
+    Ok(fd)
+}
+
+/// `stat(path)`, following symlinks: (st_dev, st_ino, st_size), or `None`.
+pub fn path_stat(path: &CPath) -> Option<(u64, u64, i64)> {
+    // SAFETY: struct stat is plain integers: all-zero is valid.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: valid path and a live struct.
+    let r = unsafe { libc::stat(path.ptr(), &mut st) };
+    (r == 0).then_some((st.st_dev as u64, st.st_ino as u64, st.st_size as i64))
 }
 
 /// Opens `path`; a path under /proc is opened relative to a /proc dirfd,
@@ -453,94 +423,6 @@ pub fn gettid() -> u32 {
     unsafe { libc::gettid() as u32 }
 }
 
-/// Kernel facilities a test can take away.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Facility {
-    /// fsopen, fsconfig, fsmount
-    NewMountApi,
-    OpenTree,
-    Openat2,
-    Statx,
-    /// plain `openat` (the fallback walk's syscall)
-    Openat,
-}
-
-fn syscalls_of(f: Facility) -> &'static [syscalls::Sysno] {
-    use syscalls::Sysno;
-    match f {
-        Facility::NewMountApi => &[Sysno::fsopen, Sysno::fsconfig, Sysno::fsmount],
-        Facility::OpenTree => &[Sysno::open_tree],
-        Facility::Openat2 => &[Sysno::openat2],
-        Facility::Statx => &[Sysno::statx],
-        Facility::Openat => &[Sysno::openat],
-    }
-}
-
-/// Makes the syscalls of `what` fail with `errno` in this process from now
-/// on: with a real seccomp filter natively, with the crate's fault
-/// injection under qemu-user (which implements no seccomp). Call it in a
-/// forked child only: a filter cannot be removed.
-pub fn block(what: &[Facility], errno: i32) -> Result<(), Msg> {
-    let nrs = what.iter().flat_map(|f| syscalls_of(*f)).map(|s| *s as u32);
-    if under_qemu() {
-        #[cfg(feature = "__fault_injection")]
-        {
-            for nr in nrs {
-                safe_procfs::__fault_injection::block(nr as usize, errno);
-            }
-            return Ok(());
-        }
-        #[cfg(not(feature = "__fault_injection"))]
-        {
-            let _ = nrs;
-            fail!("qemu-user has no seccomp: run the tests with --features __fault_injection");
-        }
-    }
-    let mut prog: heapless::Vec<libc::sock_filter, 32> = heapless::Vec::new();
-    let stmt = |code: u32, k: u32| libc::sock_filter {
-        code: code as u16,
-        jt: 0,
-        jf: 0,
-        k,
-    };
-    // Load the syscall number (offset 0 of struct seccomp_data).
-    let _ = prog.push(stmt(libc::BPF_LD | libc::BPF_W | libc::BPF_ABS, 0));
-    for nr in nrs {
-        // if nr == k: return ERRNO(errno), else skip that return.
-        let _ = prog.push(libc::sock_filter {
-            code: (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16,
-            jt: 0,
-            jf: 1,
-            k: nr,
-        });
-        let _ = prog.push(stmt(
-            libc::BPF_RET | libc::BPF_K,
-            libc::SECCOMP_RET_ERRNO | (errno as u32 & 0xffff),
-        ));
-    }
-    let _ = prog.push(stmt(libc::BPF_RET | libc::BPF_K, libc::SECCOMP_RET_ALLOW));
-    let fprog = libc::sock_fprog {
-        len: prog.len() as u16,
-        filter: prog.as_mut_ptr(),
-    };
-    // SAFETY: prctl/seccomp with a valid, live filter program.
-    unsafe {
-        ensure!(
-            libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0,
-            "PR_SET_NO_NEW_PRIVS: errno {}",
-            last_errno()
-        );
-        let r = libc::syscall(
-            libc::SYS_seccomp,
-            libc::SECCOMP_SET_MODE_FILTER,
-            0,
-            &fprog as *const libc::sock_fprog,
-        );
-        ensure!(r == 0, "seccomp: errno {}", last_errno());
-    }
-    Ok(())
-}
-
 /// The value of the `Pid:` line of a `status` file.
 pub fn status_pid(text: &[u8]) -> Option<u32> {
     let line = text
@@ -554,91 +436,6 @@ pub fn errno_of<T>(r: &Result<T, Error>) -> i32 {
     match r {
         Ok(_) => -1,
         Err(e) => e.raw_os_error().unwrap_or(0),
-    }
-}
-
-/// A fallback mode: which facilities are taken away, with which errno, and
-/// the handle kind an unmasked `Handle::open` must then produce.
-#[derive(Clone, Copy, Debug)]
-pub struct Mode {
-    pub name: &'static str,
-    pub blocked: &'static [Facility],
-    pub errno: i32,
-}
-
-use Facility::*;
-
-/// Every fallback combination the tests go through.
-pub const MODES: &[Mode] = &[
-    Mode {
-        name: "private",
-        blocked: &[],
-        errno: 0,
-    },
-    Mode {
-        name: "private, no openat2/statx (ENOSYS)",
-        blocked: &[Openat2, Statx],
-        errno: libc::ENOSYS,
-    },
-    Mode {
-        name: "detached, no new mount API (ENOSYS)",
-        blocked: &[NewMountApi],
-        errno: libc::ENOSYS,
-    },
-    Mode {
-        name: "detached, no new mount API (EPERM)",
-        blocked: &[NewMountApi],
-        errno: libc::EPERM,
-    },
-    Mode {
-        name: "detached, no mount API/openat2/statx (EPERM)",
-        blocked: &[NewMountApi, Openat2, Statx],
-        errno: libc::EPERM,
-    },
-    Mode {
-        name: "host, no mount API/open_tree (ENOSYS)",
-        blocked: &[NewMountApi, OpenTree],
-        errno: libc::ENOSYS,
-    },
-    Mode {
-        name: "host, no mount API/open_tree (EPERM)",
-        blocked: &[NewMountApi, OpenTree],
-        errno: libc::EPERM,
-    },
-    Mode {
-        name: "host, nothing but openat (ENOSYS)",
-        blocked: &[NewMountApi, OpenTree, Openat2, Statx],
-        errno: libc::ENOSYS,
-    },
-    Mode {
-        name: "host, nothing but openat (EPERM)",
-        blocked: &[NewMountApi, OpenTree, Openat2, Statx],
-        errno: libc::EPERM,
-    },
-];
-
-impl Mode {
-    /// The kind of handle an unmasked `Handle::open` yields in this mode
-    /// (qemu-user has no new mount API at all).
-    pub fn expected_kind(&self, qemu: bool) -> safe_procfs::HandleKind {
-        use safe_procfs::HandleKind::*;
-        if self.blocked.contains(&OpenTree) {
-            HostMount
-        } else if self.blocked.contains(&NewMountApi) || qemu {
-            DetachedClone
-        } else {
-            PrivateInstance
-        }
-    }
-
-    /// Takes this mode's facilities away (in a child; `under_qemu` must have
-    /// been computed before the fork).
-    pub fn enter(&self) -> Result<(), Msg> {
-        if self.blocked.is_empty() {
-            Ok(())
-        } else {
-            block(self.blocked, self.errno)
-        }
     }
 }
 
@@ -669,66 +466,6 @@ pub fn lowest_free_fd() -> i32 {
 
 pub fn errno() -> i32 {
     last_errno()
-}
-
-/// A child process that sleeps until killed: forked, so that it needs no
-/// program on disk (the VM test's initramfs has none but the test binaries).
-pub struct Sleeper {
-    pid: libc::pid_t,
-}
-
-impl Sleeper {
-    pub fn spawn() -> std::io::Result<Sleeper> {
-        // SAFETY: the child only waits for signals, allocating nothing.
-        let pid = unsafe { libc::fork() };
-        if pid < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        if pid == 0 {
-            // Dies with the thread that made it (a failing test ends it
-            // without `kill`): it must not hold the test's output open.
-            // SAFETY: prctl with integer arguments only.
-            unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
-            loop {
-                // SAFETY: pause has no preconditions.
-                unsafe { libc::pause() };
-            }
-        }
-        Ok(Sleeper { pid })
-    }
-
-    pub fn id(&self) -> u32 {
-        self.pid as u32
-    }
-
-    pub fn kill(&mut self) -> std::io::Result<()> {
-        // SAFETY: signalling our own child.
-        match unsafe { libc::kill(self.pid, libc::SIGKILL) } {
-            0 => Ok(()),
-            _ => Err(std::io::Error::last_os_error()),
-        }
-    }
-
-    /// Reaps the child.
-    pub fn wait(&mut self) -> std::io::Result<()> {
-        let mut status = 0;
-        // SAFETY: reaping our own child.
-        match unsafe { libc::waitpid(self.pid, &mut status, 0) } {
-            p if p == self.pid => Ok(()),
-            _ => Err(std::io::Error::last_os_error()),
-        }
-    }
-}
-
-/// A child process that exits at once, left unreaped (a zombie).
-pub fn spawn_exiting() -> std::io::Result<u32> {
-    // SAFETY: the child only exits.
-    let pid = unsafe { libc::fork() };
-    match pid {
-        0 => unsafe { libc::_exit(0) },
-        p if p < 0 => Err(std::io::Error::last_os_error()),
-        p => Ok(p as u32),
-    }
 }
 
 /// Whether the running kernel is at least `major.minor`.
