@@ -151,8 +151,14 @@ impl Handle {
                 no_host: want.no_host,
             });
         }
-        let root = root::acquire(want)?;
-        // An unmasked root is never published.
+        Ok(Handle::on(root::acquire(want)?, want))
+    }
+
+    /// A handle on the root just acquired: published to the cache unless
+    /// unmasked. (In a debug build a frame of its own, not live while the
+    /// root is acquired; inlined when optimised, where it is smaller.)
+    #[cfg_attr(debug_assertions, inline(never))]
+    fn on(root: OwnedRoot, want: Want) -> Handle {
         let published = if want.unmasked {
             Published::Kept(root)
         } else {
@@ -165,12 +171,12 @@ impl Handle {
                 (Source::Owned(HandleRoot(Some(root))), kind)
             }
         };
-        Ok(Handle {
+        Handle {
             source,
             kind,
             checked: AtomicU64::new(fork::generation()),
             no_host: want.no_host,
-        })
+        }
     }
     /// Adopts `fd`, a procfs root opened by the caller (for a C caller's
     /// `proc_rootfd`, say), as a handle of its own. It is verified as an

@@ -175,6 +175,9 @@ impl OwnedRoot {
     /// Moves the fd into `keep` (in a caller's frame, closed when that
     /// frame ends) and returns the root borrowing it there.
     pub(crate) fn keep_in(self, keep: &mut Option<OwnedFd>) -> Root<'_> {
+        // The slot is a fresh one of one call, empty: nothing to drop there
+        // (forgotten, not closed, were it not).
+        core::mem::forget(keep.take());
         self.map_fd(|fd| keep.insert(fd).as_fd())
     }
 }
