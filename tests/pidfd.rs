@@ -221,8 +221,11 @@ fn an_unreaped_zombie_is_still_there() {
 fn fds_that_are_not_pidfds() {
     let h = Handle::open(&[]).unwrap();
     let file = std::fs::File::open("Cargo.toml").unwrap();
-    use std::os::fd::AsFd;
-    let e = h.open_pidfd(file.as_fd().into(), "status", RD).unwrap_err();
+    use std::os::fd::AsRawFd;
+    // SAFETY: `file` stays open until the end of the test. (Without the
+    // `std` feature std's BorrowedFd does not convert.)
+    let file_fd = unsafe { BorrowedFd::borrow_raw(file.as_raw_fd()) };
+    let e = h.open_pidfd(file_fd, "status", RD).unwrap_err();
     assert_eq!(e.raw_os_error(), Some(errno::EBADF), "{e}");
     // SAFETY (these two): numbers that are no open fd break `borrow_raw`'s
     // contract on purpose, as a C caller may (the C ABI borrows the int it
