@@ -662,6 +662,18 @@ impl Handle {
     }
 }
 
+impl HandleBuilder {
+    /// Opens the handle: [`Handle::open`] with the options that set these
+    /// flags.
+    ///
+    /// # Errors
+    ///
+    /// As [`Handle::open`].
+    pub fn open(self) -> Result<Handle, Error> {
+        Handle::open_how(self.how())
+    }
+}
+
 /// `fd`, found on an unmasked procfs for a masked handle, unless it is a
 /// directory of that procfs: `..` from any of them is its unmasked root.
 /// Files (and links followed out of procfs) are handed out. Fails closed:
