@@ -1,10 +1,14 @@
-//! [`ProcBase`]: where a path is looked up. A plain value with no
-//! dependencies, so that the error type can name it.
+//! [`ProcBase`]: where a path is looked up. A plain value that depends on
+//! the fd types alone, so that the error type can name it.
+
+use crate::fd::BorrowedFd;
 
 /// Where a path is looked up, like the Go package's `ProcfsBase` values.
+/// `'fd` is how long a [`ProcPidFd`](ProcBase::ProcPidFd)'s pidfd is
+/// borrowed; the other bases hold no fd.
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ProcBase {
+pub enum ProcBase<'fd> {
     /// The procfs root (`/proc`). Global files are hidden on the default
     /// (masked) handle, so a lookup that fails there is retried on a
     /// temporary unmasked procfs: this base may be more expensive.
@@ -47,7 +51,9 @@ pub enum ProcBase {
     /// [`ProcBase::ProcPidFd`] where that matters.
     ProcPid(u32),
     /// The process of the pidfd `pidfd` (`/proc/<its pid>`), race-free
-    /// against pid recycling. The pidfd is borrowed, not closed.
+    /// against pid recycling. The pidfd is borrowed, not closed: one that
+    /// was dropped cannot be named (its number might be another pidfd's
+    /// by now, naming another process).
     ///
     /// The pid is taken from the pidfd itself (the `PIDFD_GET_INFO` ioctl,
     /// Linux 6.13+, else the `Pid:` line of the pidfd's `fdinfo`, read
@@ -61,18 +67,5 @@ pub enum ProcBase {
     /// `ESRCH` also when the process is not visible in the handle's pid
     /// namespace; `EBADF` (or `EINVAL`, as the kernel says) when `pidfd` is
     /// not a pidfd.
-    ProcPidFd(i32),
-}
-
-impl ProcBase {
-    /// How the base reads in a message: `/proc/self`, `/proc/1234`, ...
-    pub(crate) fn describe(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self {
-            ProcBase::ProcRoot => f.write_str("/proc"),
-            ProcBase::ProcSelf => f.write_str("/proc/self"),
-            ProcBase::ProcThreadSelf => f.write_str("/proc/thread-self"),
-            ProcBase::ProcPid(pid) => write!(f, "/proc/{pid}"),
-            ProcBase::ProcPidFd(fd) => write!(f, "/proc/<pid of pidfd {fd}>"),
-        }
-    }
+    ProcPidFd(BorrowedFd<'fd>),
 }

@@ -225,7 +225,7 @@ impl Iterator for ReadDir<'_> {
                         return self
                             .fail(Error::invalid(Errno::EINVAL, Step::ReadDirBufferTooSmall));
                     }
-                    if let Err(e) = sys::lseek_set(self.fd.as_raw_fd(), 0) {
+                    if let Err(e) = sys::lseek_set(self.fd.as_fd(), 0) {
                         return self.fail(Error::os(e, Step::LseekDirStart));
                     }
                     self.state = State::Reading;
@@ -236,7 +236,7 @@ impl Iterator for ReadDir<'_> {
                         Err(e) => self.fail(e),
                     };
                 }
-                State::Reading => match sys::getdents64(self.fd.as_raw_fd(), self.buf) {
+                State::Reading => match sys::getdents64(self.fd.as_fd(), self.buf) {
                     Ok(0) => self.state = State::Done,
                     Ok(n) => {
                         self.pos = 0;

@@ -83,6 +83,49 @@ pub mod errno {
     pub const EOPNOTSUPP: i32 = 95;
 }
 
+/// The base a failed lookup was made under, as an [`Error`] keeps it: a
+/// [`ProcBase`] without the borrow (the error may outlive the pidfd).
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorBase {
+    /// [`ProcBase::ProcRoot`].
+    ProcRoot,
+    /// [`ProcBase::ProcSelf`].
+    ProcSelf,
+    /// [`ProcBase::ProcThreadSelf`].
+    ProcThreadSelf,
+    /// [`ProcBase::ProcPid`], with its pid.
+    ProcPid(u32),
+    /// [`ProcBase::ProcPidFd`], with the pidfd's number when the error was
+    /// made, for messages: it may be closed, or another file, by now.
+    ProcPidFd(i32),
+}
+
+impl From<ProcBase<'_>> for ErrorBase {
+    fn from(base: ProcBase<'_>) -> Self {
+        match base {
+            ProcBase::ProcRoot => ErrorBase::ProcRoot,
+            ProcBase::ProcSelf => ErrorBase::ProcSelf,
+            ProcBase::ProcThreadSelf => ErrorBase::ProcThreadSelf,
+            ProcBase::ProcPid(pid) => ErrorBase::ProcPid(pid),
+            ProcBase::ProcPidFd(fd) => ErrorBase::ProcPidFd(fd.as_raw_fd()),
+        }
+    }
+}
+
+impl ErrorBase {
+    /// How the base reads in a message: `/proc/self`, `/proc/1234`, ...
+    fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ErrorBase::ProcRoot => f.write_str("/proc"),
+            ErrorBase::ProcSelf => f.write_str("/proc/self"),
+            ErrorBase::ProcThreadSelf => f.write_str("/proc/thread-self"),
+            ErrorBase::ProcPid(pid) => write!(f, "/proc/{pid}"),
+            ErrorBase::ProcPidFd(fd) => write!(f, "/proc/<pid of pidfd {fd}>"),
+        }
+    }
+}
+
 /// An error of this crate: see [`Error::raw_os_error`] for the errno
 /// contract (the table is in the [crate docs](crate#errors)) and
 /// [`Error::kind`] for its category.
@@ -169,7 +212,7 @@ impl Error {
     /// Out of line: inlined, its packing made every lookup's entry
     /// (`open_base`) keep more registers, 16 bytes more stack (measured).
     #[inline(never)]
-    pub(crate) fn under(self, base: ProcBase) -> Self {
+    pub(crate) fn under(self, base: ProcBase<'_>) -> Self {
         if self.errno_base >> BASE_SHIFT != BASE_NONE {
             return self;
         }
@@ -178,7 +221,7 @@ impl Error {
             ProcBase::ProcSelf => (BASE_SELF, 0),
             ProcBase::ProcThreadSelf => (BASE_THREAD_SELF, 0),
             ProcBase::ProcPid(pid) => (BASE_PID, pid),
-            ProcBase::ProcPidFd(fd) => (BASE_PIDFD, fd as u32),
+            ProcBase::ProcPidFd(fd) => (BASE_PIDFD, fd.as_raw_fd() as u32),
         };
         Error {
             base_arg,
@@ -211,13 +254,13 @@ impl Error {
     }
 
     /// The base the failing lookup was made under, where there was one.
-    pub fn base(&self) -> Option<ProcBase> {
+    pub fn base(&self) -> Option<ErrorBase> {
         match self.errno_base >> BASE_SHIFT {
-            BASE_ROOT => Some(ProcBase::ProcRoot),
-            BASE_SELF => Some(ProcBase::ProcSelf),
-            BASE_THREAD_SELF => Some(ProcBase::ProcThreadSelf),
-            BASE_PID => Some(ProcBase::ProcPid(self.base_arg)),
-            BASE_PIDFD => Some(ProcBase::ProcPidFd(self.base_arg as i32)),
+            BASE_ROOT => Some(ErrorBase::ProcRoot),
+            BASE_SELF => Some(ErrorBase::ProcSelf),
+            BASE_THREAD_SELF => Some(ErrorBase::ProcThreadSelf),
+            BASE_PID => Some(ErrorBase::ProcPid(self.base_arg)),
+            BASE_PIDFD => Some(ErrorBase::ProcPidFd(self.base_arg as i32)),
             _ => None,
         }
     }
@@ -385,14 +428,22 @@ mod tests {
     /// stays), every errno the kernel has, kind and step.
     #[test]
     fn packed_fields_round_trip() {
+        // SAFETY: never used as descriptors: only packed into errors and
+        // compared (a pidfd's number is all an error keeps).
+        let (minus_one, max) = unsafe {
+            (
+                crate::BorrowedFd::borrow_raw(-1),
+                crate::BorrowedFd::borrow_raw(i32::MAX),
+            )
+        };
         let bases = [
             ProcBase::ProcRoot,
             ProcBase::ProcSelf,
             ProcBase::ProcThreadSelf,
             ProcBase::ProcPid(0),
             ProcBase::ProcPid(u32::MAX),
-            ProcBase::ProcPidFd(-1),
-            ProcBase::ProcPidFd(i32::MAX),
+            ProcBase::ProcPidFd(minus_one),
+            ProcBase::ProcPidFd(max),
         ];
         for errno in 1..4096 {
             let e = Error::unsafe_path(Step::OtherPidNamespace);
@@ -401,7 +452,7 @@ mod tests {
             assert_eq!(e.base(), None);
             for base in bases {
                 let noted = e.under(base).under(ProcBase::ProcSelf);
-                assert_eq!(noted.base(), Some(base));
+                assert_eq!(noted.base(), Some(base.into()));
                 assert_eq!(noted.raw_os_error(), Some(errno));
                 assert_eq!(noted.kind(), ErrorKind::SafetyViolation);
                 assert_eq!(noted.step(), "fsmount");

@@ -1,18 +1,37 @@
-//! An owned file descriptor that closes itself on drop.
+//! File descriptors and who owns them: an [`OwnedFd`] closes its
+//! descriptor when dropped; a [`BorrowedFd<'a>`](BorrowedFd) names one that
+//! someone else keeps open for `'a`. The lowest layer of the crate: it
+//! names no other module, and the system calls that use descriptors (and
+//! the one that closes them) are in `sys`. The only ways between a number
+//! and these types are [`OwnedFd::from_raw_fd`], [`OwnedFd::into_raw_fd`],
+//! [`BorrowedFd::borrow_raw`] and `as_raw_fd`.
 
-use crate::error::Error;
-use crate::step::Step;
-use crate::sys::{self, Errno};
 use core::fmt;
+use core::marker::PhantomData;
+use core::sync::atomic::{AtomicI32, Ordering};
 
 /// An owned file descriptor: closed when dropped. Every descriptor this
 /// crate returns carries `O_CLOEXEC`.
+#[repr(transparent)]
 pub struct OwnedFd {
     fd: i32,
 }
 
+/// A file descriptor borrowed for `'a`: its owner keeps it open (and
+/// naming the same file) at least that long, and closes it, not the
+/// borrower. Get one from [`OwnedFd::as_fd`], or, with feature `std`, from
+/// a `std::os::fd::BorrowedFd` with `into()`. Two are equal when their
+/// numbers are.
+#[repr(transparent)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct BorrowedFd<'a> {
+    fd: i32,
+    owner: PhantomData<&'a OwnedFd>,
+}
+
 impl OwnedFd {
     /// The raw descriptor number; `self` still owns it.
+    #[inline(always)]
     pub fn as_raw_fd(&self) -> i32 {
         self.fd
     }
@@ -33,149 +52,45 @@ impl OwnedFd {
         OwnedFd { fd }
     }
 
-    /// A new descriptor (`O_CLOEXEC`) for the same open file.
-    ///
-    /// # Errors
-    ///
-    /// As `fcntl(F_DUPFD_CLOEXEC)`: `EMFILE` when no descriptor is free.
-    pub fn try_clone(&self) -> Result<OwnedFd, Error> {
-        sys::dup_cloexec(self.fd).map_err(|e| Error::os(e, Step::DupCloexec))
-    }
-
-    /// A new descriptor (`O_CLOEXEC`) for the file open at `fd`, which is
-    /// only borrowed (to adopt a descriptor a C caller keeps, say). `EBADF`
-    /// if `fd` is not open.
-    ///
-    /// # Errors
-    ///
-    /// As `fcntl(F_DUPFD_CLOEXEC)`: `EBADF` if `fd` is not open, `EMFILE`
-    /// when no descriptor is free.
-    pub fn duplicate_raw(fd: i32) -> Result<OwnedFd, Error> {
-        sys::dup_cloexec(fd).map_err(|e| Error::os(e, Step::DupCloexec))
-    }
-
-    /// `read(2)` into `buf`, retried on `EINTR`; returns the bytes read
-    /// (0 at end of file).
-    ///
-    /// # Errors
-    ///
-    /// The errno of `read(2)` (`EBADF` for an `O_PATH` fd, `EISDIR`, ...).
-    pub fn read(&self, buf: &mut [u8]) -> Result<usize, Error> {
-        loop {
-            match sys::read(self.fd, buf) {
-                Err(Errno::EINTR) => continue,
-                r => return r.map_err(|e| Error::os(e, Step::Read)),
-            }
+    /// Lends the descriptor for as long as `self` is borrowed.
+    #[inline(always)]
+    pub fn as_fd(&self) -> BorrowedFd<'_> {
+        BorrowedFd {
+            fd: self.fd,
+            owner: PhantomData,
         }
     }
 
-    /// `pread64(2)`: reads into `buf` from `offset` of the file, without
-    /// moving the file's offset; retried on `EINTR`. Returns the bytes
-    /// read (0 at or past the end of the file).
-    ///
-    /// ```
-    /// use safe_procfs::{Handle, OpenFlags};
-    ///
-    /// let proc = Handle::open(&[])?;
-    /// let status = proc.open_self("status", OpenFlags::O_RDONLY)?;
-    /// let mut name = [0u8; 5];
-    /// assert_eq!(status.read_at(&mut name, 0)?, 5);
-    /// assert_eq!(&name, b"Name:");
-    /// # Ok::<(), safe_procfs::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// The errno of `pread64(2)` (`ESPIPE` for a pipe, `EBADF` for an
-    /// `O_PATH` fd, `EINVAL` for an offset above `i64::MAX`, ...).
-    pub fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize, Error> {
-        loop {
-            match sys::pread64(self.fd, buf, offset) {
-                Err(Errno::EINTR) => continue,
-                r => return r.map_err(|e| Error::os(e, Step::Pread64)),
-            }
+    /// Keeps the descriptor open for the rest of the process (nothing will
+    /// close it) and lends it for that long.
+    pub(crate) fn leak(self) -> BorrowedFd<'static> {
+        BorrowedFd {
+            fd: self.into_raw_fd(),
+            owner: PhantomData,
         }
-    }
-
-    /// `lseek(fd, 0, SEEK_SET)`: the next [`read`](OwnedFd::read) starts
-    /// again at the beginning. A procfs file is generated anew from there,
-    /// so it shows the process as it is now.
-    ///
-    /// # Errors
-    ///
-    /// The errno of `lseek(2)` (`ESPIPE` for a pipe, `EBADF` for an `O_PATH` fd).
-    pub fn rewind(&self) -> Result<(), Error> {
-        sys::lseek_set(self.fd, 0)
-            .map(drop)
-            .map_err(|e| Error::os(e, Step::Rewind))
-    }
-
-    /// Reads from the current offset to the end of the file into `buf`
-    /// and returns the part of `buf` that was filled: the whole of a small
-    /// file such as `status`, `cmdline` or a sysctl, in one call.
-    ///
-    /// ```
-    /// use safe_procfs::{Handle, OpenFlags};
-    ///
-    /// let proc = Handle::open(&[])?;
-    /// let mut buf = [0u8; 64];
-    /// let ostype = proc.open_root("sys/kernel/ostype", OpenFlags::O_RDONLY)?.read_whole(&mut buf)?;
-    /// assert_eq!(ostype, b"Linux\n");
-    /// # Ok::<(), safe_procfs::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// * `EFBIG` ([`InvalidArgument`](crate::ErrorKind::InvalidArgument)):
-    ///   the file does not fit in `buf` (one more byte was there after `buf`
-    ///   was full; the offset has moved past it). Retry with a larger
-    ///   buffer on a new fd, or read in pieces with [`OwnedFd::read`].
-    /// * the errno of `read(2)` (`EBADF` for an `O_PATH` fd, `EISDIR`, ...).
-    pub fn read_whole<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], Error> {
-        let mut len = 0;
-        loop {
-            let rest = buf.get_mut(len..).unwrap_or_default();
-            if rest.is_empty() {
-                // Full: only an end of file proves that it all fitted.
-                let mut one = [0u8; 1];
-                if self.read(&mut one)? == 0 {
-                    break;
-                }
-                return Err(Error::invalid(Errno::EFBIG, Step::ReadWholeTooLarge));
-            }
-            match self.read(rest)? {
-                0 => break,
-                n => len += n,
-            }
-        }
-        Ok(buf.get(..len).unwrap_or_default())
-    }
-
-    /// Writes all of `buf` (as procfs expects, in as few `write(2)` calls
-    /// as the kernel allows), retrying on `EINTR`.
-    ///
-    /// # Errors
-    ///
-    /// The errno of `write(2)` (`EINVAL` for a value a sysctl refuses,
-    /// `EPERM`/`EACCES`, `EBADF` for an `O_PATH` or read-only fd, ...);
-    /// `EIO` if the kernel accepted 0 bytes.
-    pub fn write_all(&self, mut buf: &[u8]) -> Result<(), Error> {
-        while !buf.is_empty() {
-            match sys::write(self.fd, buf) {
-                Ok(0) => return Err(Error::os(Errno::EIO, Step::WriteReturnedZero)),
-                Ok(n) => buf = buf.get(n..).unwrap_or(&[]),
-                Err(Errno::EINTR) => {}
-                Err(e) => return Err(Error::os(e, Step::Write)),
-            }
-        }
-        Ok(())
     }
 }
 
-impl Drop for OwnedFd {
-    fn drop(&mut self) {
-        // Errors from close(2) cannot be acted on here (the fd is gone either way).
-        let _ = sys::close(self.fd);
+impl BorrowedFd<'_> {
+    /// Borrows the descriptor `fd` (a C caller's, say).
+    ///
+    /// # Safety
+    /// `fd` must stay open, naming the same file, for the lifetime chosen,
+    /// and nothing may close it meanwhile. (The crate hands the number to
+    /// the kernel and to nothing else: a number that breaks this gets the
+    /// kernel's answer, `EBADF` if it is not open, or names another file.)
+    #[inline(always)]
+    pub const unsafe fn borrow_raw(fd: i32) -> Self {
+        BorrowedFd {
+            fd,
+            owner: PhantomData,
+        }
+    }
+
+    /// The raw descriptor number; its owner still owns it.
+    #[inline(always)]
+    pub fn as_raw_fd(&self) -> i32 {
+        self.fd
     }
 }
 
@@ -185,39 +100,40 @@ impl fmt::Debug for OwnedFd {
     }
 }
 
-#[cfg(feature = "std")]
-pub(crate) use std_interop::Lent;
+impl fmt::Debug for BorrowedFd<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BorrowedFd").field("fd", &self.fd).finish()
+    }
+}
+
+/// An atomic slot for a descriptor that stays open for the rest of the
+/// process (a `BorrowedFd<'static>`, see [`OwnedFd::leak`]), or for none.
+pub(crate) struct AtomicStaticFd(AtomicI32);
+
+impl AtomicStaticFd {
+    /// The empty slot.
+    pub(crate) const fn empty() -> Self {
+        AtomicStaticFd(AtomicI32::new(-1))
+    }
+
+    pub(crate) fn store(&self, fd: BorrowedFd<'static>, order: Ordering) {
+        self.0.store(fd.fd, order);
+    }
+
+    /// The descriptor last stored, if one was.
+    pub(crate) fn load(&self, order: Ordering) -> Option<BorrowedFd<'static>> {
+        let fd = self.0.load(order);
+        // SAFETY: only `store` writes a number other than -1, and it is
+        // given only descriptors borrowed for 'static: open for the rest of
+        // the process.
+        (fd != -1).then(|| unsafe { BorrowedFd::borrow_raw(fd) })
+    }
+}
 
 #[cfg(feature = "std")]
 mod std_interop {
-    use super::OwnedFd;
-    use core::marker::PhantomData;
-    use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, RawFd};
-
-    /// A descriptor the crate keeps open for as long as `'a` (a handle's
-    /// root: open while the handle lives, the cached one for the life of
-    /// the process), to be lent to std as a `BorrowedFd`. Only this module
-    /// turns it into one.
-    pub(crate) struct Lent<'a> {
-        fd: i32,
-        owner: PhantomData<&'a ()>,
-    }
-
-    impl<'a> Lent<'a> {
-        /// `fd`, kept open by the crate while `_owner` is borrowed.
-        pub(crate) fn new<T>(fd: i32, _owner: &'a T) -> Self {
-            Lent {
-                fd,
-                owner: PhantomData,
-            }
-        }
-
-        pub(crate) fn borrowed(self) -> BorrowedFd<'a> {
-            // SAFETY: `Lent::new` is given only descriptors the crate keeps
-            // open for `'a` (see the type's documentation).
-            unsafe { BorrowedFd::borrow_raw(self.fd) }
-        }
-    }
+    use super::{BorrowedFd, OwnedFd};
+    use std::os::fd::{AsFd, AsRawFd, FromRawFd, IntoRawFd, RawFd};
 
     #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     impl From<OwnedFd> for std::os::fd::OwnedFd {
@@ -243,6 +159,23 @@ mod std_interop {
     }
 
     #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    impl<'a> From<std::os::fd::BorrowedFd<'a>> for BorrowedFd<'a> {
+        fn from(fd: std::os::fd::BorrowedFd<'a>) -> Self {
+            // SAFETY: std's BorrowedFd is open for 'a, by its own contract.
+            unsafe { BorrowedFd::borrow_raw(fd.as_raw_fd()) }
+        }
+    }
+
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    impl<'a> From<BorrowedFd<'a>> for std::os::fd::BorrowedFd<'a> {
+        fn from(fd: BorrowedFd<'a>) -> Self {
+            // SAFETY: ours is open for 'a, by the contract of `borrow_raw`
+            // (so it is not -1 either).
+            unsafe { std::os::fd::BorrowedFd::borrow_raw(fd.fd) }
+        }
+    }
+
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     impl AsRawFd for OwnedFd {
         fn as_raw_fd(&self) -> RawFd {
             self.fd
@@ -251,9 +184,22 @@ mod std_interop {
 
     #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     impl AsFd for OwnedFd {
-        fn as_fd(&self) -> BorrowedFd<'_> {
-            // SAFETY: `self.fd` stays open for as long as `self` is borrowed.
-            unsafe { BorrowedFd::borrow_raw(self.fd) }
+        fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+            OwnedFd::as_fd(self).into()
+        }
+    }
+
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    impl AsRawFd for BorrowedFd<'_> {
+        fn as_raw_fd(&self) -> RawFd {
+            self.fd
+        }
+    }
+
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    impl AsFd for BorrowedFd<'_> {
+        fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+            (*self).into()
         }
     }
 }

@@ -171,13 +171,9 @@ impl HandleBuilder {
         }
     }
 
-    /// Opens the handle: [`Handle::open`](crate::Handle::open) with the
-    /// options that set these flags.
-    ///
-    /// # Errors
-    ///
-    /// As [`Handle::open`](crate::Handle::open).
-    pub fn open(self) -> Result<crate::Handle, Error> {
-        crate::Handle::open_how(self.how)
+    /// The options as [`Handle::open`](crate::Handle::open) accumulates
+    /// them. (`open` itself is in `handle`: options sit below handles.)
+    pub(crate) const fn how(&self) -> ProcfsOpenHow {
+        self.how
     }
 }

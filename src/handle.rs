@@ -6,7 +6,7 @@ use crate::arch::{
 };
 use crate::base::ProcBase;
 use crate::error::{Error, ErrorKind};
-use crate::fd::OwnedFd;
+use crate::fd::{BorrowedFd, OwnedFd};
 use crate::flags::{HandleBuilder, OpenFlags, OpenOption, ProcfsOpenFlags, ProcfsOpenHow};
 use crate::fork;
 use crate::mount;
@@ -14,7 +14,7 @@ use crate::path::{self, PathBuf};
 use crate::pidfd;
 use crate::probe;
 use crate::resolve;
-use crate::root::{self, HandleKind, Root, Want};
+use crate::root::{self, HandleKind, OwnedRoot, Published, Root, Want};
 use crate::step::Step;
 use crate::sys::{self, Errno, S_IFDIR, S_IFMT};
 use crate::thread::{ThreadCloser, ThreadPin};
@@ -32,6 +32,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 /// nothing is ever opened in the file that took the number.
 pub struct Handle {
     source: Source,
+    kind: HandleKind,
     /// The fork generation at which an owned root's pid namespace was last
     /// checked (see `root::check_pid_namespace`).
     checked: AtomicU64,
@@ -40,17 +41,54 @@ pub struct Handle {
     no_host: bool,
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Debug)]
 enum Source {
-    /// The process-wide cached root (read from the cache on every call),
-    /// and its fd when this handle was opened (for `AsFd` while the cache
-    /// is being re-published).
-    Cached(
-        HandleKind,
-        #[cfg_attr(not(feature = "std"), allow(dead_code))] i32,
-    ),
-    /// A root this handle owns and closes.
-    Owned(Root),
+    /// The process-wide cached root (read from the cache on every call);
+    /// its fd when this handle was opened (for `AsFd` while the cache is
+    /// being re-published), never closed.
+    Cached(#[cfg_attr(not(feature = "std"), allow(dead_code))] BorrowedFd<'static>),
+    /// A root this handle owns.
+    Owned(HandleRoot),
+}
+
+/// A root a handle owns: closed with the handle, unless its number
+/// provably names another file by then (see [`close_if_ours`]). `None`
+/// only inside [`close`](HandleRoot::close) and the drop, which take it.
+#[derive(Debug)]
+struct HandleRoot(Option<OwnedRoot>);
+
+impl HandleRoot {
+    /// The root, its fd lent while the handle is borrowed.
+    fn get(&self) -> Result<Root<'_>, Error> {
+        match &self.0 {
+            Some(root) => Ok(root.borrow()),
+            None => Err(fd_closed()),
+        }
+    }
+
+    fn close(mut self) -> Result<(), Error> {
+        match self.0.take() {
+            Some(root) => close_if_ours(root),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for HandleRoot {
+    fn drop(&mut self) {
+        if let Some(root) = self.0.take() {
+            let _ = close_if_ours(root);
+        }
+    }
+}
+
+/// The error of a handle whose fd was closed.
+fn fd_closed() -> Error {
+    Error::new(
+        ErrorKind::SafetyViolation,
+        Errno::EBADF,
+        Step::HandleFdClosed,
+    )
 }
 
 impl Handle {
@@ -107,27 +145,38 @@ impl Handle {
             && let Some(c) = root::cached()
         {
             return Ok(Handle {
-                source: Source::Cached(c.root.kind, c.root.fd),
+                source: Source::Cached(c.root.fd),
+                kind: c.root.kind,
                 checked: AtomicU64::new(0),
                 no_host: want.no_host,
             });
         }
-        let (fd, root) = root::acquire(want)?;
-        // An unmasked root is never published.
-        let (root, own) = if want.unmasked {
-            (root, Some(fd))
+        Ok(Handle::on(root::acquire(want)?, want))
+    }
+
+    /// A handle on the root just acquired: published to the cache unless
+    /// unmasked. (In a debug build a frame of its own, not live while the
+    /// root is acquired; inlined when optimised, where it is smaller.)
+    #[cfg_attr(debug_assertions, inline(never))]
+    fn on(root: OwnedRoot, want: Want) -> Handle {
+        let published = if want.unmasked {
+            Published::Kept(root)
         } else {
-            root::publish(fd, root, None)
+            root::publish(root, None)
         };
-        let source = match own {
-            None => Source::Cached(root.kind, root.fd),
-            Some(fd) => Source::Owned(root.with_fd(fd.into_raw_fd())),
+        let (source, kind) = match published {
+            Published::Cached(root) => (Source::Cached(root.fd), root.kind),
+            Published::Kept(root) => {
+                let kind = root.kind;
+                (Source::Owned(HandleRoot(Some(root))), kind)
+            }
         };
-        Ok(Handle {
+        Handle {
             source,
+            kind,
             checked: AtomicU64::new(fork::generation()),
             no_host: want.no_host,
-        })
+        }
     }
     /// Adopts `fd`, a procfs root opened by the caller (for a C caller's
     /// `proc_rootfd`, say), as a handle of its own. It is verified as an
@@ -144,9 +193,10 @@ impl Handle {
     /// [`SafetyViolation`](crate::ErrorKind::SafetyViolation) (`EXDEV`, or
     /// the kernel's errno) when `fd` is not such a root.
     pub fn from_fd(fd: OwnedFd) -> Result<Handle, Error> {
-        let (fd, root) = root::adopt(fd).map_err(Error::into_safety_violation)?;
+        let root = root::adopt(fd).map_err(Error::into_safety_violation)?;
         Ok(Handle {
-            source: Source::Owned(root.with_fd(fd.into_raw_fd())),
+            kind: root.kind,
+            source: Source::Owned(HandleRoot(Some(root))),
             checked: AtomicU64::new(fork::generation()),
             no_host: false,
         })
@@ -210,9 +260,23 @@ impl Handle {
     /// let pidfd = pidfd_open(child.id())?; // before the child can be reaped
     /// let proc = Handle::open(&[])?;
     /// let mut buf = [0u8; 64];
-    /// let comm = proc.open_pidfd(pidfd.as_raw_fd(), "comm", OpenFlags::O_RDONLY)?;
+    /// let comm = proc.open_pidfd(pidfd.as_fd(), "comm", OpenFlags::O_RDONLY)?;
     /// assert_eq!(comm.read_whole(&mut buf)?, b"sleep\n");
     /// # let mut child = child; child.kill().unwrap(); child.wait().unwrap();
+    /// # Ok::<(), safe_procfs::Error>(())
+    /// ```
+    ///
+    /// A pidfd that was dropped cannot be passed (its number may be another
+    /// pidfd's by now, naming another process):
+    ///
+    /// ```compile_fail
+    /// use safe_procfs::{Handle, OpenFlags, pidfd_open};
+    ///
+    /// let proc = Handle::open(&[])?;
+    /// let pidfd = pidfd_open(std::process::id())?;
+    /// let borrowed = pidfd.as_fd();
+    /// drop(pidfd);
+    /// let status = proc.open_pidfd(borrowed, "status", OpenFlags::O_RDONLY)?;
     /// # Ok::<(), safe_procfs::Error>(())
     /// ```
     ///
@@ -229,7 +293,7 @@ impl Handle {
     ///   this kernel (before 5.1).
     pub fn open_pidfd(
         &self,
-        pidfd: i32,
+        pidfd: BorrowedFd<'_>,
         path: impl AsRef<[u8]>,
         flags: OpenFlags,
     ) -> Result<OwnedFd, Error> {
@@ -291,7 +355,7 @@ impl Handle {
     /// * `EINVAL`: `path` is not a symlink.
     pub fn readlink<'b>(
         &self,
-        base: ProcBase,
+        base: ProcBase<'_>,
         path: impl AsRef<[u8]>,
         buf: &'b mut [u8],
     ) -> Result<&'b [u8], Error> {
@@ -317,22 +381,15 @@ impl Handle {
     /// `EBADF`, or reused for another file, `EXDEV`); the errno of
     /// `close(2)` otherwise.
     pub fn close(self) -> Result<(), Error> {
-        let this = core::mem::ManuallyDrop::new(self);
-        match this.source {
-            Source::Cached(..) => Ok(()),
-            Source::Owned(root) => {
-                close_if_ours(&root)?;
-                Ok(())
-            }
+        match self.source {
+            Source::Cached(_) => Ok(()),
+            Source::Owned(root) => root.close(),
         }
     }
 
     /// How this handle's procfs was obtained.
     pub fn kind(&self) -> HandleKind {
-        match self.source {
-            Source::Cached(kind, _) => kind,
-            Source::Owned(root) => root.kind,
-        }
+        self.kind
     }
 
     /// Whether this is the process-wide cached handle.
@@ -343,32 +400,35 @@ impl Handle {
     /// The root fd: the cached one as last published, else the one this
     /// handle was opened with (never closed by us either).
     #[cfg(feature = "std")]
-    fn root_fd(&self) -> i32 {
-        match self.source {
-            Source::Cached(_, fd) => root::cached().map_or(fd, |c| c.root.fd),
-            Source::Owned(root) => root.fd,
+    fn root_fd(&self) -> BorrowedFd<'_> {
+        match &self.source {
+            Source::Cached(fd) => root::cached().map_or(*fd, |c| c.root.fd),
+            // Taken out only by close and drop, which end the handle: the
+            // current directory stands in for a root never missing here.
+            Source::Owned(root) => root.get().map_or(sys::AT_FDCWD, |root| root.fd),
         }
     }
 
     /// This handle's root, checked to still be ours and of our pid
-    /// namespace, with the fd of a root made for this call only (to be
-    /// dropped after it).
+    /// namespace. A root made for this call only leaves its fd in
+    /// `call_fd`, in the caller's frame, closed when that frame ends.
     #[inline(never)]
-    fn checked_root(&self) -> Result<(Root, Option<OwnedFd>), Error> {
-        let cached = match self.source {
+    fn checked_root<'a>(&'a self, call_fd: &'a mut Option<OwnedFd>) -> Result<Root<'a>, Error> {
+        let cached = match &self.source {
             Source::Owned(root) => {
+                let root = root.get()?;
                 root.check_still_ours()?;
                 let now = fork::generation();
                 if self.checked.load(Ordering::Acquire) != now {
                     root::check_pid_namespace(&root)?;
                     self.checked.store(now, Ordering::Release);
                 }
-                return Ok((root, None));
+                return Ok(root);
             }
-            Source::Cached(..) => match root::cached() {
+            Source::Cached(_) => match root::cached() {
                 Some(c) => c,
                 // Being re-published by another thread: make a root of our own.
-                None => return self.refresh(None),
+                None => return self.refresh(None, call_fd),
             },
         };
         let now = fork::generation();
@@ -380,10 +440,10 @@ impl Handle {
             Ok(())
         });
         match verdict {
-            Ok(()) => Ok((cached.root, None)),
+            Ok(()) => Ok(cached.root),
             // Another file took the number, or a procfs of our parent's pid
             // namespace: replace it. An error of a check is returned.
-            Err(e) if e.kind() == ErrorKind::SafetyViolation => self.refresh(Some(cached)),
+            Err(e) if e.kind() == ErrorKind::SafetyViolation => self.refresh(Some(cached), call_fd),
             Err(e) => Err(e),
         }
     }
@@ -393,27 +453,38 @@ impl Handle {
     /// alone (not ours any more, or maybe in use by another thread).
     #[cold]
     #[inline(never)]
-    fn refresh(&self, stale: Option<root::Cached>) -> Result<(Root, Option<OwnedFd>), Error> {
+    fn refresh<'a>(
+        &self,
+        stale: Option<root::Cached>,
+        call_fd: &'a mut Option<OwnedFd>,
+    ) -> Result<Root<'a>, Error> {
         let want = Want {
             unmasked: false,
             no_host: self.no_host,
             for_one_call: false,
         };
-        let (fd, root) = root::acquire(want)?;
-        Ok(root::publish(fd, root, stale))
+        Ok(match root::publish(root::acquire(want)?, stale) {
+            Published::Cached(root) => root,
+            Published::Kept(root) => root.keep_in(call_fd),
+        })
     }
 
     /// Whether this handle's procfs hides global files (`subset=pid`),
     /// known without a syscall.
     fn subset(&self) -> bool {
-        match self.source {
-            Source::Cached(..) => true,
-            Source::Owned(root) => root.subset(),
+        match &self.source {
+            Source::Cached(_) => true,
+            Source::Owned(root) => root.get().is_ok_and(|root| root.subset()),
         }
     }
 
     /// Every public lookup comes here; its errors name the base.
-    fn open_base(&self, base: ProcBase, path: &[u8], flags: OpenFlags) -> Result<OwnedFd, Error> {
+    fn open_base(
+        &self,
+        base: ProcBase<'_>,
+        path: &[u8],
+        flags: OpenFlags,
+    ) -> Result<OwnedFd, Error> {
         match base {
             ProcBase::ProcPidFd(pidfd) => self.open_pidfd_base(pidfd, path, flags),
             _ => self.open_plain(base, path, flags),
@@ -423,7 +494,12 @@ impl Handle {
 
     /// [`ProcBase::ProcPidFd`]: the pidfd's pid, the open under that pid,
     /// then the proof that the pid was still the pidfd's process.
-    fn open_pidfd_base(&self, pidfd: i32, path: &[u8], flags: OpenFlags) -> Result<OwnedFd, Error> {
+    fn open_pidfd_base(
+        &self,
+        pidfd: BorrowedFd<'_>,
+        path: &[u8],
+        flags: OpenFlags,
+    ) -> Result<OwnedFd, Error> {
         // Check the caller's arguments before asking the kernel anything.
         kernel_flags(flags)?;
         path::validate(path)?;
@@ -449,11 +525,12 @@ impl Handle {
     /// The `Pid:` line of `self/fdinfo/<pidfd>`, read through this handle.
     /// Not inlined: its buffers stay out of the caller's frame.
     #[inline(never)]
-    fn pid_from_fdinfo(&self, pidfd: i32) -> Result<u32, Error> {
-        let (root, _call_root) = self.checked_root()?;
+    fn pid_from_fdinfo(&self, pidfd: BorrowedFd<'_>) -> Result<u32, Error> {
+        let mut call_fd = None;
+        let root = self.checked_root(&mut call_fd)?;
         let mut p = PathBuf::new();
         p.push(b"self/fdinfo/")?;
-        p.push_u32(pidfd as u32)?;
+        p.push_u32(pidfd.as_raw_fd() as u32)?;
         let file = resolve::open(&root, &mut p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY)?;
         let mut buf = [0u8; 512];
         let text = file.read_whole(&mut buf)?;
@@ -462,7 +539,12 @@ impl Handle {
 
     // Always inlined: one frame less under every lookup, also in debug builds.
     #[inline(always)]
-    fn open_plain(&self, base: ProcBase, path: &[u8], flags: OpenFlags) -> Result<OwnedFd, Error> {
+    fn open_plain(
+        &self,
+        base: ProcBase<'_>,
+        path: &[u8],
+        flags: OpenFlags,
+    ) -> Result<OwnedFd, Error> {
         let kflags = kernel_flags(flags)?;
         path::validate(path)?;
         if base == ProcBase::ProcRoot && self.subset() && !visible_in_subset(path) {
@@ -483,13 +565,19 @@ impl Handle {
     /// checked before the path buffer's frame exists, so the two never
     /// stack up.
     #[inline(never)]
-    fn open_on_handle(&self, base: ProcBase, path: &[u8], kflags: u64) -> Result<OwnedFd, Error> {
-        // The root is used where checked_root left it, with the fd of a
-        // root made for this call (closed on return): moved out, it was
+    fn open_on_handle(
+        &self,
+        base: ProcBase<'_>,
+        path: &[u8],
+        kflags: u64,
+    ) -> Result<OwnedFd, Error> {
+        // The fd of a root made for this call, closed on return.
+        let mut call_fd = None;
+        // The root is used where checked_root left it: moved out, it was
         // copied, 32 bytes more in this frame on every lookup's deepest path.
-        let checked = self.checked_root();
+        let checked = self.checked_root(&mut call_fd);
         let root = match &checked {
-            Ok((root, _call_root)) => root,
+            Ok(root) => root,
             Err(e) => return Err(*e),
         };
         match resolve_at(root, base, path, kflags) {
@@ -508,9 +596,9 @@ impl Handle {
     #[inline(never)]
     fn retry(
         &self,
-        root: &Root,
+        root: &Root<'_>,
         e: Error,
-        base: ProcBase,
+        base: ProcBase<'_>,
         path: &[u8],
         kflags: u64,
     ) -> Result<OwnedFd, Error> {
@@ -532,7 +620,8 @@ impl Handle {
                 no_host: self.no_host,
                 for_one_call: true,
             };
-            let (_fresh_fd, fresh) = root::acquire(want)?;
+            let fresh = root::acquire(want)?;
+            let fresh = fresh.borrow();
             let fd = resolve_at(&fresh, base, path, kflags)?;
             return if fresh.subset() {
                 Ok(fd)
@@ -555,16 +644,33 @@ impl Handle {
     /// it never hands out the unmasked root itself.
     #[cold]
     #[inline(never)]
-    fn open_unmasked(&self, base: ProcBase, path: &[u8], kflags: u64) -> Result<OwnedFd, Error> {
+    fn open_unmasked(
+        &self,
+        base: ProcBase<'_>,
+        path: &[u8],
+        kflags: u64,
+    ) -> Result<OwnedFd, Error> {
         let want = Want {
             unmasked: true,
             no_host: self.no_host,
             for_one_call: true,
         };
-        let (root_fd, root) = root::acquire(want)?;
-        let fd = resolve_at(&root, base, path, kflags)?;
-        drop(root_fd);
+        let root = root::acquire(want)?;
+        let fd = resolve_at(&root.borrow(), base, path, kflags)?;
+        drop(root);
         no_unmasked_directory(fd)
+    }
+}
+
+impl HandleBuilder {
+    /// Opens the handle: [`Handle::open`] with the options that set these
+    /// flags.
+    ///
+    /// # Errors
+    ///
+    /// As [`Handle::open`].
+    pub fn open(self) -> Result<Handle, Error> {
+        Handle::open_how(self.how())
     }
 }
 
@@ -576,10 +682,10 @@ impl Handle {
 #[cold]
 #[inline(never)]
 fn no_unmasked_directory(fd: OwnedFd) -> Result<OwnedFd, Error> {
-    if mount::identify(fd.as_raw_fd())?.0.mode & S_IFMT != S_IFDIR {
+    if mount::identify(fd.as_fd())?.0.mode & S_IFMT != S_IFDIR {
         return Ok(fd);
     }
-    match mount::check_procfs(fd.as_raw_fd()) {
+    match mount::check_procfs(fd.as_fd()) {
         Err(e) if e.kind() == ErrorKind::SafetyViolation => Ok(fd),
         // The check could not run (ENOMEM, EINTR, ...): refused, with the
         // reason it could not.
@@ -592,20 +698,16 @@ fn no_unmasked_directory(fd: OwnedFd) -> Result<OwnedFd, Error> {
     }
 }
 
-impl Drop for Handle {
-    fn drop(&mut self) {
-        if let Source::Owned(root) = self.source {
-            let _ = close_if_ours(&root);
-        }
-    }
-}
-
 /// Closes a handle's own fd unless its number provably names another
-/// file now (after a `close_range` or `dup2` it belongs to someone else):
-/// an error of the check itself leaves it ours, and it is closed.
-fn close_if_ours(root: &Root) -> Result<(), Error> {
-    match root.check_still_named() {
-        Err(e) if e.kind() == ErrorKind::SafetyViolation => Err(e),
+/// file now (after a `close_range` or `dup2` it belongs to someone else,
+/// and is left alone): an error of the check itself leaves it ours, and
+/// it is closed.
+fn close_if_ours(root: OwnedRoot) -> Result<(), Error> {
+    match root.borrow().check_still_named() {
+        Err(e) if e.kind() == ErrorKind::SafetyViolation => {
+            core::mem::forget(root.fd);
+            Err(e)
+        }
         _ => sys::close(root.fd).map_err(|e| Error::os(e, Step::CloseHandle)),
     }
 }
@@ -614,6 +716,7 @@ impl core::fmt::Debug for Handle {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Handle")
             .field("source", &self.source)
+            .field("kind", &self.kind)
             .field("no_host", &self.no_host)
             .finish()
     }
@@ -684,7 +787,7 @@ fn read_link<'b>(fd: &OwnedFd, buf: &'b mut [u8]) -> Result<&'b [u8], Error> {
     if buf.is_empty() {
         return Err(Error::invalid(Errno::ERANGE, Step::ReadlinkTargetTooLong));
     }
-    match sys::readlinkat(fd.as_raw_fd(), c"", buf) {
+    match sys::readlinkat(fd.as_fd(), c"", buf) {
         Ok(n) if n < buf.len() => Ok(buf.get(..n).unwrap_or_default()),
         Ok(_) => Err(Error::invalid(Errno::ERANGE, Step::ReadlinkTargetTooLong)),
         // We hold the fd, so "does not exist" can only mean "not a symlink".
@@ -698,7 +801,12 @@ fn read_link<'b>(fd: &OwnedFd, buf: &'b mut [u8]) -> Result<&'b [u8], Error> {
 /// Resolves `<base>/<path>` beneath `root`: the one frame that holds a
 /// path buffer, entered after the root was checked or acquired.
 #[inline(never)]
-fn resolve_at(root: &Root, base: ProcBase, path: &[u8], kflags: u64) -> Result<OwnedFd, Error> {
+fn resolve_at(
+    root: &Root<'_>,
+    base: ProcBase<'_>,
+    path: &[u8],
+    kflags: u64,
+) -> Result<OwnedFd, Error> {
     let mut full = PathBuf::new();
     build_path(&mut full, base, path)?;
     resolve::open(root, &mut full, kflags)
@@ -706,7 +814,7 @@ fn resolve_at(root: &Root, base: ProcBase, path: &[u8], kflags: u64) -> Result<O
 
 /// Writes `<base>/<path>`, relative to the procfs root, into `full`
 /// (in place: a path buffer is never returned by value).
-fn build_path(full: &mut PathBuf, base: ProcBase, path: &[u8]) -> Result<(), Error> {
+fn build_path(full: &mut PathBuf, base: ProcBase<'_>, path: &[u8]) -> Result<(), Error> {
     match base {
         ProcBase::ProcRoot => {}
         ProcBase::ProcSelf => full.push(b"self/")?,
@@ -734,12 +842,11 @@ fn build_path(full: &mut PathBuf, base: ProcBase, path: &[u8]) -> Result<(), Err
 #[cfg(feature = "std")]
 mod std_interop {
     use super::Handle;
-    use crate::fd::Lent;
     use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 
     impl AsRawFd for Handle {
         fn as_raw_fd(&self) -> RawFd {
-            self.root_fd()
+            self.root_fd().as_raw_fd()
         }
     }
 
@@ -747,7 +854,7 @@ mod std_interop {
         fn as_fd(&self) -> BorrowedFd<'_> {
             // The handle's root fd stays open while the handle lives (the
             // cached one for the life of the process).
-            Lent::new(self.root_fd(), self).borrowed()
+            self.root_fd().into()
         }
     }
 }

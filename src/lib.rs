@@ -140,9 +140,9 @@
 //! let pidfd = pidfd_open(std::process::id())?;
 //! let proc = Handle::open(&[])?;
 //! let mut buf = [0u8; 4096];
-//! let cmdline = proc.open_pidfd(pidfd.as_raw_fd(), "cmdline", OpenFlags::O_RDONLY)?.read_whole(&mut buf)?;
+//! let cmdline = proc.open_pidfd(pidfd.as_fd(), "cmdline", OpenFlags::O_RDONLY)?.read_whole(&mut buf)?;
 //! # let _ = cmdline;
-//! let exe = proc.readlink(ProcBase::ProcPidFd(pidfd.as_raw_fd()), "exe", &mut buf)?;
+//! let exe = proc.readlink(ProcBase::ProcPidFd(pidfd.as_fd()), "exe", &mut buf)?;
 //! # let _ = exe;
 //! # Ok::<(), safe_procfs::Error>(())
 //! ```
@@ -288,6 +288,7 @@ mod fd;
 mod flags;
 mod fork;
 mod handle;
+mod io;
 mod lines;
 mod mount;
 pub mod parse;
@@ -302,8 +303,8 @@ mod thread;
 
 pub use base::ProcBase;
 pub use dir::{DIR_BUF_MIN, DirEntry, FileType, NAME_MAX, ReadDir};
-pub use error::{Error, ErrorKind, errno};
-pub use fd::OwnedFd;
+pub use error::{Error, ErrorBase, ErrorKind, errno};
+pub use fd::{BorrowedFd, OwnedFd};
 pub use flags::{
     HandleBuilder, OpenFlags, OpenOption, ProcfsOpenFlags, ProcfsOpenHow, no_host_fallback,
     unmasked_proc_root,

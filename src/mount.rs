@@ -6,7 +6,7 @@
 
 use crate::arch;
 use crate::error::{Error, ErrorKind};
-use crate::fd::OwnedFd;
+use crate::fd::{BorrowedFd, OwnedFd};
 use crate::path::{self, ShortPathBuf};
 use crate::probe::{self, Feature};
 use crate::step::Step;
@@ -21,6 +21,12 @@ pub(crate) struct MountId {
     pub(crate) id: u64,
     pub(crate) unique: bool,
 }
+
+/// The fd of a procfs root, through which `fdinfo` files are read: a
+/// type of its own, so that it cannot be passed where the fd being
+/// inspected goes (or the other way round).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ProcRootFd<'fd>(pub(crate) BorrowedFd<'fd>);
 
 /// What [`inspect`] learns about a file descriptor: only what its callers
 /// use (32 bytes; a whole [`FileId`] beside the [`MountId`] made 48).
@@ -49,7 +55,7 @@ const STATX_ALL_IDS: u32 = sys::STATX_TYPE
     | sys::STATX_MNT_ID_UNIQUE;
 
 /// Fails with `EXDEV` unless `fd` is on a procfs.
-pub(crate) fn check_procfs(fd: i32) -> Result<(), Error> {
+pub(crate) fn check_procfs(fd: BorrowedFd<'_>) -> Result<(), Error> {
     match sys::fstatfs_type(fd) {
         Ok(sys::PROC_SUPER_MAGIC) => Ok(()),
         Ok(_) => Err(Error::unsafe_path(Step::NotOnProcfs)),
@@ -80,7 +86,7 @@ fn statx_mount_id(stx: &StatxIds) -> Option<MountId> {
 
 /// Device, inode and mode of `fd`, and its mount id where `statx` gives
 /// one: one syscall (`statx`, or `fstat` where `statx` is refused).
-pub(crate) fn identify(fd: i32) -> Result<(FileId, Option<MountId>), Error> {
+pub(crate) fn identify(fd: BorrowedFd<'_>) -> Result<(FileId, Option<MountId>), Error> {
     if !probe::missing(Feature::Statx) {
         let flags = sys::AT_EMPTY_PATH | sys::AT_SYMLINK_NOFOLLOW;
         match sys::statx(fd, c"", flags, STATX_ALL_IDS) {
@@ -103,7 +109,7 @@ pub(crate) fn identify(fd: i32) -> Result<(FileId, Option<MountId>), Error> {
 /// The mount id of `name` in `dirfd` (a trailing symlink not followed, a
 /// mount on it seen), where `statx` gives one.
 #[inline]
-pub(crate) fn mount_id_at(dirfd: i32, name: &CStr) -> Result<Option<MountId>, Error> {
+pub(crate) fn mount_id_at(dirfd: BorrowedFd<'_>, name: &CStr) -> Result<Option<MountId>, Error> {
     if probe::missing(Feature::Statx) || probe::missing(Feature::StatxMountId) {
         return Ok(None);
     }
@@ -118,7 +124,7 @@ pub(crate) fn mount_id_at(dirfd: i32, name: &CStr) -> Result<Option<MountId>, Er
 /// Identity and mount id of `fd`. `proc_root` is the procfs root used to
 /// read `fdinfo` when `statx` cannot give the mount id.
 #[inline(never)]
-pub(crate) fn inspect(proc_root: i32, fd: i32) -> Result<FileInfo, Error> {
+pub(crate) fn inspect(proc_root: ProcRootFd<'_>, fd: BorrowedFd<'_>) -> Result<FileInfo, Error> {
     let (id, mnt) = identify(fd)?;
     let mnt = match mnt {
         Some(m) => m,
@@ -138,9 +144,9 @@ pub(crate) fn inspect(proc_root: i32, fd: i32) -> Result<FileInfo, Error> {
 /// `proc_root`. Returns what it learnt about `fd`.
 #[inline(never)]
 pub(crate) fn check_same_mount(
-    proc_root: i32,
+    proc_root: ProcRootFd<'_>,
     root_mnt: MountId,
-    fd: i32,
+    fd: BorrowedFd<'_>,
 ) -> Result<FileInfo, Error> {
     check_procfs(fd)?;
     let mut info = inspect(proc_root, fd)?;
@@ -160,11 +166,15 @@ pub(crate) fn check_same_mount(
 /// returns `proc_root`'s.
 #[cold]
 #[inline(never)]
-fn classic_ids(proc_root: i32, fd: i32, info: &mut FileInfo) -> Result<u64, Error> {
-    let root_ino = sys::fstat(proc_root)
+fn classic_ids(
+    proc_root: ProcRootFd<'_>,
+    fd: BorrowedFd<'_>,
+    info: &mut FileInfo,
+) -> Result<u64, Error> {
+    let root_ino = sys::fstat(proc_root.0)
         .map_err(|e| Error::os(e, Step::Fstat))?
         .ino;
-    let root_classic = fdinfo_mount_id(proc_root, proc_root, root_ino)?;
+    let root_classic = fdinfo_mount_id(proc_root, proc_root.0, root_ino)?;
     info.mnt = MountId {
         id: fdinfo_mount_id(proc_root, fd, info.ino)?,
         unique: false,
@@ -176,7 +186,7 @@ fn classic_ids(proc_root: i32, fd: i32, info: &mut FileInfo) -> Result<u64, Erro
 #[inline(never)]
 /// The classic mount id of `fd` from `<proc_root>/self/fdinfo/<fd>`, after
 /// checking that the file's `ino:` line names `fd`'s inode `ino`.
-fn fdinfo_mount_id(proc_root: i32, fd: i32, ino: u64) -> Result<u64, Error> {
+fn fdinfo_mount_id(proc_root: ProcRootFd<'_>, fd: BorrowedFd<'_>, ino: u64) -> Result<u64, Error> {
     // Opened first, read in a frame of its own: the read buffer is not
     // live while the open (the deepest chain) runs.
     let file = open_fdinfo(proc_root, fd)?;
@@ -219,7 +229,7 @@ fn read_mount_id(file: &OwnedFd, ino: u64) -> Result<u64, Error> {
 /// to be on a procfs. The fd's
 /// own mount cannot be checked by mount id here (that is what we are
 /// computing); the `ino:` cross-check in the caller covers the content.
-fn open_fdinfo(proc_root: i32, fd: i32) -> Result<OwnedFd, Error> {
+fn open_fdinfo(proc_root: ProcRootFd<'_>, fd: BorrowedFd<'_>) -> Result<OwnedFd, Error> {
     if !probe::missing(Feature::Openat2)
         && let Some(file) = open_fdinfo_beneath(proc_root, fd)?
     {
@@ -232,13 +242,16 @@ const FDINFO_READ: u64 = arch::O_RDONLY | arch::O_CLOEXEC | arch::O_NOCTTY | arc
 
 /// `self/fdinfo/<fd>` by one `openat2`; `None` if `openat2` is missing.
 #[inline(never)]
-fn open_fdinfo_beneath(proc_root: i32, fd: i32) -> Result<Option<OwnedFd>, Error> {
+fn open_fdinfo_beneath(
+    proc_root: ProcRootFd<'_>,
+    fd: BorrowedFd<'_>,
+) -> Result<Option<OwnedFd>, Error> {
     let mut path = ShortPathBuf::new();
     path.push(b"self/fdinfo/")?;
-    path.push_u32(fd as u32)?;
+    path.push_u32(fd.as_raw_fd() as u32)?;
     let resolve = sys::RESOLVE_BENEATH | sys::RESOLVE_NO_MAGICLINKS | sys::RESOLVE_NO_XDEV;
-    match sys::openat2(proc_root, path.as_cstr(), FDINFO_READ, resolve) {
-        Ok(f) => check_procfs(f.as_raw_fd()).map(|()| Some(f)),
+    match sys::openat2(proc_root.0, path.as_cstr(), FDINFO_READ, resolve) {
+        Ok(f) => check_procfs(f.as_fd()).map(|()| Some(f)),
         Err(e) if probe::is_unavailable(e) => {
             probe::mark_missing(Feature::Openat2);
             Ok(None)
@@ -253,18 +266,18 @@ fn open_fdinfo_beneath(proc_root: i32, fd: i32) -> Result<Option<OwnedFd>, Error
 /// an attacker can bind-mount a symlink of their own over "self" (and a
 /// procfs of another pid namespace is refused when the root is acquired).
 #[inline(never)]
-fn open_fdinfo_stepwise(proc_root: i32, fd: i32) -> Result<OwnedFd, Error> {
+fn open_fdinfo_stepwise(proc_root: ProcRootFd<'_>, fd: BorrowedFd<'_>) -> Result<OwnedFd, Error> {
     let dir_flags = arch::O_PATH | arch::O_DIRECTORY | arch::O_NOFOLLOW | arch::O_CLOEXEC;
     let mut digits = [0u8; 11];
     let pid_dir = open_on_procfs(
-        proc_root,
+        proc_root.0,
         path::decimal_cstr(sys::getpid(), &mut digits),
         dir_flags,
     )?;
-    let dir = open_on_procfs(pid_dir.as_raw_fd(), c"fdinfo", dir_flags)?;
+    let dir = open_on_procfs(pid_dir.as_fd(), c"fdinfo", dir_flags)?;
     open_on_procfs(
-        dir.as_raw_fd(),
-        path::decimal_cstr(fd as u32, &mut digits),
+        dir.as_fd(),
+        path::decimal_cstr(fd.as_raw_fd() as u32, &mut digits),
         FDINFO_READ,
     )
 }
@@ -272,9 +285,9 @@ fn open_fdinfo_stepwise(proc_root: i32, fd: i32) -> Result<OwnedFd, Error> {
 /// `openat` of one step of [`open_fdinfo_stepwise`], which must be on a
 /// procfs.
 #[inline(never)]
-fn open_on_procfs(dirfd: i32, name: &CStr, flags: u64) -> Result<OwnedFd, Error> {
+fn open_on_procfs(dirfd: BorrowedFd<'_>, name: &CStr, flags: u64) -> Result<OwnedFd, Error> {
     let fd = sys::openat(dirfd, name, flags).map_err(|e| Error::os(e, Step::OpenFdinfo))?;
-    check_procfs(fd.as_raw_fd())?;
+    check_procfs(fd.as_fd())?;
     Ok(fd)
 }
 

@@ -2,7 +2,7 @@
 //! needs from the kernel (is it a pidfd, does its process still exist).
 
 use crate::error::{Error, ErrorKind};
-use crate::fd::OwnedFd;
+use crate::fd::{BorrowedFd, OwnedFd};
 use crate::step::Step;
 use crate::sys::{self, Errno};
 
@@ -21,7 +21,7 @@ use crate::sys::{self, Errno};
 /// let pidfd = pidfd_open(std::process::id())?;
 /// let proc = Handle::open(&[])?;
 /// let mut buf = [0u8; 4096];
-/// let status = proc.open_pidfd(pidfd.as_raw_fd(), "status", OpenFlags::O_RDONLY)?;
+/// let status = proc.open_pidfd(pidfd.as_fd(), "status", OpenFlags::O_RDONLY)?;
 /// let text = status.read_whole(&mut buf)?;
 /// assert!(text.starts_with(b"Name:"));
 /// # Ok::<(), safe_procfs::Error>(())
@@ -48,8 +48,9 @@ pub fn pidfd_open(pid: u32) -> Result<OwnedFd, Error> {
 /// Checks that `pidfd` is a pidfd whose process still exists (alive or an
 /// unreaped zombie), by sending it signal 0. `EPERM` (not allowed to
 /// signal it) also proves it exists.
-pub(crate) fn check_alive(pidfd: i32) -> Result<(), Error> {
-    if pidfd < 0 {
+pub(crate) fn check_alive(pidfd: BorrowedFd<'_>) -> Result<(), Error> {
+    // A C caller may lend any number (the C ABI borrows what it is given).
+    if pidfd.as_raw_fd() < 0 {
         return Err(Error::invalid(Errno::EBADF, Step::PidfdNegative));
     }
     match sys::pidfd_send_signal(pidfd, 0) {
@@ -71,7 +72,7 @@ pub(crate) fn check_alive(pidfd: i32) -> Result<(), Error> {
 /// The pid of the pidfd's process by `PIDFD_GET_INFO`: `Ok(None)` where
 /// the kernel lacks that ioctl (then the caller reads `fdinfo`). Call only
 /// after [`check_alive`] accepted `pidfd`.
-pub(crate) fn pid_by_ioctl(pidfd: i32) -> Result<Option<u32>, Error> {
+pub(crate) fn pid_by_ioctl(pidfd: BorrowedFd<'_>) -> Result<Option<u32>, Error> {
     match sys::pidfd_get_pid(pidfd) {
         Ok(pid) => Ok(Some(pid)),
         Err(Errno::ESRCH) => Err(Error::os(Errno::ESRCH, Step::PidfdGetInfoGone)),

@@ -9,7 +9,7 @@
 
 use crate::arch::{O_CLOEXEC, O_DIRECTORY, O_NOFOLLOW, O_PATH};
 use crate::error::{Error, ErrorKind};
-use crate::fd::OwnedFd;
+use crate::fd::{BorrowedFd, OwnedFd};
 use crate::mount::{self, FileInfo};
 use crate::path::{self, NameBuf, PathBuf};
 use crate::probe::{self, Feature};
@@ -42,7 +42,7 @@ fn resolve_err(e: Errno, step: Step) -> Error {
 /// seccomp filter or be the kernel's own answer for this file
 /// (`map_files/*` as non-root, `O_NOATIME` on another user's file): it
 /// counts only if a harmless `openat2` of the root itself is refused too.
-fn openat2_unavailable(root: &Root, e: Errno) -> bool {
+fn openat2_unavailable(root: &Root<'_>, e: Errno) -> bool {
     let missing = match e {
         Errno::ENOSYS => true,
         Errno::EPERM => matches!(
@@ -60,7 +60,7 @@ fn openat2_unavailable(root: &Root, e: Errno) -> bool {
 /// Opens `path` (relative, validated) beneath `root` with the kernel
 /// `flags` (already normalised by the caller). `path` is borrowed mutably
 /// only to be cut in place; it is unchanged on return.
-pub(crate) fn open(root: &Root, path: &mut PathBuf, flags: u64) -> Result<OwnedFd, Error> {
+pub(crate) fn open(root: &Root<'_>, path: &mut PathBuf, flags: u64) -> Result<OwnedFd, Error> {
     if probe::missing(Feature::Openat2) {
         return walk(root, path, flags);
     }
@@ -78,7 +78,7 @@ pub(crate) fn open(root: &Root, path: &mut PathBuf, flags: u64) -> Result<OwnedF
                 if root.attackable() {
                     // The kernel has refused crossings; on the host /proc we
                     // still check where we landed.
-                    root.check_same_mount(fd.as_raw_fd())?;
+                    root.check_same_mount(fd.as_fd())?;
                 }
                 return Ok(fd);
             }
@@ -94,12 +94,12 @@ pub(crate) fn open(root: &Root, path: &mut PathBuf, flags: u64) -> Result<OwnedF
 /// this shallower frame (the name is the tail of `path`, NUL-terminated as
 /// it is). (Inlined when optimised; its own frame in a debug build.)
 #[inline]
-fn follow_checked(root: &Root, path: &mut PathBuf, flags: u64) -> Result<OwnedFd, Error> {
+fn follow_checked(root: &Root<'_>, path: &mut PathBuf, flags: u64) -> Result<OwnedFd, Error> {
     let (fd, parent) = match follow_trailing(root, path, flags)? {
         Followed::Link { fd, parent } => (fd, parent),
         Followed::Walked(fd) => return Ok(fd),
     };
-    let dirfd = parent.as_ref().map_or(root.fd, OwnedFd::as_raw_fd);
+    let dirfd = parent.as_ref().map_or(root.fd, OwnedFd::as_fd);
     not_mounted_over(root, dirfd, path.last_component())?;
     Ok(fd)
 }
@@ -108,7 +108,7 @@ fn follow_checked(root: &Root, path: &mut PathBuf, flags: u64) -> Result<OwnedFd
 /// parent safely, make sure the link is not itself a mount point, and
 /// follow it with a plain `openat` relative to the parent.
 #[inline(never)]
-fn follow_trailing(root: &Root, path: &mut PathBuf, flags: u64) -> Result<Followed, Error> {
+fn follow_trailing(root: &Root<'_>, path: &mut PathBuf, flags: u64) -> Result<Followed, Error> {
     match path.with_split_last(|parent, name| follow_split(root, parent, name, flags)) {
         Some(r) => r,
         // openat2 went missing meanwhile: the walk does it all.
@@ -131,7 +131,7 @@ enum Followed {
 /// [`follow_trailing`] on the path cut into `parent` (`None`: the root) and
 /// the last component `name`; `None` if `openat2` is missing after all.
 fn follow_split(
-    root: &Root,
+    root: &Root<'_>,
     parent: Option<&CStr>,
     name: &CStr,
     flags: u64,
@@ -148,7 +148,7 @@ fn follow_split(
             Err(e) => return Some(Err(resolve_err(e, Step::Openat2Parent))),
         },
     };
-    let dirfd = parent_fd.as_ref().map_or(root.fd, OwnedFd::as_raw_fd);
+    let dirfd = parent_fd.as_ref().map_or(root.fd, OwnedFd::as_fd);
     if root.attackable() {
         // On the host /proc, first make sure the link is a symlink on our
         // mount and not a mount point (RESOLVE_NO_XDEV refuses to step onto
@@ -158,7 +158,7 @@ fn follow_split(
             Err(e) if openat2_unavailable(root, e) => return None,
             Err(e) => return Some(Err(resolve_err(e, Step::Openat2Link))),
         };
-        match root.check_same_mount(link.as_raw_fd()) {
+        match root.check_same_mount(link.as_fd()) {
             Ok(info) if info.is_symlink() => {}
             Ok(_) => return Some(Err(eloop(Step::MagicLinkInPath))),
             Err(e) => return Some(Err(e)),
@@ -182,7 +182,7 @@ fn follow_split(
 /// window there (on the host /proc it narrows one). One `statx` where mount
 /// ids can be compared, else the kernel's own `RESOLVE_NO_XDEV`.
 #[inline]
-fn not_mounted_over(root: &Root, dirfd: i32, name: &CStr) -> Result<(), Error> {
+fn not_mounted_over(root: &Root<'_>, dirfd: BorrowedFd<'_>, name: &CStr) -> Result<(), Error> {
     let covered = || Error::unsafe_path(Step::MountCoversMagicLink);
     if let Some(ours) = root.mnt()
         && let Some(now) = mount::mount_id_at(dirfd, name)?
@@ -199,7 +199,7 @@ fn not_mounted_over(root: &Root, dirfd: i32, name: &CStr) -> Result<(), Error> {
         Err(Errno::EXDEV) => Err(covered()),
         Err(e) if probe::is_unavailable(e) => {
             let link = open_name_c(dirfd, name, STEP, Step::OpenMagicLink)?;
-            root.check_same_mount(link.as_raw_fd()).map(drop)
+            root.check_same_mount(link.as_fd()).map(drop)
         }
         Err(e) => Err(Error::os(e, Step::Openat2MagicLink)),
     }
@@ -209,22 +209,32 @@ fn not_mounted_over(root: &Root, dirfd: i32, name: &CStr) -> Result<(), Error> {
 /// was checked: a mount made on it since (see [`not_mounted_over`]) is
 /// caught after the open.
 #[inline(never)]
-fn follow_in_walk(root: &Root, dirfd: i32, name: &[u8], flags: u64) -> Result<OwnedFd, Error> {
+fn follow_in_walk(
+    root: &Root<'_>,
+    dirfd: BorrowedFd<'_>,
+    name: &[u8],
+    flags: u64,
+) -> Result<OwnedFd, Error> {
     let fd = open_name(dirfd, name, flags, Step::OpenMagicLink)?;
     let link = open_name(dirfd, name, STEP, Step::OpenMagicLink)?;
-    root.check_same_mount(link.as_raw_fd())?;
+    root.check_same_mount(link.as_fd())?;
     Ok(fd)
 }
 
 /// `openat(dirfd, name, flags)` with a C-string name.
-fn open_name_c(dirfd: i32, name: &CStr, flags: u64, step: Step) -> Result<OwnedFd, Error> {
+fn open_name_c(
+    dirfd: BorrowedFd<'_>,
+    name: &CStr,
+    flags: u64,
+    step: Step,
+) -> Result<OwnedFd, Error> {
     sys::openat(dirfd, name, flags).map_err(|e| Error::os(e, step))
 }
 
 /// `openat(dirfd, name, flags)` for one component, NUL-terminated in this
 /// short-lived frame (not in the walk's, which stays live below deeper calls).
 #[inline(never)]
-fn open_name(dirfd: i32, name: &[u8], flags: u64, step: Step) -> Result<OwnedFd, Error> {
+fn open_name(dirfd: BorrowedFd<'_>, name: &[u8], flags: u64, step: Step) -> Result<OwnedFd, Error> {
     let mut buf = NameBuf::new();
     buf.push(name)?;
     open_name_c(dirfd, buf.as_cstr(), flags, step)
@@ -319,7 +329,7 @@ fn ends_in_magic_link(path: &[u8]) -> bool {
 /// consumed: it holds what is left to resolve.
 #[cold]
 #[inline(never)]
-fn walk(root: &Root, todo: &mut PathBuf, flags: u64) -> Result<OwnedFd, Error> {
+fn walk(root: &Root<'_>, todo: &mut PathBuf, flags: u64) -> Result<OwnedFd, Error> {
     // Measure the root's mount once for the whole walk.
     let root = &root.with_mount_id()?;
     // What is left to resolve is `todo[walk.pos..]`: the caller's buffer,
@@ -391,8 +401,13 @@ impl Walk {
     /// from here, not from the step's frame, so its mount check (with
     /// fdinfo, the deepest chain) stacks on less. `Some` when done.
     #[inline(never)]
-    fn finish(&self, root: &Root, todo: &PathBuf, next: Next) -> Result<Option<OwnedFd>, Error> {
-        let dirfd = self.cur.as_ref().map_or(root.fd, OwnedFd::as_raw_fd);
+    fn finish(
+        &self,
+        root: &Root<'_>,
+        todo: &PathBuf,
+        next: Next,
+    ) -> Result<Option<OwnedFd>, Error> {
+        let dirfd = self.cur.as_ref().map_or(root.fd, OwnedFd::as_fd);
         let (start, len) = match next {
             Next::Continue => return Ok(None),
             Next::Done(fd) => return Ok(Some(fd)),
@@ -413,8 +428,8 @@ impl Walk {
     /// Resolves one component: `Some` result when the walk is done. Only
     /// what must outlive the mount check lives in this frame.
     #[inline(never)]
-    fn step(&mut self, root: &Root, todo: &mut PathBuf) -> Result<Next, Error> {
-        let dirfd = self.cur.as_ref().map_or(root.fd, OwnedFd::as_raw_fd);
+    fn step(&mut self, root: &Root<'_>, todo: &mut PathBuf) -> Result<Next, Error> {
+        let dirfd = self.cur.as_ref().map_or(root.fd, OwnedFd::as_fd);
         let left = todo.as_bytes().get(self.pos..).unwrap_or(&[]);
         let Some((comp, rest)) = next_component(left) else {
             // Nothing but "." left: the target is the current directory.
@@ -436,7 +451,7 @@ impl Walk {
             rest_empty: rest.is_empty(),
         };
         let fd = open_name(dirfd, comp, STEP, Step::OpenComponent)?;
-        let info = root.check_same_mount(fd.as_raw_fd())?;
+        let info = root.check_same_mount(fd.as_fd())?;
         self.decide(todo, found, fd, info)
     }
 
@@ -480,7 +495,7 @@ impl Walk {
                 // The kernel reports a link it cannot read (EACCES, ENOENT)
                 // before refusing it inside a path: so do we.
                 let mut probe_buf = [0u8; 1];
-                if let Err(e) = sys::readlinkat(fd.as_raw_fd(), c"", &mut probe_buf) {
+                if let Err(e) = sys::readlinkat(fd.as_fd(), c"", &mut probe_buf) {
                     return Err(Error::os(e, Step::ReadlinkMagicLink));
                 }
                 return Err(eloop(Step::MagicLinkInPath));
@@ -523,7 +538,7 @@ impl Walk {
         consumed: usize,
     ) -> Result<(), Error> {
         let mut target = [0u8; 256];
-        let n = sys::readlinkat(link.as_raw_fd(), c"", &mut target)
+        let n = sys::readlinkat(link.as_fd(), c"", &mut target)
             .map_err(|e| Error::os(e, Step::Readlink))?;
         if n >= target.len() {
             return Err(Error::os(Errno::ENAMETOOLONG, Step::ProcfsSymlinkTarget));
@@ -550,14 +565,14 @@ impl Walk {
 /// inode `verified` the walk checked, so a swap in between is caught.
 #[inline(never)]
 fn reopen(
-    root: &Root,
-    dirfd: i32,
+    root: &Root<'_>,
+    dirfd: BorrowedFd<'_>,
     name: &[u8],
     flags: u64,
     verified: Option<u64>,
 ) -> Result<OwnedFd, Error> {
     let fd = open_name(dirfd, name, flags | O_NOFOLLOW, Step::Open)?;
-    let info = root.check_same_mount(fd.as_raw_fd())?;
+    let info = root.check_same_mount(fd.as_fd())?;
     match verified {
         Some(ino) if ino != info.ino => Err(Error::unsafe_path(Step::FileChangedDuringWalk)),
         _ => Ok(fd),

@@ -11,15 +11,15 @@
 
 use crate::arch;
 use crate::error::{Error, ErrorKind};
-use crate::fd::OwnedFd;
+use crate::fd::{AtomicStaticFd, BorrowedFd, OwnedFd};
 use crate::fork;
 use crate::lines::LineReader;
-use crate::mount::{self, FileInfo, MountId};
+use crate::mount::{self, FileInfo, MountId, ProcRootFd};
 use crate::path;
 use crate::probe::{self, Feature};
 use crate::step::Step;
 use crate::sys::{self, Errno, FileId};
-use core::sync::atomic::{AtomicI32, AtomicU8, AtomicU64, Ordering, fence};
+use core::sync::atomic::{AtomicU8, AtomicU64, Ordering, fence};
 
 /// How a [`Handle`](crate::Handle)'s procfs was obtained.
 #[non_exhaustive]
@@ -50,14 +50,19 @@ pub enum HandleKind {
     HostMount,
 }
 
-/// A verified procfs root: the fd and what was learnt about it.
+/// A verified procfs root: its fd, held as `F`, and what was learnt about
+/// it. A root is used as a [`Root<'fd>`](Root), which borrows its fd: from
+/// the process-wide cache for `'static` (that fd is never closed), from
+/// a [`Handle`](crate::Handle) that owns it, or from an [`OwnedRoot`]
+/// made for one call, in the caller's frame, closed after the call.
 ///
 /// 32 bytes (it was 40 with an `Option<MountId>` and two bools): the masks
 /// and the mount id's presence and kind share one byte, which the cache
-/// stores as it is. Every acquire and check copies it.
+/// stores as it is; the 4-byte fd fits beside them. Every acquire and
+/// check copies it.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Root {
-    pub(crate) fd: i32,
+pub(crate) struct ProcRoot<F> {
+    pub(crate) fd: F,
     pub(crate) kind: HandleKind,
     /// Its masks, and whether `mnt_id` holds a mount id and of which kind
     /// (`ROOT_*`).
@@ -81,6 +86,13 @@ pub(crate) struct Root {
     mnt_id: u64,
 }
 
+/// A root in use: its fd borrowed for `'fd`.
+pub(crate) type Root<'fd> = ProcRoot<BorrowedFd<'fd>>;
+
+/// A root that owns its fd: acquired, not yet published to the cache or
+/// kept by a handle, or made for one call.
+pub(crate) type OwnedRoot = ProcRoot<OwnedFd>;
+
 /// `subset=pid` is in force: global files are hidden.
 const ROOT_SUBSET: u8 = 1;
 /// `hidepid=ptraceable` is in force: other users' pids are hidden.
@@ -90,7 +102,7 @@ const ROOT_HAS_MNT: u8 = 4;
 /// ... and it is a unique one.
 const ROOT_UNIQUE: u8 = 8;
 
-impl Root {
+impl<F> ProcRoot<F> {
     /// Records `mnt` as the root's mount id.
     fn set_mount_id(&mut self, mnt: MountId) {
         self.mnt_id = mnt.id;
@@ -100,9 +112,16 @@ impl Root {
         }
     }
 
-    /// This root, its fd number now `fd` (the same number, handed over).
-    pub(crate) fn with_fd(self, fd: i32) -> Root {
-        Root { fd, ..self }
+    /// The same root with its fd held as `fd(self.fd)`.
+    fn map_fd<G>(self, fd: impl FnOnce(F) -> G) -> ProcRoot<G> {
+        ProcRoot {
+            fd: fd(self.fd),
+            kind: self.kind,
+            bits: self.bits,
+            dev: self.dev,
+            ctime: self.ctime,
+            mnt_id: self.mnt_id,
+        }
     }
 
     /// `subset=pid` is in force: global files are hidden.
@@ -134,31 +153,61 @@ impl Root {
         self.subset() && self.kind != HandleKind::HostMount
     }
 
+    /// Whether mounts could appear beneath this root behind our back.
+    pub(crate) fn attackable(&self) -> bool {
+        self.kind == HandleKind::HostMount
+    }
+}
+
+impl OwnedRoot {
+    /// The root, its fd lent while `self` is borrowed.
+    pub(crate) fn borrow(&self) -> Root<'_> {
+        ProcRoot {
+            fd: self.fd.as_fd(),
+            kind: self.kind,
+            bits: self.bits,
+            dev: self.dev,
+            ctime: self.ctime,
+            mnt_id: self.mnt_id,
+        }
+    }
+
+    /// Moves the fd into `keep` (in a caller's frame, closed when that
+    /// frame ends) and returns the root borrowing it there.
+    pub(crate) fn keep_in(self, keep: &mut Option<OwnedFd>) -> Root<'_> {
+        // The slot is a fresh one of one call, empty: nothing to drop there
+        // (forgotten, not closed, were it not).
+        core::mem::forget(keep.take());
+        self.map_fd(|fd| keep.insert(fd).as_fd())
+    }
+}
+
+impl<'fd> Root<'fd> {
+    /// The fd as the procfs root that `mount` reads `fdinfo` through.
+    fn proc_fd(&self) -> ProcRootFd<'fd> {
+        ProcRootFd(self.fd)
+    }
+
     /// The root's mount id, measuring it if that was not done yet.
     pub(crate) fn mount_id(&self) -> Result<MountId, Error> {
         match self.mnt() {
             Some(m) => Ok(m),
-            None => mount::inspect(self.fd, self.fd).map(|info| info.mnt),
+            None => mount::inspect(self.proc_fd(), self.fd).map(|info| info.mnt),
         }
     }
 
     /// This root with its mount id measured.
-    pub(crate) fn with_mount_id(&self) -> Result<Root, Error> {
+    pub(crate) fn with_mount_id(&self) -> Result<Root<'fd>, Error> {
         let mut root = *self;
         if root.bits & ROOT_HAS_MNT == 0 {
-            root.set_mount_id(mount::inspect(self.fd, self.fd)?.mnt);
+            root.set_mount_id(mount::inspect(self.proc_fd(), self.fd)?.mnt);
         }
         Ok(root)
     }
 
     /// Fails with `EXDEV` unless `fd` is on this root's procfs mount.
-    pub(crate) fn check_same_mount(&self, fd: i32) -> Result<FileInfo, Error> {
-        mount::check_same_mount(self.fd, self.mount_id()?, fd)
-    }
-
-    /// Whether mounts could appear beneath this root behind our back.
-    pub(crate) fn attackable(&self) -> bool {
-        self.kind == HandleKind::HostMount
+    pub(crate) fn check_same_mount(&self, fd: BorrowedFd<'_>) -> Result<FileInfo, Error> {
+        mount::check_same_mount(self.proc_fd(), self.mount_id()?, fd)
     }
 
     /// Checks, before anything is resolved beneath it, that the fd number
@@ -288,9 +337,9 @@ fn is_resource_error(e: Errno) -> bool {
     )
 }
 
-/// Obtains and verifies a procfs root. The caller owns the returned fd.
+/// Obtains and verifies a procfs root, which owns its fd.
 #[inline(never)]
-pub(crate) fn acquire(want: Want) -> Result<(OwnedFd, Root), Error> {
+pub(crate) fn acquire(want: Want) -> Result<OwnedRoot, Error> {
     // The new mount API is skipped on kernels before 5.2 (RHEL 8 carries a
     // broken backport of it).
     if !probe::missing(Feature::NewMountApi) && probe::kernel_at_least(5, 2) {
@@ -335,7 +384,7 @@ fn fall_back_after(e: Error, feature: Feature) -> Result<(), Error> {
 }
 
 #[inline(never)]
-fn private_instance(want: Want) -> Result<(OwnedFd, Root), Error> {
+fn private_instance(want: Want) -> Result<OwnedRoot, Error> {
     let ctx =
         sys::fsopen(c"proc", sys::FSOPEN_CLOEXEC).map_err(|e| Error::os(e, Step::FsopenProc))?;
     let mut masks = 0;
@@ -348,38 +397,37 @@ fn private_instance(want: Want) -> Result<(OwnedFd, Root), Error> {
             (c"hidepid", c"ptraceable", ROOT_HIDEPID),
         ];
         for (key, value, bit) in options {
-            match sys::fsconfig_set_string(ctx.as_raw_fd(), key, value) {
+            match sys::fsconfig_set_string(ctx.as_fd(), key, value) {
                 Ok(()) => masks |= bit,
                 Err(Errno::EINVAL) => {}
                 Err(e) => return Err(Error::os(e, Step::FsconfigCreate)),
             }
         }
     }
-    sys::fsconfig_create(ctx.as_raw_fd()).map_err(|e| Error::os(e, Step::FsconfigCreate))?;
+    sys::fsconfig_create(ctx.as_fd()).map_err(|e| Error::os(e, Step::FsconfigCreate))?;
     let attrs = sys::MOUNT_ATTR_NOSUID | sys::MOUNT_ATTR_NODEV | sys::MOUNT_ATTR_NOEXEC;
-    let fd = sys::fsmount(ctx.as_raw_fd(), sys::FSMOUNT_CLOEXEC, attrs)
+    let fd = sys::fsmount(ctx.as_fd(), sys::FSMOUNT_CLOEXEC, attrs)
         .map_err(|e| Error::os(e, Step::Fsmount))?;
     drop(ctx);
     if want.for_one_call {
         // fsmount() returns the root of the new instance, of our own pid
         // namespace, and it is closed after this one call: a procfs is all
         // there is to check.
-        mount::check_procfs(fd.as_raw_fd())?;
-        let root = Root {
-            fd: fd.as_raw_fd(),
+        mount::check_procfs(fd.as_fd())?;
+        return Ok(ProcRoot {
+            fd,
             kind: HandleKind::PrivateInstance,
             bits: masks,
             dev: 0,
             ctime: 0,
             mnt_id: 0,
-        };
-        return Ok((fd, root));
+        });
     }
     verify(fd, HandleKind::PrivateInstance, masks)
 }
 
 #[inline(never)]
-fn detached_clone() -> Result<(OwnedFd, Root), Error> {
+fn detached_clone() -> Result<OwnedRoot, Error> {
     let flags = sys::OPEN_TREE_CLONE | arch::O_CLOEXEC as u32;
     let fd = sys::open_tree(sys::AT_FDCWD, c"/proc", flags)
         .map_err(|e| Error::os(e, Step::OpenTreeProc))?;
@@ -387,7 +435,7 @@ fn detached_clone() -> Result<(OwnedFd, Root), Error> {
 }
 
 #[inline(never)]
-fn host_mount() -> Result<(OwnedFd, Root), Error> {
+fn host_mount() -> Result<OwnedRoot, Error> {
     let flags = arch::O_PATH | arch::O_DIRECTORY | arch::O_CLOEXEC;
     let fd =
         sys::openat(sys::AT_FDCWD, c"/proc", flags).map_err(|e| Error::os(e, Step::OpenProc))?;
@@ -398,15 +446,15 @@ fn host_mount() -> Result<(OwnedFd, Root), Error> {
 /// procfs of our pid namespace. How it was made cannot be told, so it is
 /// treated as the host `/proc` (every result checked for mount crossings),
 /// and as unmasked (no retries on another instance).
-pub(crate) fn adopt(fd: OwnedFd) -> Result<(OwnedFd, Root), Error> {
+pub(crate) fn adopt(fd: OwnedFd) -> Result<OwnedRoot, Error> {
     verify(fd, HandleKind::HostMount, 0)
 }
 
 /// Checks that `fd` is the root directory of a procfs of our pid namespace
 /// and records what identifies it.
 #[inline(never)]
-fn verify(fd: OwnedFd, kind: HandleKind, masks: u8) -> Result<(OwnedFd, Root), Error> {
-    let raw = fd.as_raw_fd();
+fn verify(fd: OwnedFd, kind: HandleKind, masks: u8) -> Result<OwnedRoot, Error> {
+    let raw = fd.as_fd();
     mount::check_procfs(raw)?;
     // A lookup of "/proc" may give a procfs subdirectory bind-mounted there.
     let (id, mnt) = mount::identify(raw)?;
@@ -415,11 +463,11 @@ fn verify(fd: OwnedFd, kind: HandleKind, masks: u8) -> Result<(OwnedFd, Root), E
     }
     let mnt = match mnt {
         // Every call on the host /proc compares mount ids: measure it now.
-        None if kind == HandleKind::HostMount => Some(mount::inspect(raw, raw)?.mnt),
+        None if kind == HandleKind::HostMount => Some(mount::inspect(ProcRootFd(raw), raw)?.mnt),
         mnt => mnt,
     };
-    let mut root = Root {
-        fd: raw,
+    let mut root = ProcRoot {
+        fd,
         kind,
         bits: masks,
         dev: id.dev,
@@ -432,9 +480,9 @@ fn verify(fd: OwnedFd, kind: HandleKind, masks: u8) -> Result<(OwnedFd, Root), E
     // fsopen() makes an instance of our own active pid namespace; a copy of
     // /proc may be any procfs someone mounted there.
     if kind != HandleKind::PrivateInstance {
-        check_pid_namespace(&root)?;
+        check_pid_namespace(&root.borrow())?;
     }
-    Ok((fd, root))
+    Ok(root)
 }
 
 /// Fails unless `root` is a procfs of our own pid namespace. A pid number
@@ -503,9 +551,9 @@ fn open_own_status(root: &Root) -> Result<OwnedFd, Error> {
     // without following anything, each checked to be on the root's mount.
     let on_root = |fd: OwnedFd| -> Result<OwnedFd, Error> {
         if root.attackable() {
-            root.check_same_mount(fd.as_raw_fd())?;
+            root.check_same_mount(fd.as_fd())?;
         } else {
-            mount::check_procfs(fd.as_raw_fd())?;
+            mount::check_procfs(fd.as_fd())?;
         }
         Ok(fd)
     };
@@ -516,7 +564,7 @@ fn open_own_status(root: &Root) -> Result<OwnedFd, Error> {
         Err(e) => return Err(Error::os(e, Step::OpenSelf)),
     };
     let mut target = [0u8; 12];
-    let n = match sys::readlinkat(link.as_raw_fd(), c"", &mut target) {
+    let n = match sys::readlinkat(link.as_fd(), c"", &mut target) {
         Ok(n) => n,
         Err(Errno::ENOENT) => return Err(Error::unsafe_path(Step::OtherPidNamespace)),
         Err(e) => return Err(Error::os(e, Step::ReadlinkSelf)),
@@ -529,9 +577,7 @@ fn open_own_status(root: &Root) -> Result<OwnedFd, Error> {
     let dir_flags = arch::O_PATH | arch::O_DIRECTORY | arch::O_NOFOLLOW | arch::O_CLOEXEC;
     let dir =
         on_root(sys::openat(root.fd, ours, dir_flags).map_err(|e| Error::os(e, Step::OpenSelf))?)?;
-    on_root(
-        sys::openat(dir.as_raw_fd(), c"status", read).map_err(|e| Error::os(e, Step::OpenSelf))?,
-    )
+    on_root(sys::openat(dir.as_fd(), c"status", read).map_err(|e| Error::os(e, Step::OpenSelf))?)
 }
 
 // The process-wide cached handle, behind a sequence lock. LOCK's low 32
@@ -546,7 +592,7 @@ fn open_own_status(root: &Root) -> Result<OwnedFd, Error> {
 // cache is re-published with a new root, and the old number, which is no
 // longer ours, is left alone.
 static LOCK: AtomicU64 = AtomicU64::new(0);
-static CACHE_FD: AtomicI32 = AtomicI32::new(-1);
+static CACHE_FD: AtomicStaticFd = AtomicStaticFd::empty();
 static CACHE_DEV: AtomicU64 = AtomicU64::new(0);
 static CACHE_CTIME: AtomicU64 = AtomicU64::new(0);
 static CACHE_MNT: AtomicU64 = AtomicU64::new(0);
@@ -562,7 +608,7 @@ const COUNT: u64 = 0xffff_ffff;
 /// A published cache entry and the lock word it was read at.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Cached {
-    pub(crate) root: Root,
+    pub(crate) root: Root<'static>,
     /// The fork generation at which its pid namespace was last checked.
     pub(crate) checked: u64,
     seq: u64,
@@ -615,12 +661,16 @@ fn read_cache() -> Read {
     if LOCK.load(Ordering::Relaxed) != seq {
         return Read::Busy;
     }
+    let Some(fd) = fd else {
+        // Published entries always have an fd.
+        return Read::Empty;
+    };
     let kind = if bits & CACHE_DETACHED != 0 {
         HandleKind::DetachedClone
     } else {
         HandleKind::PrivateInstance
     };
-    let root = Root {
+    let root = ProcRoot {
         fd,
         kind,
         bits: bits & !CACHE_DETACHED,
@@ -631,9 +681,9 @@ fn read_cache() -> Read {
     Read::Entry(Cached { root, checked, seq })
 }
 
-/// Runs `store` as the writer of the entry last read at `seen` (0: the
-/// empty cache), if nobody wrote since.
-fn write(seen: u64, store: impl FnOnce()) -> bool {
+/// Runs `store(arg)` as the writer of the entry last read at `seen` (0:
+/// the empty cache), if nobody wrote since; else `arg` comes back.
+fn write<A, T>(seen: u64, arg: A, store: impl FnOnce(A) -> T) -> Result<T, A> {
     let writer = fork::tag() << 32;
     let count = seen & COUNT;
     let writing = writer | ((count + 1) & COUNT);
@@ -641,21 +691,21 @@ fn write(seen: u64, store: impl FnOnce()) -> bool {
         .compare_exchange(seen, writing, Ordering::Acquire, Ordering::Relaxed)
         .is_err()
     {
-        return false;
+        return Err(arg);
     }
     fence(Ordering::Release);
     // Test-only: a test's function run with the lock held.
     #[cfg(feature = "__fault_injection")]
     crate::__fault_injection::run_hook(crate::__fault_injection::CACHE_WRITE);
-    store();
+    let stored = store(arg);
     LOCK.store(writer | ((count + 2) & COUNT), Ordering::Release);
-    true
+    Ok(stored)
 }
 
 /// Records that the pid namespace of the entry `c` was checked at fork
 /// generation `now`, unless the entry changed since.
 pub(crate) fn mark_checked(c: &Cached, now: u64) {
-    write(c.seq, || CACHE_CHECKED.store(now, Ordering::Relaxed));
+    let _ = write(c.seq, (), |()| CACHE_CHECKED.store(now, Ordering::Relaxed));
 }
 
 /// The published root if it can be used now: still ours, and checked in
@@ -664,37 +714,44 @@ fn usable(c: &Cached) -> bool {
     c.checked == fork::generation() && c.root.check_still_ours().is_ok()
 }
 
-/// Publishes `root` as the cached root, consuming `fd`, if it may be
-/// cached and the cache is still what the caller saw: empty (`stale` is
-/// `None`) or the entry `stale` that failed its check. Returns the root to
-/// use, with its fd when the caller still owns it (the cached fd is never
-/// closed). If another thread published a usable root first, our fd is
+/// What [`publish`] made of a root.
+pub(crate) enum Published {
+    /// The cached root, ours or another thread's: its fd is never closed.
+    Cached(Root<'static>),
+    /// Not published: the caller owns it still.
+    Kept(OwnedRoot),
+}
+
+/// Publishes `root` as the cached root, its fd then kept open for the rest
+/// of the process, if it may be cached and the cache is still what the
+/// caller saw: empty (`stale` is `None`) or the entry `stale` that failed
+/// its check. If another thread published a usable root first, ours is
 /// closed and theirs returned.
-pub(crate) fn publish(fd: OwnedFd, root: Root, stale: Option<Cached>) -> (Root, Option<OwnedFd>) {
+pub(crate) fn publish(root: OwnedRoot, stale: Option<Cached>) -> Published {
     if !root.cacheable() {
-        return (root, Some(fd));
+        return Published::Kept(root);
     }
-    let raw = fd.as_raw_fd();
     let checked = fork::generation();
-    let stored = write(stale.map_or(0, |c| c.seq), || {
-        CACHE_FD.store(raw, Ordering::Relaxed);
+    let detached = match root.kind {
+        HandleKind::DetachedClone => CACHE_DETACHED,
+        _ => 0,
+    };
+    let stored = write(stale.map_or(0, |c| c.seq), root, |root| {
+        let root = root.map_fd(OwnedFd::leak);
+        CACHE_FD.store(root.fd, Ordering::Relaxed);
         CACHE_DEV.store(root.dev, Ordering::Relaxed);
         CACHE_CTIME.store(root.ctime, Ordering::Relaxed);
         CACHE_MNT.store(root.mnt_id, Ordering::Relaxed);
-        let detached = match root.kind {
-            HandleKind::DetachedClone => CACHE_DETACHED,
-            _ => 0,
-        };
         CACHE_BITS.store(root.bits | detached, Ordering::Relaxed);
         CACHE_CHECKED.store(checked, Ordering::Relaxed);
+        root
     });
-    if stored {
-        let _ = fd.into_raw_fd();
-        return (root, None);
-    }
-    match cached() {
-        Some(c) if usable(&c) => (c.root, None),
-        _ => (root, Some(fd)),
+    match stored {
+        Ok(root) => Published::Cached(root),
+        Err(root) => match cached() {
+            Some(c) if usable(&c) => Published::Cached(c.root),
+            _ => Published::Kept(root),
+        },
     }
 }
 
@@ -719,26 +776,28 @@ mod tests {
                 }
                 let fd = sys::openat(sys::AT_FDCWD, c"/", arch::O_PATH | arch::O_CLOEXEC).unwrap();
                 let raw = fd.as_raw_fd();
-                let root = Root {
-                    fd: raw,
+                let facts = ProcRoot {
+                    fd: (),
                     kind,
                     bits,
                     dev: 0x1234_5678_9abc,
                     ctime: (u64::from(flags) << 40) | 7,
                     mnt_id: (u64::from(flags) + 1) << 33,
                 };
-                let (used, owned) = publish(fd, root, stale);
-                assert!(owned.is_none(), "{kind:?} {bits:#x}: not published");
+                let used = match publish(facts.map_fd(|()| fd), stale) {
+                    Published::Cached(root) => root,
+                    Published::Kept(_) => panic!("{kind:?} {bits:#x}: not published"),
+                };
                 let c = cached().unwrap();
                 let r = c.root;
                 assert_eq!(
-                    (r.fd, r.kind, r.dev, r.ctime),
-                    (raw, kind, root.dev, root.ctime)
+                    (r.fd.as_raw_fd(), r.kind, r.dev, r.ctime),
+                    (raw, kind, facts.dev, facts.ctime)
                 );
-                assert_eq!(r.mnt(), root.mnt(), "{kind:?} {bits:#x}");
-                assert_eq!((r.subset(), r.hidepid()), (root.subset(), root.hidepid()));
-                assert_eq!(r.masked(), root.masked());
-                assert_eq!(used.mnt(), root.mnt());
+                assert_eq!(r.mnt(), facts.mnt(), "{kind:?} {bits:#x}");
+                assert_eq!((r.subset(), r.hidepid()), (facts.subset(), facts.hidepid()));
+                assert_eq!(r.masked(), facts.masked());
+                assert_eq!(used.mnt(), facts.mnt());
                 stale = Some(c);
             }
         }

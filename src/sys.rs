@@ -5,14 +5,17 @@
 
 pub(crate) use crate::arch::Statx;
 use crate::arch::{self, OpenHow, Stat, Statfs, Utsname};
-use crate::fd::OwnedFd;
+use crate::fd::{BorrowedFd, OwnedFd};
 use core::ffi::CStr;
 use core::mem::MaybeUninit;
 use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 pub(crate) use syscalls::Errno;
 use syscalls::Sysno;
 
-pub(crate) const AT_FDCWD: i32 = -100;
+/// `AT_FDCWD` as a directory fd: the current directory, which nothing closes.
+// SAFETY: not a descriptor but the kernel's name for the current directory,
+// valid for as long as the process lives; it is never closed.
+pub(crate) const AT_FDCWD: BorrowedFd<'static> = unsafe { BorrowedFd::borrow_raw(-100) };
 pub(crate) const AT_SYMLINK_NOFOLLOW: u32 = 0x100;
 pub(crate) const AT_EMPTY_PATH: u32 = 0x1000;
 
@@ -77,19 +80,31 @@ fn ptr(s: &CStr) -> usize {
 }
 
 /// `openat(2)`.
-pub(crate) fn openat(dirfd: i32, path: &CStr, flags: u64) -> Result<OwnedFd, Errno> {
+pub(crate) fn openat(dirfd: BorrowedFd<'_>, path: &CStr, flags: u64) -> Result<OwnedFd, Errno> {
     // SAFETY: `path` is a valid NUL-terminated string; no mode is needed as
     // the crate never passes O_CREAT/O_TMPFILE (mode 0 is harmless anyway).
     new_fd(unsafe {
         call(
             Sysno::openat,
-            [dirfd as usize, ptr(path), flags as usize, 0, 0, 0],
+            [
+                dirfd.as_raw_fd() as usize,
+                ptr(path),
+                flags as usize,
+                0,
+                0,
+                0,
+            ],
         )
     })
 }
 
 /// `openat2(2)` with `flags` and `resolve` (mode 0).
-pub(crate) fn openat2(dirfd: i32, path: &CStr, flags: u64, resolve: u64) -> Result<OwnedFd, Errno> {
+pub(crate) fn openat2(
+    dirfd: BorrowedFd<'_>,
+    path: &CStr,
+    flags: u64,
+    resolve: u64,
+) -> Result<OwnedFd, Errno> {
     let how = OpenHow {
         flags,
         mode: 0,
@@ -102,7 +117,7 @@ pub(crate) fn openat2(dirfd: i32, path: &CStr, flags: u64, resolve: u64) -> Resu
         call(
             Sysno::openat2,
             [
-                dirfd as usize,
+                dirfd.as_raw_fd() as usize,
                 ptr(path),
                 &how as *const OpenHow as usize,
                 size,
@@ -114,20 +129,32 @@ pub(crate) fn openat2(dirfd: i32, path: &CStr, flags: u64, resolve: u64) -> Resu
 }
 
 /// `fcntl(fd, F_DUPFD_CLOEXEC, 0)`: a new descriptor for the same file.
-pub(crate) fn dup_cloexec(fd: i32) -> Result<OwnedFd, Errno> {
+pub(crate) fn dup_cloexec(fd: BorrowedFd<'_>) -> Result<OwnedFd, Errno> {
     const F_DUPFD_CLOEXEC: usize = 1030;
     // SAFETY: F_DUPFD_CLOEXEC touches no memory; a bad fd gives EBADF.
-    new_fd(unsafe { call(Sysno::fcntl, [fd as usize, F_DUPFD_CLOEXEC, 0, 0, 0, 0]) })
+    new_fd(unsafe {
+        call(
+            Sysno::fcntl,
+            [fd.as_raw_fd() as usize, F_DUPFD_CLOEXEC, 0, 0, 0, 0],
+        )
+    })
 }
 
 /// `fstatfs(2)`: the filesystem magic of `fd`.
-pub(crate) fn fstatfs_type(fd: i32) -> Result<i64, Errno> {
+pub(crate) fn fstatfs_type(fd: BorrowedFd<'_>) -> Result<i64, Errno> {
     let mut buf = MaybeUninit::<Statfs>::uninit();
     // SAFETY: the kernel writes one `struct statfs` (layout asserted in arch/).
     unsafe {
         call(
             Sysno::fstatfs,
-            [fd as usize, buf.as_mut_ptr() as usize, 0, 0, 0, 0],
+            [
+                fd.as_raw_fd() as usize,
+                buf.as_mut_ptr() as usize,
+                0,
+                0,
+                0,
+                0,
+            ],
         )
     }?;
     // SAFETY: fstatfs succeeded, so the struct was filled.
@@ -147,7 +174,12 @@ pub(crate) struct StatxIds {
 
 /// `statx(2)`: identity, type and mount id of the file.
 #[inline(never)]
-pub(crate) fn statx(dirfd: i32, path: &CStr, flags: u32, mask: u32) -> Result<StatxIds, Errno> {
+pub(crate) fn statx(
+    dirfd: BorrowedFd<'_>,
+    path: &CStr,
+    flags: u32,
+    mask: u32,
+) -> Result<StatxIds, Errno> {
     let mut buf = MaybeUninit::<Statx>::zeroed();
     // SAFETY: the kernel writes at most one `struct statx` (256 bytes,
     // asserted in arch/); `path` is NUL-terminated.
@@ -155,7 +187,7 @@ pub(crate) fn statx(dirfd: i32, path: &CStr, flags: u32, mask: u32) -> Result<St
         call(
             Sysno::statx,
             [
-                dirfd as usize,
+                dirfd.as_raw_fd() as usize,
                 ptr(path),
                 flags as usize,
                 mask as usize,
@@ -203,14 +235,21 @@ pub(crate) fn dev_number(major: u32, minor: u32) -> u64 {
 }
 
 /// `fstat(2)`, for when `statx` is unavailable.
-pub(crate) fn fstat(fd: i32) -> Result<FileId, Errno> {
+pub(crate) fn fstat(fd: BorrowedFd<'_>) -> Result<FileId, Errno> {
     let mut buf = MaybeUninit::<Stat>::uninit();
     // SAFETY: the kernel writes one `struct stat` of this architecture's
     // layout (asserted in arch/).
     unsafe {
         call(
             Sysno::fstat,
-            [fd as usize, buf.as_mut_ptr() as usize, 0, 0, 0, 0],
+            [
+                fd.as_raw_fd() as usize,
+                buf.as_mut_ptr() as usize,
+                0,
+                0,
+                0,
+                0,
+            ],
         )
     }?;
     // SAFETY: fstat succeeded, so the struct was filled.
@@ -231,13 +270,17 @@ pub(crate) fn fstat(fd: i32) -> Result<FileId, Errno> {
 }
 
 /// `readlinkat(2)`: the number of bytes written into `buf`.
-pub(crate) fn readlinkat(dirfd: i32, path: &CStr, buf: &mut [u8]) -> Result<usize, Errno> {
+pub(crate) fn readlinkat(
+    dirfd: BorrowedFd<'_>,
+    path: &CStr,
+    buf: &mut [u8],
+) -> Result<usize, Errno> {
     // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`.
     unsafe {
         call(
             Sysno::readlinkat,
             [
-                dirfd as usize,
+                dirfd.as_raw_fd() as usize,
                 ptr(path),
                 buf.as_mut_ptr() as usize,
                 buf.len(),
@@ -249,31 +292,58 @@ pub(crate) fn readlinkat(dirfd: i32, path: &CStr, buf: &mut [u8]) -> Result<usiz
 }
 
 /// `read(2)`.
-pub(crate) fn read(fd: i32, buf: &mut [u8]) -> Result<usize, Errno> {
+pub(crate) fn read(fd: BorrowedFd<'_>, buf: &mut [u8]) -> Result<usize, Errno> {
     // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`.
     unsafe {
         call(
             Sysno::read,
-            [fd as usize, buf.as_mut_ptr() as usize, buf.len(), 0, 0, 0],
+            [
+                fd.as_raw_fd() as usize,
+                buf.as_mut_ptr() as usize,
+                buf.len(),
+                0,
+                0,
+                0,
+            ],
         )
     }
 }
 
 /// `write(2)`.
-pub(crate) fn write(fd: i32, buf: &[u8]) -> Result<usize, Errno> {
+pub(crate) fn write(fd: BorrowedFd<'_>, buf: &[u8]) -> Result<usize, Errno> {
     // SAFETY: the kernel reads at most `buf.len()` bytes from `buf`.
     unsafe {
         call(
             Sysno::write,
-            [fd as usize, buf.as_ptr() as usize, buf.len(), 0, 0, 0],
+            [
+                fd.as_raw_fd() as usize,
+                buf.as_ptr() as usize,
+                buf.len(),
+                0,
+                0,
+                0,
+            ],
         )
     }
 }
 
-/// `close(2)`. Only [`OwnedFd`] and the handle's own fd call this.
-pub(crate) fn close(fd: i32) -> Result<(), Errno> {
+/// `close(2)` of `fd`, reporting the kernel's answer (a drop ignores it).
+pub(crate) fn close(fd: OwnedFd) -> Result<(), Errno> {
+    close_number(fd.into_raw_fd())
+}
+
+/// `close(2)`: only [`close`] and the drop of an [`OwnedFd`], which own `fd`.
+fn close_number(fd: i32) -> Result<(), Errno> {
     // SAFETY: closing a descriptor touches no memory of ours; callers own `fd`.
     unsafe { call(Sysno::close, [fd as usize, 0, 0, 0, 0, 0]) }.map(drop)
+}
+
+/// Descriptors are made here (`new_fd`) and closed here.
+impl Drop for OwnedFd {
+    fn drop(&mut self) {
+        // Errors from close(2) cannot be acted on here (the fd is gone either way).
+        let _ = close_number(self.as_raw_fd());
+    }
 }
 
 /// `fsopen(2)`.
@@ -283,13 +353,17 @@ pub(crate) fn fsopen(fsname: &CStr, flags: u32) -> Result<OwnedFd, Errno> {
 }
 
 /// `fsconfig(FSCONFIG_SET_STRING, key, value)`.
-pub(crate) fn fsconfig_set_string(fd: i32, key: &CStr, value: &CStr) -> Result<(), Errno> {
+pub(crate) fn fsconfig_set_string(
+    fd: BorrowedFd<'_>,
+    key: &CStr,
+    value: &CStr,
+) -> Result<(), Errno> {
     // SAFETY: both strings are NUL-terminated; aux must be 0 for SET_STRING.
     unsafe {
         call(
             Sysno::fsconfig,
             [
-                fd as usize,
+                fd.as_raw_fd() as usize,
                 FSCONFIG_SET_STRING as usize,
                 ptr(key),
                 ptr(value),
@@ -302,35 +376,56 @@ pub(crate) fn fsconfig_set_string(fd: i32, key: &CStr, value: &CStr) -> Result<(
 }
 
 /// `fsconfig(FSCONFIG_CMD_CREATE)`.
-pub(crate) fn fsconfig_create(fd: i32) -> Result<(), Errno> {
+pub(crate) fn fsconfig_create(fd: BorrowedFd<'_>) -> Result<(), Errno> {
     // SAFETY: CMD_CREATE takes no pointers (key and value must be NULL).
     unsafe {
         call(
             Sysno::fsconfig,
-            [fd as usize, FSCONFIG_CMD_CREATE as usize, 0, 0, 0, 0],
+            [
+                fd.as_raw_fd() as usize,
+                FSCONFIG_CMD_CREATE as usize,
+                0,
+                0,
+                0,
+                0,
+            ],
         )
     }
     .map(drop)
 }
 
 /// `fsmount(2)`.
-pub(crate) fn fsmount(fd: i32, flags: u32, attr: u32) -> Result<OwnedFd, Errno> {
+pub(crate) fn fsmount(fd: BorrowedFd<'_>, flags: u32, attr: u32) -> Result<OwnedFd, Errno> {
     // SAFETY: no pointers are passed.
     new_fd(unsafe {
         call(
             Sysno::fsmount,
-            [fd as usize, flags as usize, attr as usize, 0, 0, 0],
+            [
+                fd.as_raw_fd() as usize,
+                flags as usize,
+                attr as usize,
+                0,
+                0,
+                0,
+            ],
         )
     })
 }
 
 /// `open_tree(2)`.
-pub(crate) fn open_tree(dirfd: i32, path: &CStr, flags: u32) -> Result<OwnedFd, Errno> {
+pub(crate) fn open_tree(dirfd: BorrowedFd<'_>, path: &CStr, flags: u32) -> Result<OwnedFd, Errno> {
     // SAFETY: `path` is NUL-terminated.
     new_fd(unsafe {
         call(
             Sysno::open_tree,
-            [dirfd as usize, ptr(path), flags as usize, 0, 0, 0],
+            [
+                dirfd.as_raw_fd() as usize,
+                ptr(path),
+                flags as usize,
+                0,
+                0,
+                0,
+            ],
         )
     })
 }
@@ -452,12 +547,12 @@ pub(crate) fn pidfd_open(pid: u32) -> Result<OwnedFd, Errno> {
 
 /// `pidfd_send_signal(pidfd, sig, NULL, 0)`; signal 0 only checks that the
 /// process exists (alive or an unreaped zombie).
-pub(crate) fn pidfd_send_signal(pidfd: i32, sig: i32) -> Result<(), Errno> {
+pub(crate) fn pidfd_send_signal(pidfd: BorrowedFd<'_>, sig: i32) -> Result<(), Errno> {
     // SAFETY: a NULL siginfo is allowed; no other pointers are passed.
     unsafe {
         call(
             Sysno::pidfd_send_signal,
-            [pidfd as usize, sig as usize, 0, 0, 0, 0],
+            [pidfd.as_raw_fd() as usize, sig as usize, 0, 0, 0, 0],
         )
     }
     .map(drop)
@@ -491,7 +586,7 @@ const PIDFD_GET_INFO: usize = (3 << 30) | (64 << 16) | (0xFF << 8) | 11;
 /// an unknown ioctl must not reach an arbitrary device. `ESRCH` when the
 /// process was reaped or is not visible here; `ENOTTY`/`EINVAL` where the
 /// kernel lacks the ioctl.
-pub(crate) fn pidfd_get_pid(pidfd: i32) -> Result<u32, Errno> {
+pub(crate) fn pidfd_get_pid(pidfd: BorrowedFd<'_>) -> Result<u32, Errno> {
     let mut info = PidfdInfo {
         mask: PIDFD_INFO_PID,
         ..PidfdInfo::default()
@@ -502,7 +597,7 @@ pub(crate) fn pidfd_get_pid(pidfd: i32) -> Result<u32, Errno> {
         call(
             Sysno::ioctl,
             [
-                pidfd as usize,
+                pidfd.as_raw_fd() as usize,
                 PIDFD_GET_INFO,
                 &mut info as *mut PidfdInfo as usize,
                 0,
@@ -519,31 +614,44 @@ pub(crate) fn pidfd_get_pid(pidfd: i32) -> Result<u32, Errno> {
 
 /// `getdents64(2)`: fills `buf` with `struct linux_dirent64` records and
 /// returns the bytes used (0 at the end of the directory).
-pub(crate) fn getdents64(fd: i32, buf: &mut [u8]) -> Result<usize, Errno> {
+pub(crate) fn getdents64(fd: BorrowedFd<'_>, buf: &mut [u8]) -> Result<usize, Errno> {
     // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`.
     unsafe {
         call(
             Sysno::getdents64,
-            [fd as usize, buf.as_mut_ptr() as usize, buf.len(), 0, 0, 0],
+            [
+                fd.as_raw_fd() as usize,
+                buf.as_mut_ptr() as usize,
+                buf.len(),
+                0,
+                0,
+                0,
+            ],
         )
     }
 }
 
 /// `lseek(fd, offset, SEEK_SET)`.
-pub(crate) fn lseek_set(fd: i32, offset: u64) -> Result<u64, Errno> {
+pub(crate) fn lseek_set(fd: BorrowedFd<'_>, offset: u64) -> Result<u64, Errno> {
     // SAFETY: no pointers are passed; SEEK_SET is 0.
-    unsafe { call(Sysno::lseek, [fd as usize, offset as usize, 0, 0, 0, 0]) }.map(|o| o as u64)
+    unsafe {
+        call(
+            Sysno::lseek,
+            [fd.as_raw_fd() as usize, offset as usize, 0, 0, 0, 0],
+        )
+    }
+    .map(|o| o as u64)
 }
 
 /// `pread64(2)`: reads at `offset` without moving the file offset. (On
 /// the three 64-bit targets the offset is one register.)
-pub(crate) fn pread64(fd: i32, buf: &mut [u8], offset: u64) -> Result<usize, Errno> {
+pub(crate) fn pread64(fd: BorrowedFd<'_>, buf: &mut [u8], offset: u64) -> Result<usize, Errno> {
     // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`.
     unsafe {
         call(
             Sysno::pread64,
             [
-                fd as usize,
+                fd.as_raw_fd() as usize,
                 buf.as_mut_ptr() as usize,
                 buf.len(),
                 offset as usize,

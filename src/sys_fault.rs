@@ -13,11 +13,11 @@
 //! with a `Release` store of the word that arms it, and read after an
 //! `Acquire` load of that word.
 
-use crate::sys::Errno;
 use core::sync::atomic::{
     AtomicBool, AtomicPtr, AtomicUsize,
     Ordering::{AcqRel, Acquire, Relaxed, Release},
 };
+use syscalls::Errno;
 
 const SLOTS: usize = 16;
 // Each slot: syscall number + 1 (0 = free) and the errno to return.

@@ -28,6 +28,13 @@ pub(crate) fn in_forked_child(f: impl FnOnce() -> bool) -> bool {
     reaped == pid && status == 0
 }
 
+/// A number that is no open fd, to see the kernel answer `EBADF`.
+fn not_an_fd() -> BorrowedFd<'static> {
+    // SAFETY: breaks `borrow_raw`'s contract on purpose: the number is only
+    // passed to system calls, which refuse it, and never closed.
+    unsafe { BorrowedFd::borrow_raw(-1) }
+}
+
 fn proc_dir() -> OwnedFd {
     openat(AT_FDCWD, c"/proc", O_PATH | O_DIRECTORY | O_CLOEXEC).expect("open /proc")
 }
@@ -36,17 +43,17 @@ fn under_qemu() -> bool {
     // qemu-user fakes absolute /proc/self/exe; relative to a procfs dirfd it
     // shows the emulator itself.
     let mut buf = [0u8; 256];
-    let n = readlinkat(proc_dir().as_raw_fd(), c"self/exe", &mut buf).unwrap();
+    let n = readlinkat(proc_dir().as_fd(), c"self/exe", &mut buf).unwrap();
     buf[..n].windows(4).any(|w| w == b"qemu")
 }
 
 #[test]
 fn fstatfs_of_proc_is_procfs_and_of_root_is_not() {
     let p = proc_dir();
-    assert_eq!(fstatfs_type(p.as_raw_fd()), Ok(PROC_SUPER_MAGIC));
+    assert_eq!(fstatfs_type(p.as_fd()), Ok(PROC_SUPER_MAGIC));
     let root = openat(AT_FDCWD, c"/", O_PATH | O_CLOEXEC).unwrap();
-    assert_ne!(fstatfs_type(root.as_raw_fd()), Ok(PROC_SUPER_MAGIC));
-    assert_eq!(fstatfs_type(-1), Err(Errno::EBADF));
+    assert_ne!(fstatfs_type(root.as_fd()), Ok(PROC_SUPER_MAGIC));
+    assert_eq!(fstatfs_type(not_an_fd()), Err(Errno::EBADF));
 }
 
 #[test]
@@ -54,8 +61,8 @@ fn statx_gives_inode_one_and_distinct_mount_ids() {
     let p = proc_dir();
     let root = openat(AT_FDCWD, c"/", O_PATH | O_CLOEXEC).unwrap();
     let mask = STATX_INO | STATX_MNT_ID | STATX_MNT_ID_UNIQUE | STATX_TYPE;
-    let sp = statx(p.as_raw_fd(), c"", AT_EMPTY_PATH, mask).unwrap();
-    let sr = statx(root.as_raw_fd(), c"", AT_EMPTY_PATH, mask).unwrap();
+    let sp = statx(p.as_fd(), c"", AT_EMPTY_PATH, mask).unwrap();
+    let sr = statx(root.as_fd(), c"", AT_EMPTY_PATH, mask).unwrap();
     assert_eq!(sp.file.ino, PROC_ROOT_INO);
     assert_eq!(sp.file.mode & S_IFMT, S_IFDIR);
     assert_ne!(sp.mask & (STATX_MNT_ID | STATX_MNT_ID_UNIQUE), 0);
@@ -68,7 +75,7 @@ fn statx_gives_inode_one_and_distinct_mount_ids() {
         assert_ne!(sp.mnt_id, sr.mnt_id);
     }
     assert_eq!(
-        statx(p.as_raw_fd(), c"no-such-entry", 0, mask).err(),
+        statx(p.as_fd(), c"no-such-entry", 0, mask).err(),
         Some(Errno::ENOENT)
     );
 }
@@ -76,48 +83,48 @@ fn statx_gives_inode_one_and_distinct_mount_ids() {
 #[test]
 fn fstat_matches_statx_inode() {
     let p = proc_dir();
-    let id = fstat(p.as_raw_fd()).unwrap();
+    let id = fstat(p.as_fd()).unwrap();
     assert_eq!(id.ino, PROC_ROOT_INO);
     assert_eq!(id.mode & S_IFMT, S_IFDIR);
     // The decoded st_dev is the device statx reports (a regular file on
     // another filesystem too, whose device has a non-zero major).
     let ids = STATX_INO | STATX_TYPE | STATX_MODE | STATX_CTIME;
-    let stx = statx(p.as_raw_fd(), c"", AT_EMPTY_PATH, ids).unwrap();
+    let stx = statx(p.as_fd(), c"", AT_EMPTY_PATH, ids).unwrap();
     assert_eq!(stx.file, id);
     assert_ne!(id.ctime, 0);
     let exe = openat(AT_FDCWD, c"/", O_PATH | O_CLOEXEC).unwrap();
-    let stx = statx(exe.as_raw_fd(), c"", AT_EMPTY_PATH, ids).unwrap();
-    assert_eq!(stx.file, fstat(exe.as_raw_fd()).unwrap());
+    let stx = statx(exe.as_fd(), c"", AT_EMPTY_PATH, ids).unwrap();
+    assert_eq!(stx.file, fstat(exe.as_fd()).unwrap());
 }
 
 #[test]
 fn readlinkat_empty_path_on_a_magic_link() {
     let p = proc_dir();
-    let link = openat(p.as_raw_fd(), c"self/fd/0", O_PATH | O_NOFOLLOW | O_CLOEXEC).unwrap();
+    let link = openat(p.as_fd(), c"self/fd/0", O_PATH | O_NOFOLLOW | O_CLOEXEC).unwrap();
     let mut buf = [0u8; 256];
-    let n = readlinkat(link.as_raw_fd(), c"", &mut buf).unwrap();
+    let n = readlinkat(link.as_fd(), c"", &mut buf).unwrap();
     assert!(n > 0);
-    assert_eq!(fstat(link.as_raw_fd()).unwrap().mode & S_IFMT, S_IFLNK);
+    assert_eq!(fstat(link.as_fd()).unwrap().mode & S_IFMT, S_IFLNK);
     // Through the dirfd too, and a too-small buffer truncates.
     let mut small = [0u8; 1];
-    assert_eq!(readlinkat(p.as_raw_fd(), c"self", &mut small), Ok(1));
+    assert_eq!(readlinkat(p.as_fd(), c"self", &mut small), Ok(1));
     // Not a symlink: the kernel refuses.
-    assert!(readlinkat(p.as_raw_fd(), c"uptime", &mut buf).is_err());
+    assert!(readlinkat(p.as_fd(), c"uptime", &mut buf).is_err());
 }
 
 #[test]
 fn openat2_refuses_escapes_magic_links_and_mount_crossings() {
     let p = proc_dir();
     let resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
-    let ok = openat2(p.as_raw_fd(), c"self/status", O_RDONLY | O_CLOEXEC, resolve).unwrap();
+    let ok = openat2(p.as_fd(), c"self/status", O_RDONLY | O_CLOEXEC, resolve).unwrap();
     let mut buf = [0u8; 16];
-    assert!(read(ok.as_raw_fd(), &mut buf).unwrap() > 0);
+    assert!(read(ok.as_fd(), &mut buf).unwrap() > 0);
     assert_eq!(
-        openat2(p.as_raw_fd(), c"../etc", O_PATH | O_CLOEXEC, resolve).err(),
+        openat2(p.as_fd(), c"../etc", O_PATH | O_CLOEXEC, resolve).err(),
         Some(Errno::EXDEV)
     );
     assert_eq!(
-        openat2(p.as_raw_fd(), c"self/exe", O_RDONLY | O_CLOEXEC, resolve).err(),
+        openat2(p.as_fd(), c"self/exe", O_RDONLY | O_CLOEXEC, resolve).err(),
         Some(Errno::ELOOP)
     );
     assert_eq!(
@@ -127,7 +134,7 @@ fn openat2_refuses_escapes_magic_links_and_mount_crossings() {
     // O_PATH with O_LARGEFILE is refused by openat2 (why the crate strips
     // it); qemu-user rewrites the flags and lets it through.
     let large = crate::arch::O_LARGEFILE;
-    let r = openat2(p.as_raw_fd(), c"self", O_PATH | large, resolve).err();
+    let r = openat2(p.as_fd(), c"self", O_PATH | large, resolve).err();
     assert_eq!(
         r,
         if under_qemu() {
@@ -141,24 +148,22 @@ fn openat2_refuses_escapes_magic_links_and_mount_crossings() {
 #[test]
 fn read_write_close() {
     let p = proc_dir();
-    let f = openat(p.as_raw_fd(), c"self/comm", crate::arch::O_RDWR | O_CLOEXEC).unwrap();
+    let f = openat(p.as_fd(), c"self/comm", crate::arch::O_RDWR | O_CLOEXEC).unwrap();
     let mut buf = [0u8; 32];
-    let n = read(f.as_raw_fd(), &mut buf).unwrap();
+    let n = read(f.as_fd(), &mut buf).unwrap();
     assert!(n > 0 && buf[n - 1] == b'\n');
     let g = openat(
-        p.as_raw_fd(),
+        p.as_fd(),
         c"thread-self/comm",
         crate::arch::O_WRONLY | O_CLOEXEC,
     )
     .unwrap();
-    assert_eq!(write(g.as_raw_fd(), &buf[..n]), Ok(n));
-    assert_eq!(write(-1, b"x"), Err(Errno::EBADF));
-    let raw = openat(p.as_raw_fd(), c"uptime", O_RDONLY | O_CLOEXEC)
-        .unwrap()
-        .into_raw_fd();
-    assert_eq!(close(raw), Ok(()));
-    // (Not `raw` again: another test's thread may have reused the number.)
-    assert_eq!(close(-1), Err(Errno::EBADF));
+    assert_eq!(write(g.as_fd(), &buf[..n]), Ok(n));
+    assert_eq!(write(not_an_fd(), b"x"), Err(Errno::EBADF));
+    let file = openat(p.as_fd(), c"uptime", O_RDONLY | O_CLOEXEC).unwrap();
+    assert_eq!(close(file), Ok(()));
+    // (Not that number again: another test's thread may have reused it.)
+    assert_eq!(close_number(-1), Err(Errno::EBADF));
 }
 
 #[test]
@@ -181,21 +186,21 @@ fn new_mount_api_makes_a_private_procfs() {
         return;
     }
     let ctx = fsopen(c"proc", FSOPEN_CLOEXEC).expect("fsopen proc");
-    fsconfig_set_string(ctx.as_raw_fd(), c"subset", c"pid").unwrap();
+    fsconfig_set_string(ctx.as_fd(), c"subset", c"pid").unwrap();
     assert_eq!(
-        fsconfig_set_string(ctx.as_raw_fd(), c"no-such-option", c"x").err(),
+        fsconfig_set_string(ctx.as_fd(), c"no-such-option", c"x").err(),
         Some(Errno::EINVAL)
     );
-    fsconfig_create(ctx.as_raw_fd()).unwrap();
+    fsconfig_create(ctx.as_fd()).unwrap();
     let attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
-    let m = fsmount(ctx.as_raw_fd(), FSMOUNT_CLOEXEC, attrs).unwrap();
-    assert_eq!(fstatfs_type(m.as_raw_fd()), Ok(PROC_SUPER_MAGIC));
+    let m = fsmount(ctx.as_fd(), FSMOUNT_CLOEXEC, attrs).unwrap();
+    assert_eq!(fstatfs_type(m.as_fd()), Ok(PROC_SUPER_MAGIC));
     // subset=pid hides the global files.
     assert_eq!(
-        openat(m.as_raw_fd(), c"uptime", O_RDONLY | O_CLOEXEC).err(),
+        openat(m.as_fd(), c"uptime", O_RDONLY | O_CLOEXEC).err(),
         Some(Errno::ENOENT)
     );
-    assert!(openat(m.as_raw_fd(), c"self/status", O_RDONLY | O_CLOEXEC).is_ok());
+    assert!(openat(m.as_fd(), c"self/status", O_RDONLY | O_CLOEXEC).is_ok());
 }
 
 #[test]
@@ -216,8 +221,8 @@ fn open_tree_clones_proc() {
         return;
     }
     let t = open_tree(AT_FDCWD, c"/proc", flags).expect("open_tree");
-    assert_eq!(fstatfs_type(t.as_raw_fd()), Ok(PROC_SUPER_MAGIC));
-    assert_eq!(fstat(t.as_raw_fd()).unwrap().ino, PROC_ROOT_INO);
+    assert_eq!(fstatfs_type(t.as_fd()), Ok(PROC_SUPER_MAGIC));
+    assert_eq!(fstat(t.as_fd()).unwrap().ino, PROC_ROOT_INO);
 }
 
 #[test]

@@ -21,10 +21,9 @@ fn adopt_case() -> Result<(), Msg> {
     mount_tmpfs(&cpath!("{SCRATCH}"))?;
     let dir = |p: &CPath| -> Result<safe_procfs::OwnedFd, Msg> {
         let fd = open_raw(p, libc::O_PATH | libc::O_DIRECTORY)?;
-        Ok(try_ok!(
-            safe_procfs::OwnedFd::duplicate_raw(fd),
-            "duplicate_raw"
-        ))
+        // SAFETY: `fd` was just opened and is never closed here.
+        let fd = unsafe { safe_procfs::BorrowedFd::borrow_raw(fd) };
+        Ok(try_ok!(fd.try_clone_to_owned(), "try_clone_to_owned"))
     };
     let h = try_ok!(Handle::from_fd(dir(&cpath!("/proc"))?), "adopting /proc");
     ensure!(
@@ -46,10 +45,12 @@ fn adopt_case() -> Result<(), Msg> {
             Ok(_) => fail!("adopted {what}"),
         }
     }
-    let r = safe_procfs::OwnedFd::duplicate_raw(-1);
+    // SAFETY: -1 is no fd: it breaks `borrow_raw`'s contract on purpose, as
+    // a C caller may; it is only handed to the kernel.
+    let r = unsafe { safe_procfs::BorrowedFd::borrow_raw(-1) }.try_clone_to_owned();
     ensure!(
         errno_of(&r) == libc::EBADF,
-        "duplicate_raw(-1): {}",
+        "try_clone_to_owned(-1): {}",
         errno_of(&r)
     );
     Ok(())

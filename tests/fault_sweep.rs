@@ -134,7 +134,10 @@ fn verdict(call: Call, h: &Handle, exe: &[u8], pid: u32) -> Result<bool, Error> 
                 && (masked || h.kind() != HandleKind::PrivateInstance))
         }
         Call::OpenPidfdStatus => {
-            let pidfd = PIDFD.load(Ordering::Relaxed);
+            // SAFETY: the pidfd stored there stays open for the whole
+            // sweep (dropped after it).
+            let pidfd =
+                unsafe { safe_procfs::BorrowedFd::borrow_raw(PIDFD.load(Ordering::Relaxed)) };
             Ok(is_our_status(&h.open_pidfd(pidfd, "status", RD)?, pid))
         }
         Call::UnmaskedOpenAndClose => {

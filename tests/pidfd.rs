@@ -11,7 +11,9 @@
 mod common;
 
 use common::*;
-use safe_procfs::{Error, Handle, OpenFlags, ProcBase, errno, pidfd_open, unmasked_proc_root};
+use safe_procfs::{
+    BorrowedFd, Error, Handle, OpenFlags, ProcBase, errno, pidfd_open, unmasked_proc_root,
+};
 use std::sync::atomic::{AtomicI32, Ordering::SeqCst};
 
 const RD: OpenFlags = OpenFlags::O_RDONLY;
@@ -40,7 +42,7 @@ fn next_pid_is(pid: i32) -> Result<(), Msg> {
     Ok(())
 }
 
-fn status_of(h: &Handle, base: ProcBase, buf: &mut [u8]) -> Result<Option<u32>, Error> {
+fn status_of(h: &Handle, base: ProcBase<'_>, buf: &mut [u8]) -> Result<Option<u32>, Error> {
     let fd = match base {
         ProcBase::ProcPidFd(p) => h.open_pidfd(p, "status", RD)?,
         ProcBase::ProcPid(p) => h.open_pid(p, "status", RD)?,
@@ -55,7 +57,7 @@ fn a_live_child_through_its_pidfd() {
     let mut child = Sleeper::spawn().unwrap();
     let pidfd = pidfd_open(child.id()).unwrap();
     assert!(has_cloexec(pidfd.as_raw_fd()));
-    let p = pidfd.as_raw_fd();
+    let p = pidfd.as_fd();
     let mut buf = [0u8; 4096];
     assert_eq!(
         status_of(&h, ProcBase::ProcPidFd(p), &mut buf).unwrap(),
@@ -71,8 +73,11 @@ fn a_live_child_through_its_pidfd() {
     assert_eq!(e.raw_os_error(), Some(errno::ELOOP));
     let e = h.open_pidfd(p, "no-such-file", RD).unwrap_err();
     assert!(e.is_not_found(), "{e}");
-    assert_eq!(e.base(), Some(ProcBase::ProcPidFd(p)));
-    assert!(e.to_string().contains(&format!("pidfd {p}")), "{e}");
+    assert_eq!(e.base(), Some(ProcBase::ProcPidFd(p).into()));
+    assert!(
+        e.to_string().contains(&format!("pidfd {}", p.as_raw_fd())),
+        "{e}"
+    );
     let e = h.open_pidfd(p, "../1/status", RD).unwrap_err();
     assert_eq!(e.raw_os_error(), Some(errno::EXDEV));
     let e = h.open_pidfd(p, "fd/../status", RD).unwrap_err();
@@ -82,7 +87,7 @@ fn a_live_child_through_its_pidfd() {
     let u = Handle::open(&[unmasked_proc_root]).unwrap();
     for h in [&h, &u] {
         assert_eq!(
-            status_of(h, ProcBase::ProcPidFd(me.as_raw_fd()), &mut buf).unwrap(),
+            status_of(h, ProcBase::ProcPidFd(me.as_fd()), &mut buf).unwrap(),
             Some(getpid())
         );
     }
@@ -114,7 +119,7 @@ fn an_unreaped_zombie_is_still_there() {
     }
     let mut buf = [0u8; 4096];
     let status = h
-        .open_pidfd(pidfd.as_raw_fd(), "status", RD)
+        .open_pidfd(pidfd.as_fd(), "status", RD)
         .unwrap()
         .read_whole(&mut buf)
         .unwrap()
@@ -127,7 +132,7 @@ fn an_unreaped_zombie_is_still_there() {
         unsafe { libc::waitpid(child as i32, &mut status, 0) },
         child as i32
     );
-    let e = h.open_pidfd(pidfd.as_raw_fd(), "status", RD).unwrap_err();
+    let e = h.open_pidfd(pidfd.as_fd(), "status", RD).unwrap_err();
     assert_eq!(e.raw_os_error(), Some(errno::ESRCH), "{e}");
 }
 
@@ -136,25 +141,34 @@ fn fds_that_are_not_pidfds() {
     let h = Handle::open(&[]).unwrap();
     let file = std::fs::File::open("Cargo.toml").unwrap();
     use std::os::fd::AsRawFd;
-    let e = h.open_pidfd(file.as_raw_fd(), "status", RD).unwrap_err();
+    // SAFETY: `file` stays open until the end of the test. (Without the
+    // `std` feature std's BorrowedFd does not convert.)
+    let file_fd = unsafe { BorrowedFd::borrow_raw(file.as_raw_fd()) };
+    let e = h.open_pidfd(file_fd, "status", RD).unwrap_err();
     assert_eq!(e.raw_os_error(), Some(errno::EBADF), "{e}");
-    let e = h.open_pidfd(-1, "status", RD).unwrap_err();
+    // SAFETY (these two): numbers that are no open fd break `borrow_raw`'s
+    // contract on purpose, as a C caller may (the C ABI borrows the int it
+    // is given): the crate only hands them to the kernel, never closes them.
+    let minus_one = unsafe { BorrowedFd::borrow_raw(-1) };
+    let e = h.open_pidfd(minus_one, "status", RD).unwrap_err();
     assert_eq!(e.raw_os_error(), Some(errno::EBADF), "{e}");
-    let closed = lowest_free_fd() + 100;
+    let closed = unsafe { BorrowedFd::borrow_raw(lowest_free_fd() + 100) };
     let e = h.open_pidfd(closed, "status", RD).unwrap_err();
     assert_eq!(e.raw_os_error(), Some(errno::EBADF), "{e}");
     // A /proc/<pid> directory fd: the kernel takes it for signals, but it
     // is not a pidfd.
     let dir = h.open_self(".", RD | OpenFlags::O_DIRECTORY).unwrap();
-    let e = h.open_pidfd(dir.as_raw_fd(), "status", RD).unwrap_err();
+    let e = h.open_pidfd(dir.as_fd(), "status", RD).unwrap_err();
     assert!(
         matches!(e.raw_os_error(), Some(errno::EINVAL | errno::EBADF)),
         "{e}"
     );
     // The caller's arguments are checked first.
-    let e = h.open_pidfd(-1, "", RD).unwrap_err();
+    let e = h.open_pidfd(minus_one, "", RD).unwrap_err();
     assert_eq!(e.raw_os_error(), Some(errno::EINVAL), "{e}");
-    let e = h.open_pidfd(-1, "status", OpenFlags::O_CREAT).unwrap_err();
+    let e = h
+        .open_pidfd(minus_one, "status", OpenFlags::O_CREAT)
+        .unwrap_err();
     assert_eq!(e.raw_os_error(), Some(errno::EINVAL), "{e}");
     assert_eq!(
         pidfd_open(0).unwrap_err().raw_os_error(),
@@ -203,7 +217,7 @@ fn recycled_pid(when: When, no_ioctl: bool) -> Result<(), Msg> {
     let victim = sleeper()?;
     VICTIM.store(victim, SeqCst);
     let pidfd = try_ok!(pidfd_open(victim as u32), "pidfd_open");
-    let p = pidfd.as_raw_fd();
+    let p = pidfd.as_fd();
     let seen = try_ok!(status_of(&h, ProcBase::ProcPidFd(p), &mut buf), "victim");
     ensure!(seen == Some(victim as u32), "victim's status says {seen:?}");
     let fds = count_fds();
@@ -315,7 +329,7 @@ fn pidfds_across_pid_namespaces() {
         // Beneath us: visible, with its pid in our namespace.
         let inner = try_ok!(pidfd_open(init as u32), "pidfd_open of the inner init");
         let mut buf = [0u8; 4096];
-        let fd = try_ok!(h.open_pidfd(inner.as_raw_fd(), "status", RD), "inner init");
+        let fd = try_ok!(h.open_pidfd(inner.as_fd(), "status", RD), "inner init");
         let text = try_ok!(fd.read_whole(&mut buf), "read");
         ensure!(status_pid(text) == Some(init as u32), "not the inner init");
         let nspid = text
@@ -335,7 +349,7 @@ fn pidfds_across_pid_namespaces() {
             mount_proc(&cpath!("/proc"))?;
             let h = try_ok!(Handle::open(&[unmasked_proc_root]), "Handle::open inside");
             let mut buf = [0u8; 4096];
-            let r = status_of(&h, ProcBase::ProcPidFd(outside.as_raw_fd()), &mut buf);
+            let r = status_of(&h, ProcBase::ProcPidFd(outside.as_fd()), &mut buf);
             ensure!(
                 errno_of(&r) == errno::ESRCH,
                 "a process outside our pid namespace: {:?}",
@@ -358,7 +372,7 @@ fn a_hidden_pid_through_its_pidfd_and_a_kernel_without_pidfds() {
     let init = pidfd_open(1).unwrap();
     let mut buf = [0u8; 4096];
     assert_eq!(
-        status_of(&h, ProcBase::ProcPidFd(init.as_raw_fd()), &mut buf).unwrap(),
+        status_of(&h, ProcBase::ProcPidFd(init.as_fd()), &mut buf).unwrap(),
         Some(1)
     );
     if !skip_unless(
@@ -378,7 +392,7 @@ fn a_hidden_pid_through_its_pidfd_and_a_kernel_without_pidfds() {
             ],
             libc::ENOSYS,
         )?;
-        let r = h.open_pidfd(init.as_raw_fd(), "status", RD);
+        let r = h.open_pidfd(init.as_fd(), "status", RD);
         let e = match r {
             Ok(_) => fail!("open_pidfd without pidfd_send_signal succeeded"),
             Err(e) => e,

@@ -14,7 +14,9 @@
 mod common;
 
 use common::*;
-use safe_procfs::{ErrorKind, Handle, OpenFlags, OwnedFd, pidfd_open, unmasked_proc_root};
+use safe_procfs::{
+    BorrowedFd, ErrorKind, Handle, OpenFlags, OwnedFd, pidfd_open, unmasked_proc_root,
+};
 
 const RD: OpenFlags = OpenFlags::O_RDONLY;
 
@@ -102,7 +104,7 @@ fn grandchild_checks(roots: &Roots<'_>, x: u32) -> Result<(), Msg> {
     let reaper = try_ok!(pidfd_open(1), "pidfd_open(1)");
     let mut failures = Msg::new();
     for (name, h) in roots.list {
-        if let Err(m) = root_checks(name, h, roots, x, reaper.as_raw_fd()) {
+        if let Err(m) = root_checks(name, h, roots, x, reaper.as_fd()) {
             let _ = core::fmt::Write::write_fmt(&mut failures, format_args!("{m}"));
         }
     }
@@ -139,7 +141,13 @@ const EXPECTED: &[(&str, bool, OnError)] = &[
 
 /// The three checks of [`grandchild_checks`] on one root, each run (the
 /// failures of all are reported).
-fn root_checks(name: &str, h: &Handle, roots: &Roots<'_>, x: u32, reaper: i32) -> Result<(), Msg> {
+fn root_checks(
+    name: &str,
+    h: &Handle,
+    roots: &Roots<'_>,
+    x: u32,
+    reaper: BorrowedFd<'_>,
+) -> Result<(), Msg> {
     let Some(&(_, _, on_error)) = EXPECTED
         .iter()
         .find(|(root, private, _)| (*root, *private) == (name, roots.private))

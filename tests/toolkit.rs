@@ -270,7 +270,14 @@ fn messages_name_the_syscall_or_rule_the_base_and_the_errno() {
             "pid out of range beneath /proc/0: EINVAL",
         ),
         (
-            h.open_pidfd(-1, "status", RD),
+            // SAFETY: -1 is no fd: it breaks `borrow_raw`'s contract on
+            // purpose, as a C caller may; the crate only hands it to the
+            // kernel (here it stops before, at its own check).
+            h.open_pidfd(
+                unsafe { safe_procfs::BorrowedFd::borrow_raw(-1) },
+                "status",
+                RD,
+            ),
             "pidfd is negative beneath /proc/<pid of pidfd -1>: EBADF",
         ),
     ];
@@ -280,7 +287,7 @@ fn messages_name_the_syscall_or_rule_the_base_and_the_errno() {
         assert!(e.errno_name().is_some());
     }
     let e = h.open_self("no-such-file", RD).unwrap_err();
-    assert_eq!(e.base(), Some(ProcBase::ProcSelf));
+    assert_eq!(e.base(), Some(ProcBase::ProcSelf.into()));
     assert!(e.is_not_found() && !e.is_permission_denied() && !e.is_safety_violation());
     let mut b = [0u8; 1];
     let e = h.readlink(ProcBase::ProcSelf, "exe", &mut b).unwrap_err();

@@ -19,7 +19,7 @@ use core::ffi::{CStr, c_char, c_int};
 use core::fmt;
 use core::sync::atomic::{AtomicBool, Ordering};
 use safe_procfs::{
-    Error, Handle, NoPin, OpenFlags, OpenOption, OwnedFd, ProcBase, no_host_fallback,
+    BorrowedFd, Error, Handle, NoPin, OpenFlags, OpenOption, OwnedFd, ProcBase, no_host_fallback,
     unmasked_proc_root,
 };
 
@@ -138,13 +138,18 @@ fn parse_base(base: u64) -> Result<Base, CFail> {
     }
 }
 
-fn proc_base(base: Base) -> Result<ProcBase, CFail> {
+/// The crate's base for `base`, a pidfd borrowed from the C caller.
+///
+/// # Safety
+/// A pidfd base's fd must stay open for `'a` (the C call it came with).
+unsafe fn proc_base<'a>(base: Base) -> Result<ProcBase<'a>, CFail> {
     match base {
         Base::Root => Ok(ProcBase::ProcRoot),
         Base::SelfProc => Ok(ProcBase::ProcSelf),
         Base::ThreadSelf => Ok(ProcBase::ProcThreadSelf),
         Base::Pid(n) => Ok(ProcBase::ProcPid(n)),
-        Base::PidFd(fd) => Ok(ProcBase::ProcPidFd(fd)),
+        // SAFETY: as this function's contract.
+        Base::PidFd(fd) => Ok(ProcBase::ProcPidFd(unsafe { BorrowedFd::borrow_raw(fd) })),
     }
 }
 
@@ -171,7 +176,11 @@ fn with_handle<T>(
             "proc_rootfd is negative and not PATHRS_PROC_DEFAULT_ROOTFD (EINVAL)",
         ));
     } else {
-        Handle::from_fd(OwnedFd::duplicate_raw(proc_rootfd)?)?
+        // SAFETY: the C caller keeps `proc_rootfd` open for this call (as
+        // for every fd argument of libpathrs); a number that is not open
+        // only makes the kernel answer EBADF. It is duplicated, never closed.
+        let caller_fd = unsafe { BorrowedFd::borrow_raw(proc_rootfd) };
+        Handle::from_fd(caller_fd.try_clone_to_owned()?)?
     };
     let r = f(&handle);
     // A failed close (the fd was taken away meanwhile) has already been
@@ -204,7 +213,14 @@ fn open_on(h: &Handle, base: Base, path: &[u8], flags: OpenFlags) -> Result<Owne
             closer.close();
             fd
         }
-        Base::PidFd(pidfd) => h.open_pidfd(pidfd, path, flags)?,
+        Base::PidFd(pidfd) => {
+            // SAFETY: the C caller keeps the pidfd it passes open for the
+            // call (as for every fd argument of libpathrs). A number that is
+            // not open only makes the kernel answer EBADF: the crate hands
+            // it to the kernel and never closes it.
+            let pidfd = unsafe { BorrowedFd::borrow_raw(pidfd) };
+            h.open_pidfd(pidfd, path, flags)?
+        }
     })
 }
 
@@ -381,7 +397,10 @@ pub unsafe extern "C" fn pathrs_proc_readlinkat(
     linkbuf_size: usize,
 ) -> c_int {
     let r = (|| {
-        let base = proc_base(parse_base(base)?)?;
+        // SAFETY: the C caller keeps a pidfd base's fd open for this call
+        // (as for every fd argument of libpathrs); one that is not open only
+        // makes the kernel answer EBADF (the crate never closes it).
+        let base = unsafe { proc_base(parse_base(base)?) }?;
         // SAFETY: the C caller passes NULL or a NUL-terminated string.
         let path = unsafe { c_path(path) }?;
         let mut buf = [0u8; LINK_MAX];

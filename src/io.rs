@@ -1,0 +1,149 @@
+//! Reading and writing through an [`OwnedFd`], and duplicating a
+//! descriptor: the public methods that issue system calls. (The types
+//! themselves are in `fd`, below `sys`.)
+
+use crate::error::Error;
+use crate::fd::{BorrowedFd, OwnedFd};
+use crate::step::Step;
+use crate::sys::{self, Errno};
+
+impl BorrowedFd<'_> {
+    /// A new descriptor (`O_CLOEXEC`) of its own for the same open file
+    /// (to keep a descriptor a C caller only lends, say).
+    ///
+    /// # Errors
+    ///
+    /// As `fcntl(F_DUPFD_CLOEXEC)`: `EBADF` if the number is not open,
+    /// `EMFILE` when no descriptor is free.
+    pub fn try_clone_to_owned(&self) -> Result<OwnedFd, Error> {
+        sys::dup_cloexec(*self).map_err(|e| Error::os(e, Step::DupCloexec))
+    }
+}
+
+impl OwnedFd {
+    /// A new descriptor (`O_CLOEXEC`) for the same open file.
+    ///
+    /// # Errors
+    ///
+    /// As `fcntl(F_DUPFD_CLOEXEC)`: `EMFILE` when no descriptor is free.
+    pub fn try_clone(&self) -> Result<OwnedFd, Error> {
+        self.as_fd().try_clone_to_owned()
+    }
+
+    /// `read(2)` into `buf`, retried on `EINTR`; returns the bytes read
+    /// (0 at end of file).
+    ///
+    /// # Errors
+    ///
+    /// The errno of `read(2)` (`EBADF` for an `O_PATH` fd, `EISDIR`, ...).
+    pub fn read(&self, buf: &mut [u8]) -> Result<usize, Error> {
+        loop {
+            match sys::read(self.as_fd(), buf) {
+                Err(Errno::EINTR) => continue,
+                r => return r.map_err(|e| Error::os(e, Step::Read)),
+            }
+        }
+    }
+
+    /// `pread64(2)`: reads into `buf` from `offset` of the file, without
+    /// moving the file's offset; retried on `EINTR`. Returns the bytes
+    /// read (0 at or past the end of the file).
+    ///
+    /// ```
+    /// use safe_procfs::{Handle, OpenFlags};
+    ///
+    /// let proc = Handle::open(&[])?;
+    /// let status = proc.open_self("status", OpenFlags::O_RDONLY)?;
+    /// let mut name = [0u8; 5];
+    /// assert_eq!(status.read_at(&mut name, 0)?, 5);
+    /// assert_eq!(&name, b"Name:");
+    /// # Ok::<(), safe_procfs::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The errno of `pread64(2)` (`ESPIPE` for a pipe, `EBADF` for an
+    /// `O_PATH` fd, `EINVAL` for an offset above `i64::MAX`, ...).
+    pub fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize, Error> {
+        loop {
+            match sys::pread64(self.as_fd(), buf, offset) {
+                Err(Errno::EINTR) => continue,
+                r => return r.map_err(|e| Error::os(e, Step::Pread64)),
+            }
+        }
+    }
+
+    /// `lseek(fd, 0, SEEK_SET)`: the next [`read`](OwnedFd::read) starts
+    /// again at the beginning. A procfs file is generated anew from there,
+    /// so it shows the process as it is now.
+    ///
+    /// # Errors
+    ///
+    /// The errno of `lseek(2)` (`ESPIPE` for a pipe, `EBADF` for an `O_PATH` fd).
+    pub fn rewind(&self) -> Result<(), Error> {
+        sys::lseek_set(self.as_fd(), 0)
+            .map(drop)
+            .map_err(|e| Error::os(e, Step::Rewind))
+    }
+
+    /// Reads from the current offset to the end of the file into `buf`
+    /// and returns the part of `buf` that was filled: the whole of a small
+    /// file such as `status`, `cmdline` or a sysctl, in one call.
+    ///
+    /// ```
+    /// use safe_procfs::{Handle, OpenFlags};
+    ///
+    /// let proc = Handle::open(&[])?;
+    /// let mut buf = [0u8; 64];
+    /// let ostype = proc.open_root("sys/kernel/ostype", OpenFlags::O_RDONLY)?.read_whole(&mut buf)?;
+    /// assert_eq!(ostype, b"Linux\n");
+    /// # Ok::<(), safe_procfs::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// * `EFBIG` ([`InvalidArgument`](crate::ErrorKind::InvalidArgument)):
+    ///   the file does not fit in `buf` (one more byte was there after `buf`
+    ///   was full; the offset has moved past it). Retry with a larger
+    ///   buffer on a new fd, or read in pieces with [`OwnedFd::read`].
+    /// * the errno of `read(2)` (`EBADF` for an `O_PATH` fd, `EISDIR`, ...).
+    pub fn read_whole<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], Error> {
+        let mut len = 0;
+        loop {
+            let rest = buf.get_mut(len..).unwrap_or_default();
+            if rest.is_empty() {
+                // Full: only an end of file proves that it all fitted.
+                let mut one = [0u8; 1];
+                if self.read(&mut one)? == 0 {
+                    break;
+                }
+                return Err(Error::invalid(Errno::EFBIG, Step::ReadWholeTooLarge));
+            }
+            match self.read(rest)? {
+                0 => break,
+                n => len += n,
+            }
+        }
+        Ok(buf.get(..len).unwrap_or_default())
+    }
+
+    /// Writes all of `buf` (as procfs expects, in as few `write(2)` calls
+    /// as the kernel allows), retrying on `EINTR`.
+    ///
+    /// # Errors
+    ///
+    /// The errno of `write(2)` (`EINVAL` for a value a sysctl refuses,
+    /// `EPERM`/`EACCES`, `EBADF` for an `O_PATH` or read-only fd, ...);
+    /// `EIO` if the kernel accepted 0 bytes.
+    pub fn write_all(&self, mut buf: &[u8]) -> Result<(), Error> {
+        while !buf.is_empty() {
+            match sys::write(self.as_fd(), buf) {
+                Ok(0) => return Err(Error::os(Errno::EIO, Step::WriteReturnedZero)),
+                Ok(n) => buf = buf.get(n..).unwrap_or(&[]),
+                Err(Errno::EINTR) => {}
+                Err(e) => return Err(Error::os(e, Step::Write)),
+            }
+        }
+        Ok(())
+    }
+}
