@@ -68,6 +68,105 @@ unsafe fn call(nr: Sysno, a: [usize; 6]) -> Result<usize, Errno> {
     }
 }
 
+/// How a wrapper's argument is passed to the kernel: one register each.
+trait Arg {
+    fn to_reg(self) -> usize;
+}
+
+impl Arg for usize {
+    #[inline(always)]
+    fn to_reg(self) -> usize {
+        self
+    }
+}
+
+impl Arg for u64 {
+    #[inline(always)]
+    fn to_reg(self) -> usize {
+        self as usize
+    }
+}
+
+impl Arg for u32 {
+    #[inline(always)]
+    fn to_reg(self) -> usize {
+        self as usize
+    }
+}
+
+/// Sign-extended, as the C ABI passes an `int`.
+impl Arg for i32 {
+    #[inline(always)]
+    fn to_reg(self) -> usize {
+        self as usize
+    }
+}
+
+impl Arg for BorrowedFd<'_> {
+    #[inline(always)]
+    fn to_reg(self) -> usize {
+        self.as_raw_fd() as usize
+    }
+}
+
+impl Arg for &CStr {
+    #[inline(always)]
+    fn to_reg(self) -> usize {
+        self.as_ptr() as usize
+    }
+}
+
+impl<T> Arg for *const T {
+    #[inline(always)]
+    fn to_reg(self) -> usize {
+        self as usize
+    }
+}
+
+impl<T> Arg for *mut T {
+    #[inline(always)]
+    fn to_reg(self) -> usize {
+        self as usize
+    }
+}
+
+/// `syscall!(name, args...)`: [`call`] of `Sysno::name` with each argument
+/// converted by [`Arg`] and the remaining registers zero. Unsafe as `call`
+/// is.
+macro_rules! syscall {
+    ($nr:ident) => {
+        call(Sysno::$nr, [0; 6])
+    };
+    ($nr:ident, $a:expr) => {
+        call(Sysno::$nr, [$a.to_reg(), 0, 0, 0, 0, 0])
+    };
+    ($nr:ident, $a:expr, $b:expr) => {
+        call(Sysno::$nr, [$a.to_reg(), $b.to_reg(), 0, 0, 0, 0])
+    };
+    ($nr:ident, $a:expr, $b:expr, $c:expr) => {
+        call(Sysno::$nr, [$a.to_reg(), $b.to_reg(), $c.to_reg(), 0, 0, 0])
+    };
+    ($nr:ident, $a:expr, $b:expr, $c:expr, $d:expr) => {
+        call(
+            Sysno::$nr,
+            [$a.to_reg(), $b.to_reg(), $c.to_reg(), $d.to_reg(), 0, 0],
+        )
+    };
+    ($nr:ident, $a:expr, $b:expr, $c:expr, $d:expr, $e:expr) => {
+        call(
+            Sysno::$nr,
+            [
+                $a.to_reg(),
+                $b.to_reg(),
+                $c.to_reg(),
+                $d.to_reg(),
+                $e.to_reg(),
+                0,
+            ],
+        )
+    };
+}
+
 /// Wraps a syscall result that is a new file descriptor.
 fn new_fd(r: Result<usize, Errno>) -> Result<OwnedFd, Errno> {
     let fd = r? as i32;
@@ -75,27 +174,11 @@ fn new_fd(r: Result<usize, Errno>) -> Result<OwnedFd, Errno> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
-fn ptr(s: &CStr) -> usize {
-    s.as_ptr() as usize
-}
-
 /// `openat(2)`.
 pub(crate) fn openat(dirfd: BorrowedFd<'_>, path: &CStr, flags: u64) -> Result<OwnedFd, Errno> {
     // SAFETY: `path` is a valid NUL-terminated string; no mode is needed as
     // the crate never passes O_CREAT/O_TMPFILE (mode 0 is harmless anyway).
-    new_fd(unsafe {
-        call(
-            Sysno::openat,
-            [
-                dirfd.as_raw_fd() as usize,
-                ptr(path),
-                flags as usize,
-                0,
-                0,
-                0,
-            ],
-        )
-    })
+    new_fd(unsafe { syscall!(openat, dirfd, path, flags) })
 }
 
 /// `openat2(2)` with `flags` and `resolve` (mode 0).
@@ -113,50 +196,21 @@ pub(crate) fn openat2(
     let size = core::mem::size_of::<OpenHow>();
     // SAFETY: `how` is a live `struct open_how` of the size we pass; `path`
     // is NUL-terminated.
-    new_fd(unsafe {
-        call(
-            Sysno::openat2,
-            [
-                dirfd.as_raw_fd() as usize,
-                ptr(path),
-                &how as *const OpenHow as usize,
-                size,
-                0,
-                0,
-            ],
-        )
-    })
+    new_fd(unsafe { syscall!(openat2, dirfd, path, &how as *const OpenHow, size) })
 }
 
 /// `fcntl(fd, F_DUPFD_CLOEXEC, 0)`: a new descriptor for the same file.
 pub(crate) fn dup_cloexec(fd: BorrowedFd<'_>) -> Result<OwnedFd, Errno> {
     const F_DUPFD_CLOEXEC: usize = 1030;
     // SAFETY: F_DUPFD_CLOEXEC touches no memory; a bad fd gives EBADF.
-    new_fd(unsafe {
-        call(
-            Sysno::fcntl,
-            [fd.as_raw_fd() as usize, F_DUPFD_CLOEXEC, 0, 0, 0, 0],
-        )
-    })
+    new_fd(unsafe { syscall!(fcntl, fd, F_DUPFD_CLOEXEC) })
 }
 
 /// `fstatfs(2)`: the filesystem magic of `fd`.
 pub(crate) fn fstatfs_type(fd: BorrowedFd<'_>) -> Result<i64, Errno> {
     let mut buf = MaybeUninit::<Statfs>::uninit();
     // SAFETY: the kernel writes one `struct statfs` (layout asserted in arch/).
-    unsafe {
-        call(
-            Sysno::fstatfs,
-            [
-                fd.as_raw_fd() as usize,
-                buf.as_mut_ptr() as usize,
-                0,
-                0,
-                0,
-                0,
-            ],
-        )
-    }?;
+    unsafe { syscall!(fstatfs, fd, buf.as_mut_ptr()) }?;
     // SAFETY: fstatfs succeeded, so the struct was filled.
     Ok(unsafe { buf.assume_init_ref() }.f_type)
 }
@@ -183,19 +237,7 @@ pub(crate) fn statx(
     let mut buf = MaybeUninit::<Statx>::zeroed();
     // SAFETY: the kernel writes at most one `struct statx` (256 bytes,
     // asserted in arch/); `path` is NUL-terminated.
-    unsafe {
-        call(
-            Sysno::statx,
-            [
-                dirfd.as_raw_fd() as usize,
-                ptr(path),
-                flags as usize,
-                mask as usize,
-                buf.as_mut_ptr() as usize,
-                0,
-            ],
-        )
-    }?;
+    unsafe { syscall!(statx, dirfd, path, flags, mask, buf.as_mut_ptr()) }?;
     // SAFETY: zero-initialised and partially overwritten by the kernel: every
     // bit pattern is a valid `Statx` (plain integers).
     let stx = unsafe { buf.assume_init_ref() };
@@ -239,19 +281,7 @@ pub(crate) fn fstat(fd: BorrowedFd<'_>) -> Result<FileId, Errno> {
     let mut buf = MaybeUninit::<Stat>::uninit();
     // SAFETY: the kernel writes one `struct stat` of this architecture's
     // layout (asserted in arch/).
-    unsafe {
-        call(
-            Sysno::fstat,
-            [
-                fd.as_raw_fd() as usize,
-                buf.as_mut_ptr() as usize,
-                0,
-                0,
-                0,
-                0,
-            ],
-        )
-    }?;
+    unsafe { syscall!(fstat, fd, buf.as_mut_ptr()) }?;
     // SAFETY: fstat succeeded, so the struct was filled.
     let st = unsafe { buf.assume_init_ref() };
     // st_dev is the kernel's new_encode_dev(): 12 bits of major, 20 of minor.
@@ -276,55 +306,19 @@ pub(crate) fn readlinkat(
     buf: &mut [u8],
 ) -> Result<usize, Errno> {
     // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`.
-    unsafe {
-        call(
-            Sysno::readlinkat,
-            [
-                dirfd.as_raw_fd() as usize,
-                ptr(path),
-                buf.as_mut_ptr() as usize,
-                buf.len(),
-                0,
-                0,
-            ],
-        )
-    }
+    unsafe { syscall!(readlinkat, dirfd, path, buf.as_mut_ptr(), buf.len()) }
 }
 
 /// `read(2)`.
 pub(crate) fn read(fd: BorrowedFd<'_>, buf: &mut [u8]) -> Result<usize, Errno> {
     // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`.
-    unsafe {
-        call(
-            Sysno::read,
-            [
-                fd.as_raw_fd() as usize,
-                buf.as_mut_ptr() as usize,
-                buf.len(),
-                0,
-                0,
-                0,
-            ],
-        )
-    }
+    unsafe { syscall!(read, fd, buf.as_mut_ptr(), buf.len()) }
 }
 
 /// `write(2)`.
 pub(crate) fn write(fd: BorrowedFd<'_>, buf: &[u8]) -> Result<usize, Errno> {
     // SAFETY: the kernel reads at most `buf.len()` bytes from `buf`.
-    unsafe {
-        call(
-            Sysno::write,
-            [
-                fd.as_raw_fd() as usize,
-                buf.as_ptr() as usize,
-                buf.len(),
-                0,
-                0,
-                0,
-            ],
-        )
-    }
+    unsafe { syscall!(write, fd, buf.as_ptr(), buf.len()) }
 }
 
 /// `close(2)` of `fd`, reporting the kernel's answer (a drop ignores it).
@@ -335,7 +329,7 @@ pub(crate) fn close(fd: OwnedFd) -> Result<(), Errno> {
 /// `close(2)`: only [`close`] and the drop of an [`OwnedFd`], which own `fd`.
 fn close_number(fd: i32) -> Result<(), Errno> {
     // SAFETY: closing a descriptor touches no memory of ours; callers own `fd`.
-    unsafe { call(Sysno::close, [fd as usize, 0, 0, 0, 0, 0]) }.map(drop)
+    unsafe { syscall!(close, fd) }.map(drop)
 }
 
 /// Descriptors are made here (`new_fd`) and closed here.
@@ -349,7 +343,7 @@ impl Drop for OwnedFd {
 /// `fsopen(2)`.
 pub(crate) fn fsopen(fsname: &CStr, flags: u32) -> Result<OwnedFd, Errno> {
     // SAFETY: `fsname` is NUL-terminated.
-    new_fd(unsafe { call(Sysno::fsopen, [ptr(fsname), flags as usize, 0, 0, 0, 0]) })
+    new_fd(unsafe { syscall!(fsopen, fsname, flags) })
 }
 
 /// `fsconfig(FSCONFIG_SET_STRING, key, value)`.
@@ -359,87 +353,37 @@ pub(crate) fn fsconfig_set_string(
     value: &CStr,
 ) -> Result<(), Errno> {
     // SAFETY: both strings are NUL-terminated; aux must be 0 for SET_STRING.
-    unsafe {
-        call(
-            Sysno::fsconfig,
-            [
-                fd.as_raw_fd() as usize,
-                FSCONFIG_SET_STRING as usize,
-                ptr(key),
-                ptr(value),
-                0,
-                0,
-            ],
-        )
-    }
-    .map(drop)
+    unsafe { syscall!(fsconfig, fd, FSCONFIG_SET_STRING, key, value) }.map(drop)
 }
 
 /// `fsconfig(FSCONFIG_CMD_CREATE)`.
 pub(crate) fn fsconfig_create(fd: BorrowedFd<'_>) -> Result<(), Errno> {
     // SAFETY: CMD_CREATE takes no pointers (key and value must be NULL).
-    unsafe {
-        call(
-            Sysno::fsconfig,
-            [
-                fd.as_raw_fd() as usize,
-                FSCONFIG_CMD_CREATE as usize,
-                0,
-                0,
-                0,
-                0,
-            ],
-        )
-    }
-    .map(drop)
+    unsafe { syscall!(fsconfig, fd, FSCONFIG_CMD_CREATE) }.map(drop)
 }
 
 /// `fsmount(2)`.
 pub(crate) fn fsmount(fd: BorrowedFd<'_>, flags: u32, attr: u32) -> Result<OwnedFd, Errno> {
     // SAFETY: no pointers are passed.
-    new_fd(unsafe {
-        call(
-            Sysno::fsmount,
-            [
-                fd.as_raw_fd() as usize,
-                flags as usize,
-                attr as usize,
-                0,
-                0,
-                0,
-            ],
-        )
-    })
+    new_fd(unsafe { syscall!(fsmount, fd, flags, attr) })
 }
 
 /// `open_tree(2)`.
 pub(crate) fn open_tree(dirfd: BorrowedFd<'_>, path: &CStr, flags: u32) -> Result<OwnedFd, Errno> {
     // SAFETY: `path` is NUL-terminated.
-    new_fd(unsafe {
-        call(
-            Sysno::open_tree,
-            [
-                dirfd.as_raw_fd() as usize,
-                ptr(path),
-                flags as usize,
-                0,
-                0,
-                0,
-            ],
-        )
-    })
+    new_fd(unsafe { syscall!(open_tree, dirfd, path, flags) })
 }
 
 /// `gettid(2)`: cannot fail.
 pub(crate) fn gettid() -> u32 {
     // SAFETY: no arguments, no memory effects.
-    unsafe { call(Sysno::gettid, [0; 6]) }.unwrap_or(0) as u32
+    unsafe { syscall!(gettid) }.unwrap_or(0) as u32
 }
 
 /// `getpid(2)`: cannot fail.
 pub(crate) fn getpid() -> u32 {
     // SAFETY: no arguments, no memory effects.
-    unsafe { call(Sysno::getpid, [0; 6]) }.unwrap_or(0) as u32
+    unsafe { syscall!(getpid) }.unwrap_or(0) as u32
 }
 
 const PAGE: usize = 4096;
@@ -458,22 +402,19 @@ impl WipeOnForkPage {
         const MAP_PRIVATE_ANONYMOUS: usize = 0x02 | 0x20;
         // SAFETY: a new anonymous private mapping: no existing memory is touched.
         let addr = unsafe {
-            call(
-                Sysno::mmap,
-                [
-                    0,
-                    PAGE,
-                    PROT_READ_WRITE,
-                    MAP_PRIVATE_ANONYMOUS,
-                    usize::MAX,
-                    0,
-                ],
+            syscall!(
+                mmap,
+                0usize,
+                PAGE,
+                PROT_READ_WRITE,
+                MAP_PRIVATE_ANONYMOUS,
+                usize::MAX
             )
         }?;
         let page = WipeOnForkPage(addr);
         // SAFETY: advice on the page we just mapped, which nothing refers to
         // yet (on failure, dropping `page` unmaps it).
-        unsafe { call(Sysno::madvise, [addr, PAGE, MADV_WIPEONFORK, 0, 0, 0]) }?;
+        unsafe { syscall!(madvise, addr, PAGE, MADV_WIPEONFORK) }?;
         Ok(page)
     }
 
@@ -490,7 +431,7 @@ impl Drop for WipeOnForkPage {
     fn drop(&mut self) {
         // SAFETY: unmapping our own page; the borrow checker ended every
         // reference from `word` before the drop.
-        let _ = unsafe { call(Sysno::munmap, [self.0, PAGE, 0, 0, 0, 0]) };
+        let _ = unsafe { syscall!(munmap, self.0, PAGE) };
     }
 }
 
@@ -534,7 +475,7 @@ impl PageWord {
 pub(crate) fn uname_release() -> Result<[u8; 65], Errno> {
     let mut buf = MaybeUninit::<Utsname>::uninit();
     // SAFETY: the kernel writes one `struct new_utsname` (390 bytes, asserted).
-    unsafe { call(Sysno::uname, [buf.as_mut_ptr() as usize, 0, 0, 0, 0, 0]) }?;
+    unsafe { syscall!(uname, buf.as_mut_ptr()) }?;
     // SAFETY: uname succeeded, so the struct was filled.
     Ok(unsafe { buf.assume_init_ref() }.release)
 }
@@ -542,20 +483,14 @@ pub(crate) fn uname_release() -> Result<[u8; 65], Errno> {
 /// `pidfd_open(pid, 0)`: the kernel sets `O_CLOEXEC` on every pidfd.
 pub(crate) fn pidfd_open(pid: u32) -> Result<OwnedFd, Errno> {
     // SAFETY: no pointers are passed.
-    new_fd(unsafe { call(Sysno::pidfd_open, [pid as usize, 0, 0, 0, 0, 0]) })
+    new_fd(unsafe { syscall!(pidfd_open, pid) })
 }
 
 /// `pidfd_send_signal(pidfd, sig, NULL, 0)`; signal 0 only checks that the
 /// process exists (alive or an unreaped zombie).
 pub(crate) fn pidfd_send_signal(pidfd: BorrowedFd<'_>, sig: i32) -> Result<(), Errno> {
     // SAFETY: a NULL siginfo is allowed; no other pointers are passed.
-    unsafe {
-        call(
-            Sysno::pidfd_send_signal,
-            [pidfd.as_raw_fd() as usize, sig as usize, 0, 0, 0, 0],
-        )
-    }
-    .map(drop)
+    unsafe { syscall!(pidfd_send_signal, pidfd, sig) }.map(drop)
 }
 
 /// `struct pidfd_info` as of Linux 6.13 (`PIDFD_INFO_SIZE_VER0`, 64 bytes):
@@ -593,19 +528,7 @@ pub(crate) fn pidfd_get_pid(pidfd: BorrowedFd<'_>) -> Result<u32, Errno> {
     };
     // SAFETY: the kernel reads and writes one 64-byte `struct pidfd_info`,
     // the size encoded in the request number.
-    unsafe {
-        call(
-            Sysno::ioctl,
-            [
-                pidfd.as_raw_fd() as usize,
-                PIDFD_GET_INFO,
-                &mut info as *mut PidfdInfo as usize,
-                0,
-                0,
-                0,
-            ],
-        )
-    }?;
+    unsafe { syscall!(ioctl, pidfd, PIDFD_GET_INFO, &mut info as *mut PidfdInfo) }?;
     if info.mask & PIDFD_INFO_PID == 0 || info.pid == 0 {
         return Err(Errno::ESRCH);
     }
@@ -616,50 +539,21 @@ pub(crate) fn pidfd_get_pid(pidfd: BorrowedFd<'_>) -> Result<u32, Errno> {
 /// returns the bytes used (0 at the end of the directory).
 pub(crate) fn getdents64(fd: BorrowedFd<'_>, buf: &mut [u8]) -> Result<usize, Errno> {
     // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`.
-    unsafe {
-        call(
-            Sysno::getdents64,
-            [
-                fd.as_raw_fd() as usize,
-                buf.as_mut_ptr() as usize,
-                buf.len(),
-                0,
-                0,
-                0,
-            ],
-        )
-    }
+    unsafe { syscall!(getdents64, fd, buf.as_mut_ptr(), buf.len()) }
 }
 
 /// `lseek(fd, offset, SEEK_SET)`.
 pub(crate) fn lseek_set(fd: BorrowedFd<'_>, offset: u64) -> Result<u64, Errno> {
-    // SAFETY: no pointers are passed; SEEK_SET is 0.
-    unsafe {
-        call(
-            Sysno::lseek,
-            [fd.as_raw_fd() as usize, offset as usize, 0, 0, 0, 0],
-        )
-    }
-    .map(|o| o as u64)
+    const SEEK_SET: usize = 0;
+    // SAFETY: no pointers are passed.
+    unsafe { syscall!(lseek, fd, offset, SEEK_SET) }.map(|o| o as u64)
 }
 
 /// `pread64(2)`: reads at `offset` without moving the file offset. (On
 /// the three 64-bit targets the offset is one register.)
 pub(crate) fn pread64(fd: BorrowedFd<'_>, buf: &mut [u8], offset: u64) -> Result<usize, Errno> {
     // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`.
-    unsafe {
-        call(
-            Sysno::pread64,
-            [
-                fd.as_raw_fd() as usize,
-                buf.as_mut_ptr() as usize,
-                buf.len(),
-                offset as usize,
-                0,
-                0,
-            ],
-        )
-    }
+    unsafe { syscall!(pread64, fd, buf.as_mut_ptr(), buf.len(), offset) }
 }
 
 #[cfg(test)]
