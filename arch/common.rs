@@ -1,6 +1,8 @@
-// Kernel structures whose layout is the same on every supported
-// architecture, with compile-time checks of the offsets the crate reads.
-// Included by each `arch/<arch>.rs`.
+// The kernel ABI that is the same on every supported architecture: the
+// crate's one hand-kept copy of kernel constants and structures (with
+// compile-time checks of the offsets it reads). System-call numbers and
+// errno names come from the `syscalls` crate. Included by each
+// `arch/<arch>.rs`.
 
 // open(2) flags whose values are the same on x86_64, aarch64 and riscv64.
 // The four that differ (O_DIRECTORY, O_NOFOLLOW, O_DIRECT, O_LARGEFILE) are
@@ -110,3 +112,63 @@ const _: () = {
     assert!(size_of::<Utsname>() == 390);
     assert!(offset_of!(Utsname, release) == 130);
 };
+
+// Flags and numbers of the system calls the crate makes, the same on the
+// three architectures.
+pub const AT_SYMLINK_NOFOLLOW: u32 = 0x100;
+pub const AT_EMPTY_PATH: u32 = 0x1000;
+
+pub const RESOLVE_NO_XDEV: u64 = 0x01;
+pub const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
+pub const RESOLVE_BENEATH: u64 = 0x08;
+
+pub const STATX_TYPE: u32 = 0x0001;
+pub const STATX_MODE: u32 = 0x0002;
+pub const STATX_CTIME: u32 = 0x0080;
+pub const STATX_INO: u32 = 0x0100;
+pub const STATX_MNT_ID: u32 = 0x1000;
+pub const STATX_MNT_ID_UNIQUE: u32 = 0x4000;
+
+pub const S_IFMT: u32 = 0o170000;
+pub const S_IFDIR: u32 = 0o040000;
+pub const S_IFLNK: u32 = 0o120000;
+
+pub const PROC_SUPER_MAGIC: i64 = 0x9fa0;
+pub const PROC_ROOT_INO: u64 = 1;
+
+pub const FSOPEN_CLOEXEC: u32 = 1;
+pub const FSCONFIG_SET_STRING: u32 = 1;
+pub const FSCONFIG_CMD_CREATE: u32 = 6;
+pub const FSMOUNT_CLOEXEC: u32 = 1;
+pub const MOUNT_ATTR_NOSUID: u32 = 0x2;
+pub const MOUNT_ATTR_NODEV: u32 = 0x4;
+pub const MOUNT_ATTR_NOEXEC: u32 = 0x8;
+pub const OPEN_TREE_CLONE: u32 = 1;
+pub const F_DUPFD_CLOEXEC: usize = 1030;
+pub const PAGE: usize = 4096;
+pub const MADV_WIPEONFORK: usize = 18;
+pub const PROT_READ_WRITE: usize = 0x1 | 0x2;
+pub const MAP_PRIVATE_ANONYMOUS: usize = 0x02 | 0x20;
+pub const SEEK_SET: usize = 0;
+
+/// `struct pidfd_info` as of Linux 6.13 (`PIDFD_INFO_SIZE_VER0`, 64 bytes):
+/// the size every kernel with `PIDFD_GET_INFO` accepts.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct PidfdInfo {
+    pub mask: u64,
+    pub cgroupid: u64,
+    pub pid: u32,
+    pub tgid: u32,
+    pub ppid: u32,
+    pub ids: [u32; 8],
+    pub exit_code: i32,
+}
+
+const _: () = assert!(core::mem::size_of::<PidfdInfo>() == 64);
+
+/// `PIDFD_INFO_PID`: ask for (and be told of) the pid fields.
+pub const PIDFD_INFO_PID: u64 = 1;
+/// `PIDFD_GET_INFO = _IOWR(0xFF, 11, struct pidfd_info)`, the same on the
+/// three architectures (all use the generic ioctl encoding).
+pub const PIDFD_GET_INFO: usize = (3 << 30) | (64 << 16) | (0xFF << 8) | 11;

@@ -4,7 +4,20 @@
 //! `Result<_, Errno>`, never a raw negative number.
 
 pub(crate) use crate::arch::Statx;
-use crate::arch::{self, OpenHow, Stat, Statfs, Utsname};
+use crate::arch::{
+    self, OpenHow, PIDFD_GET_INFO, PIDFD_INFO_PID, PidfdInfo, Stat, Statfs, Utsname,
+};
+use crate::arch::{
+    F_DUPFD_CLOEXEC, MADV_WIPEONFORK, MAP_PRIVATE_ANONYMOUS, PAGE, PROT_READ_WRITE, SEEK_SET,
+};
+// The kernel's constants, defined once in arch/.
+pub(crate) use crate::arch::{
+    AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW, FSCONFIG_CMD_CREATE, FSCONFIG_SET_STRING, FSMOUNT_CLOEXEC,
+    FSOPEN_CLOEXEC, MOUNT_ATTR_NODEV, MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NOSUID, OPEN_TREE_CLONE,
+    PROC_ROOT_INO, PROC_SUPER_MAGIC, RESOLVE_BENEATH, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_XDEV,
+    S_IFDIR, S_IFLNK, S_IFMT, STATX_CTIME, STATX_INO, STATX_MNT_ID, STATX_MNT_ID_UNIQUE,
+    STATX_MODE, STATX_TYPE,
+};
 use crate::fd::{BorrowedFd, OwnedFd};
 use core::ffi::CStr;
 use core::mem::MaybeUninit;
@@ -16,36 +29,6 @@ use syscalls::Sysno;
 // SAFETY: not a descriptor but the kernel's name for the current directory,
 // valid for as long as the process lives; it is never closed.
 pub(crate) const AT_FDCWD: BorrowedFd<'static> = unsafe { BorrowedFd::borrow_raw(-100) };
-pub(crate) const AT_SYMLINK_NOFOLLOW: u32 = 0x100;
-pub(crate) const AT_EMPTY_PATH: u32 = 0x1000;
-
-pub(crate) const RESOLVE_NO_XDEV: u64 = 0x01;
-pub(crate) const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
-pub(crate) const RESOLVE_BENEATH: u64 = 0x08;
-
-pub(crate) const STATX_TYPE: u32 = 0x0001;
-pub(crate) const STATX_MODE: u32 = 0x0002;
-pub(crate) const STATX_CTIME: u32 = 0x0080;
-pub(crate) const STATX_INO: u32 = 0x0100;
-pub(crate) const STATX_MNT_ID: u32 = 0x1000;
-pub(crate) const STATX_MNT_ID_UNIQUE: u32 = 0x4000;
-
-pub(crate) const S_IFMT: u32 = 0o170000;
-pub(crate) const S_IFDIR: u32 = 0o040000;
-pub(crate) const S_IFLNK: u32 = 0o120000;
-
-pub(crate) const PROC_SUPER_MAGIC: i64 = 0x9fa0;
-pub(crate) const PROC_ROOT_INO: u64 = 1;
-
-pub(crate) const FSOPEN_CLOEXEC: u32 = 1;
-pub(crate) const FSCONFIG_SET_STRING: u32 = 1;
-pub(crate) const FSCONFIG_CMD_CREATE: u32 = 6;
-pub(crate) const FSMOUNT_CLOEXEC: u32 = 1;
-pub(crate) const MOUNT_ATTR_NOSUID: u32 = 0x2;
-pub(crate) const MOUNT_ATTR_NODEV: u32 = 0x4;
-pub(crate) const MOUNT_ATTR_NOEXEC: u32 = 0x8;
-pub(crate) const OPEN_TREE_CLONE: u32 = 1;
-
 /// Issues a system call and turns `-errno` into `Err`.
 ///
 /// # Safety
@@ -201,7 +184,6 @@ pub(crate) fn openat2(
 
 /// `fcntl(fd, F_DUPFD_CLOEXEC, 0)`: a new descriptor for the same file.
 pub(crate) fn dup_cloexec(fd: BorrowedFd<'_>) -> Result<OwnedFd, Errno> {
-    const F_DUPFD_CLOEXEC: usize = 1030;
     // SAFETY: F_DUPFD_CLOEXEC touches no memory; a bad fd gives EBADF.
     new_fd(unsafe { syscall!(fcntl, fd, F_DUPFD_CLOEXEC) })
 }
@@ -386,9 +368,6 @@ pub(crate) fn getpid() -> u32 {
     unsafe { syscall!(getpid) }.unwrap_or(0) as u32
 }
 
-const PAGE: usize = 4096;
-const MADV_WIPEONFORK: usize = 18;
-
 /// A private anonymous read-write page of our own that the kernel zeroes
 /// in a forked child (`MADV_WIPEONFORK`, Linux 4.14+). Unmapped on drop,
 /// unless [`PageWord::publish`] keeps it for the life of the process.
@@ -398,8 +377,6 @@ impl WipeOnForkPage {
     /// `mmap(2)` of one anonymous private page, then
     /// `madvise(MADV_WIPEONFORK)` on it (unmapped again if that fails).
     pub(crate) fn map() -> Result<WipeOnForkPage, Errno> {
-        const PROT_READ_WRITE: usize = 0x1 | 0x2;
-        const MAP_PRIVATE_ANONYMOUS: usize = 0x02 | 0x20;
         // SAFETY: a new anonymous private mapping: no existing memory is touched.
         let addr = unsafe {
             syscall!(
@@ -493,28 +470,6 @@ pub(crate) fn pidfd_send_signal(pidfd: BorrowedFd<'_>, sig: i32) -> Result<(), E
     unsafe { syscall!(pidfd_send_signal, pidfd, sig) }.map(drop)
 }
 
-/// `struct pidfd_info` as of Linux 6.13 (`PIDFD_INFO_SIZE_VER0`, 64 bytes):
-/// the size every kernel with `PIDFD_GET_INFO` accepts.
-#[repr(C)]
-#[derive(Clone, Copy, Default)]
-struct PidfdInfo {
-    mask: u64,
-    cgroupid: u64,
-    pid: u32,
-    tgid: u32,
-    ppid: u32,
-    ids: [u32; 8],
-    exit_code: i32,
-}
-
-const _: () = assert!(core::mem::size_of::<PidfdInfo>() == 64);
-
-/// `PIDFD_INFO_PID`: ask for (and be told of) the pid fields.
-const PIDFD_INFO_PID: u64 = 1;
-/// `PIDFD_GET_INFO = _IOWR(0xFF, 11, struct pidfd_info)`, the same on the
-/// three architectures (all use the generic ioctl encoding).
-const PIDFD_GET_INFO: usize = (3 << 30) | (64 << 16) | (0xFF << 8) | 11;
-
 /// The pid of the pidfd's process in the caller's pid namespace, by the
 /// `PIDFD_GET_INFO` ioctl (Linux 6.13+). Only call this on an fd that
 /// `pidfd_send_signal` accepted (a pidfd or a `/proc/<pid>` directory):
@@ -544,7 +499,6 @@ pub(crate) fn getdents64(fd: BorrowedFd<'_>, buf: &mut [u8]) -> Result<usize, Er
 
 /// `lseek(fd, offset, SEEK_SET)`.
 pub(crate) fn lseek_set(fd: BorrowedFd<'_>, offset: u64) -> Result<u64, Errno> {
-    const SEEK_SET: usize = 0;
     // SAFETY: no pointers are passed.
     unsafe { syscall!(lseek, fd, offset, SEEK_SET) }.map(|o| o as u64)
 }
