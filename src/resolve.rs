@@ -86,65 +86,55 @@ pub(crate) fn open(root: &Root<'_>, path: &mut PathBuf, flags: u64) -> Result<Ow
             Err(e) => return Err(resolve_err(e, Step::Openat2)),
         }
     }
-    follow_checked(root, path, flags)
+    follow_trailing(root, path, flags)
 }
 
-/// [`follow_trailing`], then the check that no mount covers the link, from
-/// this shallower frame (the name is the tail of `path`, NUL-terminated as
-/// it is). (Inlined when optimised; its own frame in a debug build.)
-#[inline]
-fn follow_checked(root: &Root<'_>, path: &mut PathBuf, flags: u64) -> Result<OwnedFd, Error> {
-    let (fd, parent) = match follow_trailing(root, path, flags)? {
-        Followed::Link { fd, parent } => (fd, parent),
-        Followed::Walked(fd) => return Ok(fd),
-    };
+/// `openat2` refused a magic-link: if it is the last component, open the
+/// parent safely, make sure the link is not itself a mount point, follow it
+/// with a plain `openat` relative to the parent, and check that no mount
+/// covers it now.
+fn follow_trailing(root: &Root<'_>, path: &mut PathBuf, flags: u64) -> Result<OwnedFd, Error> {
+    let (fd, parent) =
+        match path.with_split_last(|parent, name| follow_split(root, parent, name, flags))? {
+            Split::Followed { fd, parent } => (fd, parent),
+            // openat2 went missing meanwhile: the walk does it all.
+            Split::Openat2Missing => return walk(root, path, flags),
+        };
     let dirfd = parent.as_ref().map_or(root.fd, OwnedFd::as_fd);
     not_mounted_over(root, dirfd, path.last_component())?;
     Ok(fd)
 }
 
-/// `openat2` refused a magic-link: if it is the last component, open the
-/// parent safely, make sure the link is not itself a mount point, and
-/// follow it with a plain `openat` relative to the parent.
-#[inline(never)]
-fn follow_trailing(root: &Root<'_>, path: &mut PathBuf, flags: u64) -> Result<Followed, Error> {
-    match path.with_split_last(|parent, name| follow_split(root, parent, name, flags)) {
-        Some(r) => r,
-        // openat2 went missing meanwhile: the walk does it all.
-        None => walk(root, path, flags).map(Followed::Walked),
-    }
-}
-
-/// What [`follow_trailing`] did.
-enum Followed {
+/// What [`follow_split`] did.
+enum Split {
     /// Followed the link, which is still to be checked for a mount over it
     /// (in `parent`, `None`: the root).
-    Link {
+    Followed {
         fd: OwnedFd,
         parent: Option<OwnedFd>,
     },
-    /// The walk did it all, checks included.
-    Walked(OwnedFd),
+    /// `openat2` turned out to be missing: nothing was followed.
+    Openat2Missing,
 }
 
-/// [`follow_trailing`] on the path cut into `parent` (`None`: the root) and
-/// the last component `name`; `None` if `openat2` is missing after all.
+/// [`follow_trailing`]'s follow, on the path cut into `parent` (`None`: the
+/// root) and the last component `name`.
 fn follow_split(
     root: &Root<'_>,
     parent: Option<&CStr>,
     name: &CStr,
     flags: u64,
-) -> Option<Result<Followed, Error>> {
+) -> Result<Split, Error> {
     if name.is_empty() || name == c"." {
-        return Some(Err(eloop(Step::MagicLinkInPath)));
+        return Err(eloop(Step::MagicLinkInPath));
     }
     let parent_fd = match parent {
         None => None,
         Some(p) => match sys::openat2(root.fd, p, O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE) {
             Ok(fd) => Some(fd),
-            Err(Errno::ELOOP) => return Some(Err(eloop(Step::MagicLinkInPath))),
-            Err(e) if openat2_unavailable(root, e) => return None,
-            Err(e) => return Some(Err(resolve_err(e, Step::Openat2Parent))),
+            Err(Errno::ELOOP) => return Err(eloop(Step::MagicLinkInPath)),
+            Err(e) if openat2_unavailable(root, e) => return Ok(Split::Openat2Missing),
+            Err(e) => return Err(resolve_err(e, Step::Openat2Parent)),
         },
     };
     let dirfd = parent_fd.as_ref().map_or(root.fd, OwnedFd::as_fd);
@@ -154,23 +144,18 @@ fn follow_split(
         // one); the check after the open below narrows the race.
         let link = match sys::openat2(dirfd, name, STEP, RESOLVE) {
             Ok(fd) => fd,
-            Err(e) if openat2_unavailable(root, e) => return None,
-            Err(e) => return Some(Err(resolve_err(e, Step::Openat2Link))),
+            Err(e) if openat2_unavailable(root, e) => return Ok(Split::Openat2Missing),
+            Err(e) => return Err(resolve_err(e, Step::Openat2Link)),
         };
-        match root.check_same_mount(link.as_fd()) {
-            Ok(info) if info.is_symlink() => {}
-            Ok(_) => return Some(Err(eloop(Step::MagicLinkInPath))),
-            Err(e) => return Some(Err(e)),
+        if !root.check_same_mount(link.as_fd())?.is_symlink() {
+            return Err(eloop(Step::MagicLinkInPath));
         }
     }
-    Some(
-        sys::openat(dirfd, name, flags)
-            .map(|fd| Followed::Link {
-                fd,
-                parent: parent_fd,
-            })
-            .map_err(|e| Error::os(e, Step::OpenMagicLink)),
-    )
+    let fd = sys::openat(dirfd, name, flags).map_err(|e| Error::os(e, Step::OpenMagicLink))?;
+    Ok(Split::Followed {
+        fd,
+        parent: parent_fd,
+    })
 }
 
 /// After a magic-link `name` in `dirfd` was followed: fails (and the caller
