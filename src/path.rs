@@ -12,8 +12,7 @@ pub const PATH_BUF_LEN: usize = 512;
 
 /// A path of at most `N - 1` bytes, always NUL-terminated. The default
 /// size is for whole paths; a single name (`NAME_MAX` is 255) or a short
-/// path made by the crate takes a smaller one, to keep stack frames small.
-/// A plain array and a length: no temporaries even in a debug build.
+/// path made by the crate takes a smaller one.
 #[derive(Clone, Debug)]
 pub(crate) struct PathBuf<const N: usize = PATH_BUF_LEN> {
     /// `buf[..len]` is the path, `buf[len]` its NUL.
@@ -102,9 +101,7 @@ impl<const N: usize> PathBuf<N> {
     /// NUL for the duration); the parent is `None` for a single component.
     pub(crate) fn with_split_last<R>(&mut self, f: impl FnOnce(Option<&CStr>, &CStr) -> R) -> R {
         let slash = self.as_bytes().iter().rposition(|&c| c == b'/');
-        // `slash < len < N`: the filter only tells the compiler so, which
-        // spares the writes below their bounds checks (and a second copy
-        // of the call of `f` made for the case where they fail).
+        // `slash < len < N`: the filter only tells the compiler so.
         let Some(slash) = slash.filter(|&i| i < N) else {
             return f(None, self.as_cstr());
         };
@@ -225,7 +222,6 @@ impl<'p> Cursor<'p> {
 
 /// Writes `s` and a NUL into `buf` after its first `len` bytes; the new
 /// length. On failure `buf` is unchanged.
-#[inline(never)]
 fn append(buf: &mut [u8], len: usize, s: &[u8]) -> Result<usize, Error> {
     if has_nul(s) {
         return Err(Error::invalid(Errno::EINVAL, Step::PathHasNul));
@@ -242,7 +238,7 @@ fn append(buf: &mut [u8], len: usize, s: &[u8]) -> Result<usize, Error> {
 }
 
 /// Whether `s` holds a NUL byte. A plain loop: paths are short, and
-/// `contains` brings a word-at-a-time search (measured larger).
+/// `contains` brings a word-at-a-time search.
 #[allow(clippy::manual_contains)]
 fn has_nul(s: &[u8]) -> bool {
     s.iter().any(|&b| b == 0)

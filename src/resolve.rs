@@ -165,7 +165,6 @@ fn follow_split(
 /// mount cannot be taken away again, so a check after the open leaves no
 /// window there (on the host /proc it narrows one). One `statx` where mount
 /// ids can be compared, else the kernel's own `RESOLVE_NO_XDEV`.
-#[inline]
 fn not_mounted_over(root: &Root<'_>, dirfd: BorrowedFd<'_>, name: &CStr) -> Result<(), Error> {
     let covered = || Error::unsafe_path(Step::MountCoversMagicLink);
     if let Some(ours) = root.mnt()
@@ -192,7 +191,6 @@ fn not_mounted_over(root: &Root<'_>, dirfd: BorrowedFd<'_>, name: &CStr) -> Resu
 /// The walk's follow of the magic-link `name` in `dirfd`, whose own mount
 /// was checked: a mount made on it since (see [`not_mounted_over`]) is
 /// caught after the open.
-#[inline(never)]
 fn follow_in_walk(
     root: &Root<'_>,
     dirfd: BorrowedFd<'_>,
@@ -215,9 +213,7 @@ fn open_name_c(
     sys::openat(dirfd, name, flags).map_err(|e| Error::os(e, step))
 }
 
-/// `openat(dirfd, name, flags)` for one component, NUL-terminated in this
-/// short-lived frame (not in the walk's, which stays live below deeper calls).
-#[inline(never)]
+/// `openat(dirfd, name, flags)` for one component `name`.
 fn open_name(dirfd: BorrowedFd<'_>, name: &[u8], flags: u64, step: Step) -> Result<OwnedFd, Error> {
     let mut buf = NameBuf::new();
     buf.push(name)?;
@@ -265,7 +261,6 @@ impl Place {
 /// magic-link by where it lies (`self/exe`, `1234/fd/3`,
 /// `thread-self/ns/mnt`, ...), told from the text alone. Only a plain path
 /// qualifies: no empty, `.` or `..` component, no trailing `/`.
-#[inline(never)]
 fn ends_in_magic_link(path: &[u8]) -> bool {
     let mut place = Place::Root;
     let mut rest = path;
@@ -411,7 +406,10 @@ fn decide(found: Found, last: bool, slash: bool, flags: u64) -> Action {
     }
 }
 
-/// Substitutes the text of the regular symlink `link` at the cursor.
+/// Substitutes the text of the regular symlink `link` at the cursor. Not
+/// inlined: its buffer would stay in the walk's frame below every mount
+/// check (`scripts/stack.sh`).
+#[inline(never)]
 fn substitute_link(at: &mut Cursor<'_>, link: &OwnedFd) -> Result<(), Error> {
     let mut text = [0u8; 256];
     let n =
@@ -425,7 +423,6 @@ fn substitute_link(at: &mut Cursor<'_>, link: &OwnedFd) -> Result<(), Error> {
 /// Opens `name` in `dirfd` with the caller's flags (never following a
 /// symlink) and checks that the result is on the root's mount and is the
 /// inode `verified` the walk checked, so a swap in between is caught.
-#[inline(never)]
 fn reopen(
     root: &Root<'_>,
     dirfd: BorrowedFd<'_>,
