@@ -12,8 +12,7 @@ pub const PATH_BUF_LEN: usize = 512;
 
 /// A path of at most `N - 1` bytes, always NUL-terminated. The default
 /// size is for whole paths; a single name (`NAME_MAX` is 255) or a short
-/// path made by the crate takes a smaller one, to keep stack frames small.
-/// A plain array and a length: no temporaries even in a debug build.
+/// path made by the crate takes a smaller one.
 #[derive(Clone, Debug)]
 pub(crate) struct PathBuf<const N: usize = PATH_BUF_LEN> {
     /// `buf[..len]` is the path, `buf[len]` its NUL.
@@ -102,9 +101,7 @@ impl<const N: usize> PathBuf<N> {
     /// NUL for the duration); the parent is `None` for a single component.
     pub(crate) fn with_split_last<R>(&mut self, f: impl FnOnce(Option<&CStr>, &CStr) -> R) -> R {
         let slash = self.as_bytes().iter().rposition(|&c| c == b'/');
-        // `slash < len < N`: the filter only tells the compiler so, which
-        // spares the writes below their bounds checks (and a second copy
-        // of the call of `f` made for the case where they fail).
+        // `slash < len < N`: the filter only tells the compiler so.
         let Some(slash) = slash.filter(|&i| i < N) else {
             return f(None, self.as_cstr());
         };
@@ -120,12 +117,111 @@ impl<const N: usize> PathBuf<N> {
     }
 }
 
+/// Regular symlinks a walk follows before giving up (`ELOOP`), as the
+/// kernel.
+const MAX_SYMLINKS: u32 = 40;
+
+/// A walk's position in the path it resolves: the component it is at,
+/// whether that is the last, and the substitution of a symlink's text.
+/// The path is rewritten in place as links are substituted (no second
+/// buffer), so what is left to resolve is always `path[start..]`.
+pub(crate) struct Cursor<'p> {
+    path: &'p mut PathBuf,
+    /// The current component is `path[start..end]` (empty before the first).
+    start: usize,
+    end: usize,
+    /// Symlinks substituted so far.
+    links: u32,
+    /// Whether the path as given ends in `/` or `/.`.
+    dir: bool,
+}
+
+impl<'p> Cursor<'p> {
+    /// A cursor before the first component of `path`.
+    pub(crate) fn new(path: &'p mut PathBuf) -> Self {
+        let dir = matches!(path.as_bytes(), [.., b'/'] | [.., b'/', b'.']);
+        Cursor {
+            path,
+            start: 0,
+            end: 0,
+            links: 0,
+            dir,
+        }
+    }
+
+    /// Moves to the next component, skipping empty and `.` ones; `false`
+    /// when none is left.
+    pub(crate) fn advance(&mut self) -> bool {
+        let bytes = self.path.as_bytes();
+        let mut start = self.end;
+        loop {
+            let rest = bytes.get(start..).unwrap_or_default();
+            let Some(skip) = rest.iter().position(|&b| b != b'/') else {
+                return false;
+            };
+            start += skip;
+            let rest = bytes.get(start..).unwrap_or_default();
+            let end = start + rest.iter().position(|&b| b == b'/').unwrap_or(rest.len());
+            if bytes.get(start..end) != Some(b".") {
+                self.start = start;
+                self.end = end;
+                return true;
+            }
+            start = end;
+        }
+    }
+
+    /// The current component.
+    pub(crate) fn name(&self) -> &[u8] {
+        self.path
+            .as_bytes()
+            .get(self.start..self.end)
+            .unwrap_or_default()
+    }
+
+    /// Whether the current component is the last: only `/` follows it. A
+    /// trailing `.` is not nothing: it is looked up (and checked for search
+    /// permission) like any component, as the kernel does.
+    pub(crate) fn is_last(&self) -> bool {
+        let rest = self.path.as_bytes().get(self.end..).unwrap_or_default();
+        rest.iter().all(|&b| b == b'/')
+    }
+
+    /// Whether the path as given ends in `/` or `/.`: its target must be a
+    /// directory, and a final symlink is followed. (Known from the start:
+    /// substitutions keep the path's end.)
+    pub(crate) fn wants_dir(&self) -> bool {
+        self.dir
+    }
+
+    /// Resolves the text of the symlink at the current component in its
+    /// place: what is left becomes `text` followed by what came after the
+    /// link, and the cursor moves before its first component. Refuses what
+    /// `RESOLVE_BENEATH` refuses (an absolute text, a `..`) and more than
+    /// [`MAX_SYMLINKS`] substitutions; on failure nothing changes.
+    pub(crate) fn substitute(&mut self, text: &[u8]) -> Result<(), Error> {
+        if text.first() == Some(&b'/') {
+            return Err(Error::unsafe_path(Step::AbsoluteSymlink));
+        }
+        if has_dotdot(text) {
+            return Err(Error::unsafe_path(Step::SymlinkWithDotDot));
+        }
+        if self.links >= MAX_SYMLINKS {
+            return Err(Error::os(Errno::ELOOP, Step::TooManySymlinks));
+        }
+        self.path.replace_prefix(self.end, text)?;
+        self.links += 1;
+        self.start = 0;
+        self.end = 0;
+        Ok(())
+    }
+}
+
 // The work of `PathBuf<N>`'s methods, shared by every `N` (one copy in
 // the binary, not one per buffer size).
 
 /// Writes `s` and a NUL into `buf` after its first `len` bytes; the new
 /// length. On failure `buf` is unchanged.
-#[inline(never)]
 fn append(buf: &mut [u8], len: usize, s: &[u8]) -> Result<usize, Error> {
     if has_nul(s) {
         return Err(Error::invalid(Errno::EINVAL, Step::PathHasNul));
@@ -142,7 +238,7 @@ fn append(buf: &mut [u8], len: usize, s: &[u8]) -> Result<usize, Error> {
 }
 
 /// Whether `s` holds a NUL byte. A plain loop: paths are short, and
-/// `contains` brings a word-at-a-time search (measured larger).
+/// `contains` brings a word-at-a-time search.
 #[allow(clippy::manual_contains)]
 fn has_nul(s: &[u8]) -> bool {
     s.iter().any(|&b| b == 0)
@@ -188,7 +284,7 @@ pub(crate) fn fmt_u32(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
 }
 
 /// Whether a component of `path` is `..`.
-pub(crate) fn has_dotdot(path: &[u8]) -> bool {
+fn has_dotdot(path: &[u8]) -> bool {
     dotdot(path).is_some()
 }
 
@@ -265,6 +361,68 @@ mod tests {
         let long = [b'a'; PATH_BUF_LEN];
         assert_eq!(errno(validate(&long)), Errno::ENAMETOOLONG.into_raw());
         assert!(validate(&long[..PATH_BUF_LEN - 1]).is_ok());
+    }
+
+    /// The components a cursor visits in `path`, each with whether it is
+    /// the last.
+    fn visits(path: &[u8]) -> std::vec::Vec<(std::vec::Vec<u8>, bool)> {
+        let mut p = PathBuf::from_bytes(path).unwrap();
+        let mut at = Cursor::new(&mut p);
+        let mut seen = std::vec::Vec::new();
+        while at.advance() {
+            seen.push((at.name().into(), at.is_last()));
+        }
+        seen
+    }
+
+    #[test]
+    fn cursor_components() {
+        let v = |s: &[(&str, bool)]| -> std::vec::Vec<(std::vec::Vec<u8>, bool)> {
+            s.iter().map(|&(c, l)| (c.as_bytes().into(), l)).collect()
+        };
+        assert_eq!(visits(b"a/b"), v(&[("a", false), ("b", true)]));
+        assert_eq!(visits(b"./a//b/"), v(&[("a", false), ("b", true)]));
+        // A trailing "." is looked up: `b` is not the last.
+        assert_eq!(visits(b"a/./b/."), v(&[("a", false), ("b", false)]));
+        for empty in [&b"."[..], b"./", b".//./"] {
+            assert_eq!(visits(empty), v(&[]), "{empty:?}");
+        }
+        let wants_dir = |p: &[u8]| Cursor::new(&mut PathBuf::from_bytes(p).unwrap()).wants_dir();
+        assert!(wants_dir(b"self/") && wants_dir(b"self/.") && wants_dir(b"a//"));
+        assert!(!wants_dir(b"self") && !wants_dir(b".") && !wants_dir(b"self/.x"));
+    }
+
+    #[test]
+    fn cursor_substitutes_links() {
+        let mut p = PathBuf::from_bytes(b"net/dev").unwrap();
+        let mut at = Cursor::new(&mut p);
+        assert!(at.advance());
+        assert_eq!(at.name(), b"net");
+        at.substitute(b"self/net").unwrap();
+        assert!(at.advance());
+        assert_eq!((at.name(), at.is_last()), (&b"self"[..], false));
+        at.substitute(b"1234").unwrap();
+        assert!(at.advance() && at.advance());
+        assert_eq!((at.name(), at.is_last()), (&b"net"[..], false));
+        assert!(at.advance());
+        assert_eq!((at.name(), at.is_last()), (&b"dev"[..], true));
+        assert!(!at.advance());
+        assert_eq!(p.as_bytes(), b"1234/net/dev");
+        // What RESOLVE_BENEATH refuses, and a loop, change nothing.
+        let mut p = PathBuf::from_bytes(b"a/b").unwrap();
+        let mut at = Cursor::new(&mut p);
+        assert!(at.advance());
+        let errno = |r: Result<(), Error>| r.unwrap_err().raw_os_error().unwrap();
+        assert_eq!(errno(at.substitute(b"/sys/x")), Errno::EXDEV.into_raw());
+        assert_eq!(errno(at.substitute(b"x/../y")), Errno::EXDEV.into_raw());
+        assert_eq!(errno(at.substitute(b"x\0")), Errno::EINVAL.into_raw());
+        assert_eq!(at.name(), b"a");
+        for _ in 0..MAX_SYMLINKS {
+            at.substitute(b"a").unwrap();
+            assert!(at.advance());
+        }
+        assert_eq!(errno(at.substitute(b"a")), Errno::ELOOP.into_raw());
+        assert_eq!(p.as_bytes(), b"a/b");
     }
 
     #[test]

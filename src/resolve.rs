@@ -10,8 +10,8 @@
 use crate::arch::{O_CLOEXEC, O_DIRECTORY, O_NOFOLLOW, O_PATH};
 use crate::error::{Error, ErrorKind};
 use crate::fd::{BorrowedFd, OwnedFd};
-use crate::mount::{self, FileInfo};
-use crate::path::{self, NameBuf, PathBuf};
+use crate::mount;
+use crate::path::{Cursor, NameBuf, PathBuf};
 use crate::probe::{self, Feature};
 use crate::root::Root;
 use crate::step::Step;
@@ -19,8 +19,6 @@ use crate::sys::{self, Errno};
 use core::ffi::CStr;
 
 const RESOLVE: u64 = sys::RESOLVE_BENEATH | sys::RESOLVE_NO_MAGICLINKS | sys::RESOLVE_NO_XDEV;
-/// Regular symlinks followed in one walk before giving up, as the kernel.
-const MAX_SYMLINKS: u32 = 40;
 /// The flags for a walk step or a parent directory.
 const STEP: u64 = O_PATH | O_NOFOLLOW | O_CLOEXEC;
 
@@ -58,8 +56,9 @@ fn openat2_unavailable(root: &Root<'_>, e: Errno) -> bool {
 }
 
 /// Opens `path` (relative, validated) beneath `root` with the kernel
-/// `flags` (already normalised by the caller). `path` is borrowed mutably
-/// only to be cut in place; it is unchanged on return.
+/// `flags` (already normalised by the caller). `path` is scratch: the
+/// walk rewrites it as it substitutes symlinks, so what it holds on return
+/// is unspecified.
 pub(crate) fn open(root: &Root<'_>, path: &mut PathBuf, flags: u64) -> Result<OwnedFd, Error> {
     if probe::missing(Feature::Openat2) {
         return walk(root, path, flags);
@@ -87,65 +86,55 @@ pub(crate) fn open(root: &Root<'_>, path: &mut PathBuf, flags: u64) -> Result<Ow
             Err(e) => return Err(resolve_err(e, Step::Openat2)),
         }
     }
-    follow_checked(root, path, flags)
+    follow_trailing(root, path, flags)
 }
 
-/// [`follow_trailing`], then the check that no mount covers the link, from
-/// this shallower frame (the name is the tail of `path`, NUL-terminated as
-/// it is). (Inlined when optimised; its own frame in a debug build.)
-#[inline]
-fn follow_checked(root: &Root<'_>, path: &mut PathBuf, flags: u64) -> Result<OwnedFd, Error> {
-    let (fd, parent) = match follow_trailing(root, path, flags)? {
-        Followed::Link { fd, parent } => (fd, parent),
-        Followed::Walked(fd) => return Ok(fd),
-    };
+/// `openat2` refused a magic-link: if it is the last component, open the
+/// parent safely, make sure the link is not itself a mount point, follow it
+/// with a plain `openat` relative to the parent, and check that no mount
+/// covers it now.
+fn follow_trailing(root: &Root<'_>, path: &mut PathBuf, flags: u64) -> Result<OwnedFd, Error> {
+    let (fd, parent) =
+        match path.with_split_last(|parent, name| follow_split(root, parent, name, flags))? {
+            Split::Followed { fd, parent } => (fd, parent),
+            // openat2 went missing meanwhile: the walk does it all.
+            Split::Openat2Missing => return walk(root, path, flags),
+        };
     let dirfd = parent.as_ref().map_or(root.fd, OwnedFd::as_fd);
     not_mounted_over(root, dirfd, path.last_component())?;
     Ok(fd)
 }
 
-/// `openat2` refused a magic-link: if it is the last component, open the
-/// parent safely, make sure the link is not itself a mount point, and
-/// follow it with a plain `openat` relative to the parent.
-#[inline(never)]
-fn follow_trailing(root: &Root<'_>, path: &mut PathBuf, flags: u64) -> Result<Followed, Error> {
-    match path.with_split_last(|parent, name| follow_split(root, parent, name, flags)) {
-        Some(r) => r,
-        // openat2 went missing meanwhile: the walk does it all.
-        None => walk(root, path, flags).map(Followed::Walked),
-    }
-}
-
-/// What [`follow_trailing`] did.
-enum Followed {
+/// What [`follow_split`] did.
+enum Split {
     /// Followed the link, which is still to be checked for a mount over it
     /// (in `parent`, `None`: the root).
-    Link {
+    Followed {
         fd: OwnedFd,
         parent: Option<OwnedFd>,
     },
-    /// The walk did it all, checks included.
-    Walked(OwnedFd),
+    /// `openat2` turned out to be missing: nothing was followed.
+    Openat2Missing,
 }
 
-/// [`follow_trailing`] on the path cut into `parent` (`None`: the root) and
-/// the last component `name`; `None` if `openat2` is missing after all.
+/// [`follow_trailing`]'s follow, on the path cut into `parent` (`None`: the
+/// root) and the last component `name`.
 fn follow_split(
     root: &Root<'_>,
     parent: Option<&CStr>,
     name: &CStr,
     flags: u64,
-) -> Option<Result<Followed, Error>> {
+) -> Result<Split, Error> {
     if name.is_empty() || name == c"." {
-        return Some(Err(eloop(Step::MagicLinkInPath)));
+        return Err(eloop(Step::MagicLinkInPath));
     }
     let parent_fd = match parent {
         None => None,
         Some(p) => match sys::openat2(root.fd, p, O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE) {
             Ok(fd) => Some(fd),
-            Err(Errno::ELOOP) => return Some(Err(eloop(Step::MagicLinkInPath))),
-            Err(e) if openat2_unavailable(root, e) => return None,
-            Err(e) => return Some(Err(resolve_err(e, Step::Openat2Parent))),
+            Err(Errno::ELOOP) => return Err(eloop(Step::MagicLinkInPath)),
+            Err(e) if openat2_unavailable(root, e) => return Ok(Split::Openat2Missing),
+            Err(e) => return Err(resolve_err(e, Step::Openat2Parent)),
         },
     };
     let dirfd = parent_fd.as_ref().map_or(root.fd, OwnedFd::as_fd);
@@ -155,23 +144,18 @@ fn follow_split(
         // one); the check after the open below narrows the race.
         let link = match sys::openat2(dirfd, name, STEP, RESOLVE) {
             Ok(fd) => fd,
-            Err(e) if openat2_unavailable(root, e) => return None,
-            Err(e) => return Some(Err(resolve_err(e, Step::Openat2Link))),
+            Err(e) if openat2_unavailable(root, e) => return Ok(Split::Openat2Missing),
+            Err(e) => return Err(resolve_err(e, Step::Openat2Link)),
         };
-        match root.check_same_mount(link.as_fd()) {
-            Ok(info) if info.is_symlink() => {}
-            Ok(_) => return Some(Err(eloop(Step::MagicLinkInPath))),
-            Err(e) => return Some(Err(e)),
+        if !root.check_same_mount(link.as_fd())?.is_symlink() {
+            return Err(eloop(Step::MagicLinkInPath));
         }
     }
-    Some(
-        sys::openat(dirfd, name, flags)
-            .map(|fd| Followed::Link {
-                fd,
-                parent: parent_fd,
-            })
-            .map_err(|e| Error::os(e, Step::OpenMagicLink)),
-    )
+    let fd = sys::openat(dirfd, name, flags).map_err(|e| Error::os(e, Step::OpenMagicLink))?;
+    Ok(Split::Followed {
+        fd,
+        parent: parent_fd,
+    })
 }
 
 /// After a magic-link `name` in `dirfd` was followed: fails (and the caller
@@ -181,7 +165,6 @@ fn follow_split(
 /// mount cannot be taken away again, so a check after the open leaves no
 /// window there (on the host /proc it narrows one). One `statx` where mount
 /// ids can be compared, else the kernel's own `RESOLVE_NO_XDEV`.
-#[inline]
 fn not_mounted_over(root: &Root<'_>, dirfd: BorrowedFd<'_>, name: &CStr) -> Result<(), Error> {
     let covered = || Error::unsafe_path(Step::MountCoversMagicLink);
     if let Some(ours) = root.mnt()
@@ -208,7 +191,6 @@ fn not_mounted_over(root: &Root<'_>, dirfd: BorrowedFd<'_>, name: &CStr) -> Resu
 /// The walk's follow of the magic-link `name` in `dirfd`, whose own mount
 /// was checked: a mount made on it since (see [`not_mounted_over`]) is
 /// caught after the open.
-#[inline(never)]
 fn follow_in_walk(
     root: &Root<'_>,
     dirfd: BorrowedFd<'_>,
@@ -231,31 +213,11 @@ fn open_name_c(
     sys::openat(dirfd, name, flags).map_err(|e| Error::os(e, step))
 }
 
-/// `openat(dirfd, name, flags)` for one component, NUL-terminated in this
-/// short-lived frame (not in the walk's, which stays live below deeper calls).
-#[inline(never)]
+/// `openat(dirfd, name, flags)` for one component `name`.
 fn open_name(dirfd: BorrowedFd<'_>, name: &[u8], flags: u64, step: Step) -> Result<OwnedFd, Error> {
     let mut buf = NameBuf::new();
     buf.push(name)?;
     open_name_c(dirfd, buf.as_cstr(), flags, step)
-}
-
-/// The next component of `rest`: (component, remainder), skipping empty and
-/// `.` components; `None` when nothing is left.
-fn next_component(mut rest: &[u8]) -> Option<(&[u8], &[u8])> {
-    loop {
-        let (comp, tail) = match rest.iter().position(|&b| b == b'/') {
-            Some(i) => (rest.get(..i)?, rest.get(i + 1..)?),
-            None => (rest, &[][..]),
-        };
-        if !comp.is_empty() && comp != b"." {
-            return Some((comp, tail));
-        }
-        if tail.is_empty() {
-            return None;
-        }
-        rest = tail;
-    }
 }
 
 /// Where the walk stands in procfs: magic-links live only in a process's
@@ -299,7 +261,6 @@ impl Place {
 /// magic-link by where it lies (`self/exe`, `1234/fd/3`,
 /// `thread-self/ns/mnt`, ...), told from the text alone. Only a plain path
 /// qualifies: no empty, `.` or `..` component, no trailing `/`.
-#[inline(never)]
 fn ends_in_magic_link(path: &[u8]) -> bool {
     let mut place = Place::Root;
     let mut rest = path;
@@ -323,247 +284,145 @@ fn ends_in_magic_link(path: &[u8]) -> bool {
 }
 
 /// The fallback resolver: one component at a time, every step an
-/// `O_PATH|O_NOFOLLOW` fd checked to be on the root's procfs mount. It
-/// answers as `openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS |
-/// RESOLVE_NO_XDEV)` would, plus the trailing magic-link follow. `todo` is
-/// consumed: it holds what is left to resolve.
-#[cold]
-#[inline(never)]
-fn walk(root: &Root<'_>, todo: &mut PathBuf, flags: u64) -> Result<OwnedFd, Error> {
+/// `O_PATH|O_NOFOLLOW` fd checked to be on the root's procfs mount, and
+/// [`decide`] saying what to do with it. It answers as
+/// `openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV)`
+/// would, plus the trailing magic-link follow. `path` is rewritten as
+/// symlinks are substituted.
+fn walk(root: &Root<'_>, path: &mut PathBuf, flags: u64) -> Result<OwnedFd, Error> {
     // Measure the root's mount once for the whole walk.
     let root = &root.with_mount_id()?;
-    // What is left to resolve is `todo[walk.pos..]`: the caller's buffer,
-    // rewritten in place as symlinks are followed (no second buffer).
-    let path = todo.as_bytes();
-    let mut walk = Walk {
-        flags,
-        // A trailing '/' (or "/.") demands a directory and follows a final
-        // symlink.
-        must_dir: matches!(path, [.., b'/'] | [.., b'/', b'.']),
-        pos: 0,
-        cur: None,
-        place: Place::Root,
-        links: 0,
-    };
-    loop {
-        let next = walk.step(root, todo)?;
-        if let Some(fd) = walk.finish(root, todo, next)? {
-            return Ok(fd);
-        }
-    }
-}
-
-/// What a step of the walk leaves to do.
-enum Next {
-    Continue,
-    Done(OwnedFd),
-    /// Follow the magic-link `todo[start..start + len]` in the current
-    /// directory (its own mount was checked).
-    Follow {
-        start: usize,
-        len: usize,
-    },
-    /// Open `todo[start..start + len]` in the current directory with the
-    /// caller's flags (`len` 0: the directory itself); it must still be
-    /// the inode `ino` the walk checked, where it checked one.
-    Reopen {
-        start: usize,
-        len: usize,
-        ino: Option<u64>,
-    },
-}
-
-/// Where a component of the walk's path lies, and what follows it.
-#[derive(Clone, Copy)]
-struct Found {
-    /// Its place in the path.
-    start: usize,
-    len: usize,
-    /// Bytes of the path up to the start of what follows it.
-    consumed: usize,
-    is_last: bool,
-    rest_empty: bool,
-}
-
-/// The state of a [`walk`]; each step is its own small frame.
-struct Walk {
-    flags: u64,
-    must_dir: bool,
-    pos: usize,
-    /// The directory reached so far (`None`: the root).
-    cur: Option<OwnedFd>,
-    place: Place,
-    links: u32,
-}
-
-impl Walk {
-    /// Carries out what a step left to do: the final follow or reopen runs
-    /// from here, not from the step's frame, so its mount check (with
-    /// fdinfo, the deepest chain) stacks on less. `Some` when done.
-    #[inline(never)]
-    fn finish(
-        &self,
-        root: &Root<'_>,
-        todo: &PathBuf,
-        next: Next,
-    ) -> Result<Option<OwnedFd>, Error> {
-        let dirfd = self.cur.as_ref().map_or(root.fd, OwnedFd::as_fd);
-        let (start, len) = match next {
-            Next::Continue => return Ok(None),
-            Next::Done(fd) => return Ok(Some(fd)),
-            Next::Follow { start, len } | Next::Reopen { start, len, .. } => (start, len),
-        };
-        let name = match len {
-            0 => &b"."[..],
-            _ => todo.as_bytes().get(start..start + len).unwrap_or(b"."),
-        };
-        match next {
-            Next::Reopen { ino, .. } => reopen(root, dirfd, name, self.flags, ino),
-            // Next::Follow (the others returned above).
-            _ => follow_in_walk(root, dirfd, name, self.flags),
-        }
-        .map(Some)
-    }
-
-    /// Resolves one component: `Some` result when the walk is done. Only
-    /// what must outlive the mount check lives in this frame.
-    #[inline(never)]
-    fn step(&mut self, root: &Root<'_>, todo: &mut PathBuf) -> Result<Next, Error> {
-        let dirfd = self.cur.as_ref().map_or(root.fd, OwnedFd::as_fd);
-        let left = todo.as_bytes().get(self.pos..).unwrap_or(&[]);
-        let Some((comp, rest)) = next_component(left) else {
-            // Nothing but "." left: the target is the current directory.
-            return Ok(Next::Reopen {
-                start: 0,
-                len: 0,
-                ino: None,
-            });
-        };
-        let consumed = todo.as_bytes().len() - rest.len();
-        let found = Found {
-            // `comp` is a slice of `todo`: where it starts.
-            start: comp.as_ptr() as usize - todo.as_bytes().as_ptr() as usize,
-            len: comp.len(),
-            consumed,
-            // A trailing "." is not nothing: it is looked up (and checked
-            // for search permission) like any component, as the kernel does.
-            is_last: rest.iter().all(|&b| b == b'/'),
-            rest_empty: rest.is_empty(),
-        };
-        let fd = open_name(dirfd, comp, STEP, Step::OpenComponent)?;
+    let mut at = Cursor::new(path);
+    // The directory reached so far (`None`: the root), and where it lies.
+    let mut dir: Option<OwnedFd> = None;
+    let mut place = Place::Root;
+    while at.advance() {
+        let dirfd = dir.as_ref().map_or(root.fd, OwnedFd::as_fd);
+        let fd = open_name(dirfd, at.name(), STEP, Step::OpenComponent)?;
         let info = root.check_same_mount(fd.as_fd())?;
-        self.decide(todo, found, fd, info)
-    }
-
-    /// What to do with the component `found`, opened as `fd` and checked.
-    #[inline(never)]
-    fn decide(
-        &mut self,
-        todo: &mut PathBuf,
-        found: Found,
-        fd: OwnedFd,
-        info: FileInfo,
-    ) -> Result<Next, Error> {
-        let Found {
-            start,
-            len,
-            consumed,
-            is_last,
-            rest_empty,
-        } = found;
-        let comp = todo.as_bytes().get(start..start + len).unwrap_or_default();
-        let flags = self.flags;
-        if info.is_symlink() {
-            if is_last && flags & O_NOFOLLOW != 0 && !self.must_dir {
-                // O_NOFOLLOW: a link is never a directory (ENOTDIR first),
-                // an O_PATH open gets the link itself, others ELOOP — as
-                // the kernel answers.
-                return if flags & O_DIRECTORY != 0 {
-                    Err(Error::os(Errno::ENOTDIR, Step::NotADirectory))
-                } else if flags & O_PATH != 0 {
-                    Ok(Next::Done(fd))
-                } else {
-                    Err(Error::os(Errno::ELOOP, Step::TrailingSymlinkNoFollow))
-                };
+        let found = match (info.is_symlink(), info.is_dir()) {
+            (true, _) if place.holds_magic_link(at.name()) => Found::MagicLink,
+            (true, _) => Found::Symlink,
+            (false, true) => Found::Dir,
+            (false, false) => Found::File,
+        };
+        match decide(found, at.is_last(), at.wants_dir(), flags) {
+            Action::Enter => {
+                place = place.enter(at.name());
+                dir = Some(fd);
             }
-            if self.place.holds_magic_link(comp) {
-                // Only as the last component, where the link itself was
-                // checked above to be on our mount.
-                if is_last && !self.must_dir {
-                    return Ok(Next::Follow { start, len });
-                }
+            // From the link's directory: `place` stays.
+            Action::Substitute => substitute_link(&mut at, &fd)?,
+            Action::Follow => return follow_in_walk(root, dirfd, at.name(), flags),
+            Action::Reopen => return reopen(root, dirfd, at.name(), flags, Some(info.ino)),
+            Action::Hand => return Ok(fd),
+            Action::MagicLinkInPath => {
                 // The kernel reports a link it cannot read (EACCES, ENOENT)
                 // before refusing it inside a path: so do we.
-                let mut probe_buf = [0u8; 1];
-                if let Err(e) = sys::readlinkat(fd.as_fd(), c"", &mut probe_buf) {
-                    return Err(Error::os(e, Step::ReadlinkMagicLink));
-                }
+                sys::readlinkat(fd.as_fd(), c"", &mut [0u8; 1])
+                    .map_err(|e| Error::os(e, Step::ReadlinkMagicLink))?;
                 return Err(eloop(Step::MagicLinkInPath));
             }
-            // Resolve the link's text in place of what led to it, from the
-            // link's directory (so `place` stays): target + "/" + rest.
-            let keep_slash = usize::from(!rest_empty);
-            self.substitute_link(todo, &fd, consumed - keep_slash)?;
-            return Ok(Next::Continue);
+            Action::Fail(e) => return Err(e),
         }
-        if is_last {
-            if (self.must_dir || flags & O_DIRECTORY != 0) && !info.is_dir() {
-                return Err(Error::os(Errno::ENOTDIR, Step::NotADirectory));
-            }
-            if flags & O_PATH != 0 {
-                return Ok(Next::Done(fd));
-            }
-            return Ok(Next::Reopen {
-                start,
-                len,
-                ino: Some(info.ino),
-            });
-        }
-        if !info.is_dir() {
-            return Err(Error::os(Errno::ENOTDIR, Step::NotADirectory));
-        }
-        self.place = self.place.enter(comp);
-        self.pos = consumed;
-        self.cur = Some(fd);
-        Ok(Next::Continue)
     }
+    // Nothing but "." left: the target is the directory reached.
+    let dirfd = dir.as_ref().map_or(root.fd, OwnedFd::as_fd);
+    reopen(root, dirfd, b".", flags, None)
+}
 
-    /// Replaces `todo[..consumed]` with the text of the regular symlink
-    /// `link`, refusing what `RESOLVE_BENEATH` refuses.
-    #[inline(never)]
-    fn substitute_link(
-        &mut self,
-        todo: &mut PathBuf,
-        link: &OwnedFd,
-        consumed: usize,
-    ) -> Result<(), Error> {
-        let mut target = [0u8; 256];
-        let n = sys::readlinkat(link.as_fd(), c"", &mut target)
-            .map_err(|e| Error::os(e, Step::Readlink))?;
-        if n >= target.len() {
-            return Err(Error::os(Errno::ENAMETOOLONG, Step::ProcfsSymlinkTarget));
-        }
-        let target = target.get(..n).unwrap_or_default();
-        if target.first() == Some(&b'/') {
-            return Err(Error::unsafe_path(Step::AbsoluteSymlink));
-        }
-        if path::has_dotdot(target) {
-            return Err(Error::unsafe_path(Step::SymlinkWithDotDot));
-        }
-        self.links += 1;
-        if self.links > MAX_SYMLINKS {
-            return Err(Error::os(Errno::ELOOP, Step::TooManySymlinks));
-        }
-        todo.replace_prefix(consumed, target)?;
-        self.pos = 0;
-        Ok(())
+/// What the walk found at a component, opened with `O_NOFOLLOW`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Found {
+    Dir,
+    /// Anything else that is not a symlink.
+    File,
+    /// A regular symlink (`self`, `net`, `fs/xfs/stat`, ...).
+    Symlink,
+    /// A magic-link, known by its [`Place`].
+    MagicLink,
+}
+
+/// What the walk does with a component: [`decide`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Action {
+    /// Step into the directory.
+    Enter,
+    /// Resolve the symlink's text in its place.
+    Substitute,
+    /// Follow the magic-link with the caller's flags (it is the last).
+    Follow,
+    /// Open the component again with the caller's flags (it is the last).
+    Reopen,
+    /// Hand out the `O_PATH|O_NOFOLLOW` fd the walk opened.
+    Hand,
+    /// `ELOOP`, after a readlink of the link reports no error of its own.
+    MagicLinkInPath,
+    Fail(Error),
+}
+
+/// What the walk does with a component it `found`: `last` if only `/`
+/// follows it, `slash` if the path ends in `/` or `/.`, `flags` the
+/// caller's. The first row that matches decides (`-`: either):
+///
+/// | found     | last | slash | `O_NOFOLLOW` | `O_DIRECTORY` | `O_PATH` | action |
+/// |-----------|------|-------|--------------|---------------|----------|--------|
+/// | any link  | yes  | no    | yes          | yes           | -        | `ENOTDIR` |
+/// | any link  | yes  | no    | yes          | no            | yes      | hand out the link |
+/// | any link  | yes  | no    | yes          | no            | no       | `ELOOP` |
+/// | magic     | yes  | no    | no           | -             | -        | follow |
+/// | magic     | -    | -     | -            | -             | -        | `ELOOP` (in the path) |
+/// | symlink   | -    | -     | -            | -             | -        | substitute its text |
+/// | directory | no   | -     | -            | -             | -        | enter |
+/// | file      | no   | -     | -            | -             | -        | `ENOTDIR` |
+/// | file      | yes  | yes   | -            | -             | -        | `ENOTDIR` |
+/// | file      | yes  | -     | -            | yes           | -        | `ENOTDIR` |
+/// | -         | yes  | -     | -            | -             | yes      | hand out the fd |
+/// | -         | yes  | -     | -            | -             | no       | reopen |
+///
+/// As the kernel answers: with `O_NOFOLLOW` a link is never a directory
+/// (`ENOTDIR` first) and an `O_PATH` open gets the link itself; a trailing
+/// slash demands a directory and follows a final link.
+fn decide(found: Found, last: bool, slash: bool, flags: u64) -> Action {
+    let link = matches!(found, Found::Symlink | Found::MagicLink);
+    let not_dir = Action::Fail(Error::os(Errno::ENOTDIR, Step::NotADirectory));
+    if link && last && !slash && flags & O_NOFOLLOW != 0 {
+        return if flags & O_DIRECTORY != 0 {
+            not_dir
+        } else if flags & O_PATH != 0 {
+            Action::Hand
+        } else {
+            Action::Fail(Error::os(Errno::ELOOP, Step::TrailingSymlinkNoFollow))
+        };
     }
+    match found {
+        Found::MagicLink if last && !slash => Action::Follow,
+        Found::MagicLink => Action::MagicLinkInPath,
+        Found::Symlink => Action::Substitute,
+        Found::Dir if !last => Action::Enter,
+        Found::File if !last || slash || flags & O_DIRECTORY != 0 => not_dir,
+        _ if flags & O_PATH != 0 => Action::Hand,
+        _ => Action::Reopen,
+    }
+}
+
+/// Substitutes the text of the regular symlink `link` at the cursor. Not
+/// inlined: its buffer would stay in the walk's frame below every mount
+/// check (`scripts/stack.sh`).
+#[inline(never)]
+fn substitute_link(at: &mut Cursor<'_>, link: &OwnedFd) -> Result<(), Error> {
+    let mut text = [0u8; 256];
+    let n =
+        sys::readlinkat(link.as_fd(), c"", &mut text).map_err(|e| Error::os(e, Step::Readlink))?;
+    if n >= text.len() {
+        return Err(Error::os(Errno::ENAMETOOLONG, Step::ProcfsSymlinkTarget));
+    }
+    at.substitute(text.get(..n).unwrap_or_default())
 }
 
 /// Opens `name` in `dirfd` with the caller's flags (never following a
 /// symlink) and checks that the result is on the root's mount and is the
 /// inode `verified` the walk checked, so a swap in between is caught.
-#[inline(never)]
 fn reopen(
     root: &Root<'_>,
     dirfd: BorrowedFd<'_>,
@@ -581,7 +440,11 @@ fn reopen(
 
 #[cfg(test)]
 mod tests {
-    use super::{Place, next_component};
+    use super::{Action, Found, Place, decide};
+    use crate::arch::{O_CLOEXEC, O_DIRECTORY, O_NOFOLLOW, O_PATH};
+    use crate::error::Error;
+    use crate::step::Step;
+    use crate::sys::Errno;
 
     #[test]
     fn magic_links_by_place() {
@@ -636,13 +499,62 @@ mod tests {
         }
     }
 
+    /// [`decide`]'s table, row by row as in its doc: every combination of
+    /// the inputs gets the action of the first row that matches it, and
+    /// every row is the first match of some combination.
     #[test]
-    fn components() {
-        assert_eq!(next_component(b"a/b"), Some((&b"a"[..], &b"b"[..])));
-        assert_eq!(next_component(b"./a//b/"), Some((&b"a"[..], &b"/b/"[..])));
-        assert_eq!(next_component(b"/b/"), Some((&b"b"[..], &b""[..])));
-        assert_eq!(next_component(b"."), None);
-        assert_eq!(next_component(b""), None);
-        assert_eq!(next_component(b"./"), None);
+    fn decide_follows_its_table() {
+        use Found::{Dir, File, MagicLink, Symlink};
+        let (y, n, x) = (Some(true), Some(false), None);
+        let links: &[Found] = &[Symlink, MagicLink];
+        let any: &[Found] = &[Dir, File, Symlink, MagicLink];
+        let enotdir = Action::Fail(Error::os(Errno::ENOTDIR, Step::NotADirectory));
+        let eloop = Action::Fail(Error::os(Errno::ELOOP, Step::TrailingSymlinkNoFollow));
+        #[rustfmt::skip]
+        let table: [(&[Found], _, _, _, _, _, Action); 12] = [
+            // found       last slash O_NOFOLLOW O_DIRECTORY O_PATH  action
+            (links,        y,   n,    y,         y,          x,      enotdir),
+            (links,        y,   n,    y,         n,          y,      Action::Hand),
+            (links,        y,   n,    y,         n,          n,      eloop),
+            (&[MagicLink], y,   n,    n,         x,          x,      Action::Follow),
+            (&[MagicLink], x,   x,    x,         x,          x,      Action::MagicLinkInPath),
+            (&[Symlink],   x,   x,    x,         x,          x,      Action::Substitute),
+            (&[Dir],       n,   x,    x,         x,          x,      Action::Enter),
+            (&[File],      n,   x,    x,         x,          x,      enotdir),
+            (&[File],      y,   y,    x,         x,          x,      enotdir),
+            (&[File],      y,   x,    x,         y,          x,      enotdir),
+            (any,          y,   x,    x,         x,          y,      Action::Hand),
+            (any,          y,   x,    x,         x,          n,      Action::Reopen),
+        ];
+        let fits = |want: Option<bool>, got: bool| want.is_none() || want == Some(got);
+        let mut used = [false; 12];
+        for &found in any {
+            for bits in 0..32u8 {
+                let on = |i: u8| bits & (1 << i) != 0;
+                let (last, slash, nofollow, directory, path) = (on(0), on(1), on(2), on(3), on(4));
+                let flags = O_CLOEXEC
+                    | if nofollow { O_NOFOLLOW } else { 0 }
+                    | if directory { O_DIRECTORY } else { 0 }
+                    | if path { O_PATH } else { 0 };
+                let row = table
+                    .iter()
+                    .position(|&(f, l, s, nf, d, p, _)| {
+                        f.contains(&found)
+                            && fits(l, last)
+                            && fits(s, slash)
+                            && fits(nf, nofollow)
+                            && fits(d, directory)
+                            && fits(p, path)
+                    })
+                    .unwrap();
+                used[row] = true;
+                assert_eq!(
+                    decide(found, last, slash, flags),
+                    table[row].6,
+                    "{found:?}, last {last}, slash {slash}, flags {flags:#o} (row {row})"
+                );
+            }
+        }
+        assert_eq!(used, [true; 12], "rows that never decide");
     }
 }
