@@ -295,6 +295,7 @@ pub mod parse;
 mod path;
 mod pidfd;
 mod probe;
+mod procfs;
 mod resolve;
 mod root;
 mod step;

@@ -9,6 +9,7 @@ use crate::error::{Error, ErrorKind};
 use crate::fd::{BorrowedFd, OwnedFd};
 use crate::path::{self, ShortPathBuf};
 use crate::probe::{self, Feature};
+use crate::procfs;
 use crate::step::Step;
 use crate::sys::{self, Errno, FileId, StatxIds};
 use core::ffi::CStr;
@@ -206,8 +207,8 @@ fn read_mount_id(file: &OwnedFd, ino: u64) -> Result<u64, Error> {
         }
     }
     let text = buf.get(..len).unwrap_or_default();
-    let mnt_id = field(text, b"mnt_id:");
-    let file_ino = field(text, b"ino:");
+    let mnt_id = procfs::line_value(text, b"mnt_id:").and_then(procfs::decimal);
+    let file_ino = procfs::line_value(text, b"ino:").and_then(procfs::decimal);
     match (mnt_id, file_ino) {
         (Some(id), Some(i)) if i == ino => Ok(id),
         (Some(_), Some(_)) => Err(Error::unsafe_path(Step::FdinfoOtherFile)),
@@ -289,43 +290,4 @@ fn open_on_procfs(dirfd: BorrowedFd<'_>, name: &CStr, flags: u64) -> Result<Owne
     let fd = sys::openat(dirfd, name, flags).map_err(|e| Error::os(e, Step::OpenFdinfo))?;
     check_procfs(fd.as_fd())?;
     Ok(fd)
-}
-
-/// The decimal value of the line starting with `key` in `text`. A plain
-/// loop: `split` and `find` instantiate generic iterator code (measured
-/// larger on the freestanding init).
-fn field(text: &[u8], key: &[u8]) -> Option<u64> {
-    let mut rest = text;
-    loop {
-        let (line, next) = match rest.iter().position(|&b| b == b'\n') {
-            Some(end) => (rest.get(..end)?, rest.get(end + 1..)?),
-            None => (rest, &[][..]),
-        };
-        if let Some(value) = line.strip_prefix(key) {
-            return probe::parse_decimal(value.trim_ascii());
-        }
-        if next.is_empty() {
-            return None;
-        }
-        rest = next;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fdinfo_fields() {
-        let t = b"pos:\t0\nflags:\t012100000\nmnt_id:\t26\nino:\t4026531840\n";
-        assert_eq!(field(t, b"mnt_id:"), Some(26));
-        assert_eq!(field(t, b"ino:"), Some(4026531840));
-        assert_eq!(field(t, b"nope:"), None);
-        assert_eq!(field(b"mnt_id:\t\n", b"mnt_id:"), None);
-        assert_eq!(field(b"mnt_id:\t12x\n", b"mnt_id:"), None);
-        assert_eq!(field(b"mnt_id:\t99999999999999999999\n", b"mnt_id:"), None);
-        assert_eq!(field(b"pos:\t0\n\nino:\t7", b"ino:"), Some(7));
-        assert_eq!(field(b"mnt_ino:\t7\n", b"ino:"), None);
-        assert_eq!(field(b"", b"ino:"), None);
-    }
 }

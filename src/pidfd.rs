@@ -3,6 +3,7 @@
 
 use crate::error::{Error, ErrorKind};
 use crate::fd::{BorrowedFd, OwnedFd};
+use crate::procfs;
 use crate::step::Step;
 use crate::sys::{self, Errno};
 
@@ -86,14 +87,13 @@ pub(crate) fn pid_by_ioctl(pidfd: BorrowedFd<'_>) -> Result<Option<u32>, Error> 
 /// the process was reaped, `0` when it is not visible in that procfs's pid
 /// namespace: both `ESRCH`).
 pub(crate) fn pid_from_fdinfo(text: &[u8]) -> Result<u32, Error> {
-    let Some(line) = text.split(|&b| b == b'\n').find(|l| l.starts_with(b"Pid:")) else {
+    let Some(value) = procfs::line_value(text, b"Pid:") else {
         return Err(Error::os(Errno::EINVAL, Step::FdinfoNoPidLine));
     };
-    let value = line.get(4..).unwrap_or_default().trim_ascii();
     if value.first() == Some(&b'-') {
         return Err(Error::os(Errno::ESRCH, Step::FdinfoPidReaped));
     }
-    match crate::probe::parse_decimal(value) {
+    match procfs::decimal(value) {
         Some(0) => Err(Error::os(Errno::ESRCH, Step::FdinfoPidOtherNamespace)),
         Some(pid) if pid < 1 << 31 => Ok(pid as u32),
         _ => Err(Error::os(Errno::EINVAL, Step::FdinfoPidUnreadable)),

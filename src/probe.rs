@@ -3,6 +3,7 @@
 //! fallback: callers still fall back when a working syscall later fails
 //! with `ENOSYS`/`EPERM` (a seccomp filter installed mid-run).
 
+use crate::procfs;
 use crate::sys::{self, Errno};
 use core::sync::atomic::{AtomicU8, AtomicU32, Ordering::Relaxed};
 
@@ -91,15 +92,7 @@ fn parse_release(release: &[u8]) -> Option<u32> {
 }
 
 fn parse_num(s: &[u8]) -> Option<u32> {
-    u32::try_from(parse_decimal(s)?).ok()
-}
-
-/// A decimal number of at most 19 digits (so it cannot overflow a u64).
-pub(crate) fn parse_decimal(s: &[u8]) -> Option<u64> {
-    if s.is_empty() || s.len() > 19 || !s.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    Some(s.iter().fold(0, |n, d| n * 10 + u64::from(d - b'0')))
+    u32::try_from(procfs::decimal(s)?).ok()
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use crate::fd::{BorrowedFd, OwnedFd};
 use crate::mount;
 use crate::path::{Cursor, NameBuf, PathBuf};
 use crate::probe::{self, Feature};
+use crate::procfs::{Place, ends_in_magic_link};
 use crate::root::Root;
 use crate::step::Step;
 use crate::sys::{self, Errno};
@@ -220,69 +221,6 @@ fn open_name(dirfd: BorrowedFd<'_>, name: &[u8], flags: u64, step: Step) -> Resu
     open_name_c(dirfd, buf.as_cstr(), flags, step)
 }
 
-/// Where the walk stands in procfs: magic-links live only in a process's
-/// (or thread's) directory (`exe`, `cwd`, `root`) and in its `fd`, `ns`
-/// and `map_files` directories. Every other procfs symlink is a regular
-/// one (`self`, `thread-self`, `mounts`, `net`, `fs/xfs/stat`,
-/// `device-tree`, ...), which `openat2` follows under `RESOLVE_BENEATH`,
-/// refusing an absolute target with `EXDEV`: the walk does the same.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Place {
-    Root,
-    /// `<pid>` or `<pid>/task/<tid>`.
-    Process,
-    /// `<pid>/task`.
-    Tasks,
-    /// `<pid>/fd`, `<pid>/ns`, `<pid>/map_files`.
-    LinkDir,
-    Elsewhere,
-}
-
-impl Place {
-    /// Where stepping into directory `name` from here leads.
-    fn enter(self, name: &[u8]) -> Place {
-        let number = !name.is_empty() && name.iter().all(u8::is_ascii_digit);
-        match self {
-            Place::Root | Place::Tasks if number => Place::Process,
-            Place::Process if name == b"task" => Place::Tasks,
-            Place::Process if matches!(name, b"fd" | b"ns" | b"map_files") => Place::LinkDir,
-            _ => Place::Elsewhere,
-        }
-    }
-
-    /// Whether a symlink `name` here is a magic-link.
-    fn holds_magic_link(self, name: &[u8]) -> bool {
-        self == Place::LinkDir
-            || (self == Place::Process && matches!(name, b"exe" | b"cwd" | b"root"))
-    }
-}
-
-/// Whether the last component of `path` (beneath the procfs root) is a
-/// magic-link by where it lies (`self/exe`, `1234/fd/3`,
-/// `thread-self/ns/mnt`, ...), told from the text alone. Only a plain path
-/// qualifies: no empty, `.` or `..` component, no trailing `/`.
-fn ends_in_magic_link(path: &[u8]) -> bool {
-    let mut place = Place::Root;
-    let mut rest = path;
-    loop {
-        let (comp, tail) = match rest.iter().position(|&b| b == b'/') {
-            Some(i) => (rest.get(..i).unwrap_or_default(), rest.get(i + 1..)),
-            None => (rest, None),
-        };
-        if comp.is_empty() || comp == b"." || comp == b".." {
-            return false;
-        }
-        let Some(tail) = tail else {
-            return place.holds_magic_link(comp);
-        };
-        place = match (place, comp) {
-            (Place::Root, b"self" | b"thread-self") => Place::Process,
-            _ => place.enter(comp),
-        };
-        rest = tail;
-    }
-}
-
 /// The fallback resolver: one component at a time, every step an
 /// `O_PATH|O_NOFOLLOW` fd checked to be on the root's procfs mount, and
 /// [`decide`] saying what to do with it. It answers as
@@ -440,64 +378,11 @@ fn reopen(
 
 #[cfg(test)]
 mod tests {
-    use super::{Action, Found, Place, decide};
+    use super::{Action, Found, decide};
     use crate::arch::{O_CLOEXEC, O_DIRECTORY, O_NOFOLLOW, O_PATH};
     use crate::error::Error;
     use crate::step::Step;
     use crate::sys::Errno;
-
-    #[test]
-    fn magic_links_by_place() {
-        let pid = Place::Root.enter(b"1234");
-        assert_eq!(pid, Place::Process);
-        assert!(pid.holds_magic_link(b"exe"));
-        assert!(!pid.holds_magic_link(b"status"));
-        assert!(pid.enter(b"fd").holds_magic_link(b"0"));
-        assert!(pid.enter(b"ns").holds_magic_link(b"mnt"));
-        assert!(pid.enter(b"map_files").holds_magic_link(b"1-2"));
-        let thread = pid.enter(b"task").enter(b"1235");
-        assert!(thread.holds_magic_link(b"cwd"));
-        assert!(!Place::Root.holds_magic_link(b"self"));
-        assert!(
-            !Place::Root
-                .enter(b"fs")
-                .enter(b"xfs")
-                .holds_magic_link(b"stat")
-        );
-        assert!(!pid.enter(b"fdinfo").holds_magic_link(b"0"));
-        assert!(!pid.enter(b"attr").holds_magic_link(b"exec"));
-    }
-
-    #[test]
-    fn trailing_magic_links_by_text() {
-        use super::ends_in_magic_link as magic;
-        for p in [
-            "self/exe",
-            "thread-self/cwd",
-            "1/root",
-            "self/fd/0",
-            "self/task/12/ns/mnt",
-            "12/map_files/1-2",
-        ] {
-            assert!(magic(p.as_bytes()), "{p}");
-        }
-        for p in [
-            "exe",
-            "self",
-            "self/status",
-            "self/exe/",
-            "self/./exe",
-            "self//exe",
-            "self/fd",
-            "self/fdinfo/0",
-            "self/task/exe",
-            "fs/exe",
-            "self/fd/0/x",
-            "",
-        ] {
-            assert!(!magic(p.as_bytes()), "{p}");
-        }
-    }
 
     /// [`decide`]'s table, row by row as in its doc: every combination of
     /// the inputs gets the action of the first row that matches it, and

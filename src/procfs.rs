@@ -1,0 +1,181 @@
+//! The procfs map: what the crate assumes about procfs's layout and the
+//! text it prints, each assumption in one place. It decides which symlinks
+//! are magic-links (by where they lie, never by their text) and how the
+//! `Key:\tvalue` lines of `fdinfo` and the decimal numbers in them are
+//! read.
+
+/// Where the walk stands in procfs: magic-links live only in a process's
+/// (or thread's) directory (`exe`, `cwd`, `root`) and in its `fd`, `ns`
+/// and `map_files` directories. Every other procfs symlink is a regular
+/// one (`self`, `thread-self`, `mounts`, `net`, `fs/xfs/stat`,
+/// `device-tree`, ...), which `openat2` follows under `RESOLVE_BENEATH`,
+/// refusing an absolute target with `EXDEV`: the walk does the same.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Place {
+    Root,
+    /// `<pid>` or `<pid>/task/<tid>`.
+    Process,
+    /// `<pid>/task`.
+    Tasks,
+    /// `<pid>/fd`, `<pid>/ns`, `<pid>/map_files`.
+    LinkDir,
+    Elsewhere,
+}
+
+impl Place {
+    /// Where stepping into directory `name` from here leads.
+    pub(crate) fn enter(self, name: &[u8]) -> Place {
+        let number = !name.is_empty() && name.iter().all(u8::is_ascii_digit);
+        match self {
+            Place::Root | Place::Tasks if number => Place::Process,
+            Place::Process if name == b"task" => Place::Tasks,
+            Place::Process if matches!(name, b"fd" | b"ns" | b"map_files") => Place::LinkDir,
+            _ => Place::Elsewhere,
+        }
+    }
+
+    /// Whether a symlink `name` here is a magic-link.
+    pub(crate) fn holds_magic_link(self, name: &[u8]) -> bool {
+        self == Place::LinkDir
+            || (self == Place::Process && matches!(name, b"exe" | b"cwd" | b"root"))
+    }
+}
+
+/// Whether the last component of `path` (beneath the procfs root) is a
+/// magic-link by where it lies (`self/exe`, `1234/fd/3`,
+/// `thread-self/ns/mnt`, ...), told from the text alone. Only a plain path
+/// qualifies: no empty, `.` or `..` component, no trailing `/`.
+pub(crate) fn ends_in_magic_link(path: &[u8]) -> bool {
+    let mut place = Place::Root;
+    let mut rest = path;
+    loop {
+        let (comp, tail) = match rest.iter().position(|&b| b == b'/') {
+            Some(i) => (rest.get(..i).unwrap_or_default(), rest.get(i + 1..)),
+            None => (rest, None),
+        };
+        if comp.is_empty() || comp == b"." || comp == b".." {
+            return false;
+        }
+        let Some(tail) = tail else {
+            return place.holds_magic_link(comp);
+        };
+        place = match (place, comp) {
+            (Place::Root, b"self" | b"thread-self") => Place::Process,
+            _ => place.enter(comp),
+        };
+        rest = tail;
+    }
+}
+
+/// The value of the first line of `text` that starts with `key`, without
+/// the blanks around it (`fdinfo`'s `mnt_id:\t26`, `Pid:\t-1`). A plain
+/// loop: iterator adaptors cost the freestanding init bytes.
+pub(crate) fn line_value<'t>(text: &'t [u8], key: &[u8]) -> Option<&'t [u8]> {
+    let mut rest = text;
+    loop {
+        let (line, next) = match rest.iter().position(|&b| b == b'\n') {
+            Some(end) => (rest.get(..end)?, rest.get(end + 1..)?),
+            None => (rest, &[][..]),
+        };
+        if let Some(value) = line.strip_prefix(key) {
+            return Some(value.trim_ascii());
+        }
+        if next.is_empty() {
+            return None;
+        }
+        rest = next;
+    }
+}
+
+/// A decimal number of at most 19 digits (so it cannot overflow a u64):
+/// no sign, no blanks, nothing else.
+pub(crate) fn decimal(s: &[u8]) -> Option<u64> {
+    if s.is_empty() || s.len() > 19 || !s.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(s.iter().fold(0, |n, d| n * 10 + u64::from(d - b'0')))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn magic_links_by_place() {
+        let pid = Place::Root.enter(b"1234");
+        assert_eq!(pid, Place::Process);
+        assert!(pid.holds_magic_link(b"exe"));
+        assert!(!pid.holds_magic_link(b"status"));
+        assert!(pid.enter(b"fd").holds_magic_link(b"0"));
+        assert!(pid.enter(b"ns").holds_magic_link(b"mnt"));
+        assert!(pid.enter(b"map_files").holds_magic_link(b"1-2"));
+        let thread = pid.enter(b"task").enter(b"1235");
+        assert!(thread.holds_magic_link(b"cwd"));
+        assert!(!Place::Root.holds_magic_link(b"self"));
+        assert!(
+            !Place::Root
+                .enter(b"fs")
+                .enter(b"xfs")
+                .holds_magic_link(b"stat")
+        );
+        assert!(!pid.enter(b"fdinfo").holds_magic_link(b"0"));
+        assert!(!pid.enter(b"attr").holds_magic_link(b"exec"));
+    }
+
+    #[test]
+    fn trailing_magic_links_by_text() {
+        use super::ends_in_magic_link as magic;
+        for p in [
+            "self/exe",
+            "thread-self/cwd",
+            "1/root",
+            "self/fd/0",
+            "self/task/12/ns/mnt",
+            "12/map_files/1-2",
+        ] {
+            assert!(magic(p.as_bytes()), "{p}");
+        }
+        for p in [
+            "exe",
+            "self",
+            "self/status",
+            "self/exe/",
+            "self/./exe",
+            "self//exe",
+            "self/fd",
+            "self/fdinfo/0",
+            "self/task/exe",
+            "fs/exe",
+            "self/fd/0/x",
+            "",
+        ] {
+            assert!(!magic(p.as_bytes()), "{p}");
+        }
+    }
+
+    #[test]
+    fn fdinfo_lines() {
+        let t = b"pos:\t0\nflags:\t012100000\nmnt_id:\t26\nino:\t4026531840\n";
+        let num = |key: &[u8]| line_value(t, key).and_then(decimal);
+        assert_eq!(num(b"mnt_id:"), Some(26));
+        assert_eq!(num(b"ino:"), Some(4026531840));
+        assert_eq!(num(b"nope:"), None);
+        assert_eq!(
+            line_value(b"mnt_id:\t\n", b"mnt_id:").and_then(decimal),
+            None
+        );
+        assert_eq!(
+            line_value(b"mnt_id:\t12x\n", b"mnt_id:").and_then(decimal),
+            None
+        );
+        assert_eq!(decimal(b"99999999999999999999"), None);
+        assert_eq!(decimal(b"-1"), None);
+        assert_eq!(line_value(b"pos:\t0\n\nino:\t7", b"ino:"), Some(&b"7"[..]));
+        assert_eq!(line_value(b"mnt_ino:\t7\n", b"ino:"), None);
+        assert_eq!(line_value(b"", b"ino:"), None);
+        assert_eq!(
+            line_value(b"Pid:\t-1\nNSpid:\t-1\n", b"Pid:"),
+            Some(&b"-1"[..])
+        );
+    }
+}
