@@ -193,7 +193,7 @@ impl Handle {
     /// [`SafetyViolation`](crate::ErrorKind::SafetyViolation) (`EXDEV`, or
     /// the kernel's errno) when `fd` is not such a root.
     pub fn from_fd(fd: OwnedFd) -> Result<Handle, Error> {
-        let root = root::adopt(fd).map_err(Error::into_safety_violation)?;
+        let root = root::adopt(fd)?;
         Ok(Handle {
             kind: root.kind,
             source: Source::Owned(HandleRoot(Some(root))),
@@ -699,17 +699,15 @@ fn no_unmasked_directory(fd: OwnedFd) -> Result<OwnedFd, Error> {
 }
 
 /// Closes a handle's own fd unless its number provably names another
-/// file now (after a `close_range` or `dup2` it belongs to someone else,
-/// and is left alone): an error of the check itself leaves it ours, and
-/// it is closed.
+/// file now (after a `close_range` and a reuse, or a `dup2`, it belongs to
+/// someone else, and is left alone). Anything short of proof (an error of
+/// the check, a closed number, a changed creation time) closes it.
 fn close_if_ours(root: OwnedRoot) -> Result<(), Error> {
-    match root.borrow().check_still_named() {
-        Err(e) if e.kind() == ErrorKind::SafetyViolation => {
-            core::mem::forget(root.fd);
-            Err(e)
-        }
-        _ => sys::close(root.fd).map_err(|e| Error::os(e, Step::CloseHandle)),
+    if root.borrow().names_another_file() {
+        core::mem::forget(root.fd);
+        return Err(Error::unsafe_path(Step::HandleFdReused));
     }
+    sys::close(root.fd).map_err(|e| Error::os(e, Step::CloseHandle))
 }
 
 impl core::fmt::Debug for Handle {

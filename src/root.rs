@@ -220,18 +220,25 @@ impl<'fd> Root<'fd> {
     /// else; both a [`SafetyViolation`](ErrorKind::SafetyViolation).
     #[inline(always)]
     pub(crate) fn check_still_ours(&self) -> Result<(), Error> {
-        self.check_identity(true)
+        self.check_identity()
     }
 
-    /// Whether the fd number still names this root (a closed or replaced
-    /// number fails with a `SafetyViolation`), without asking of which pid
-    /// namespace it is: what deciding to close it needs.
-    #[inline(always)]
-    pub(crate) fn check_still_named(&self) -> Result<(), Error> {
-        self.check_identity(false)
+    /// Whether the fd number provably names another file now: another
+    /// device or inode, or another mount by its mount id. Not proof: a
+    /// closed number (closing it again does nothing), an error of the
+    /// check, or a changed creation time alone (a `chmod` of our root).
+    pub(crate) fn names_another_file(&self) -> bool {
+        match mount::identify(self.fd) {
+            Ok((id, mnt)) => {
+                !self.is_this_root(&id)
+                    || matches!((self.mnt(), mnt), (Some(then), Some(now))
+                        if then.unique == now.unique && then.id != now.id)
+            }
+            Err(_) => false,
+        }
     }
 
-    fn check_identity(&self, pid_namespace_too: bool) -> Result<(), Error> {
+    fn check_identity(&self) -> Result<(), Error> {
         // Only a verdict (another file, or closed) is a SafetyViolation: an
         // error of a check itself (ENOMEM, EMFILE, EINTR, a seccomp filter)
         // is returned as it is: the call fails, and nothing is replaced.
@@ -273,7 +280,7 @@ impl<'fd> Root<'fd> {
             // No mount id at all (statx refused, qemu-user, kernels before
             // 5.8): check what matters about it too: a procfs, of our pid
             // namespace, as masked.
-            None => self.check_weakly_identified(pid_namespace_too),
+            None => self.check_weakly_identified(),
         }
         .map_err(|e| {
             if e.kind() == ErrorKind::SafetyViolation {
@@ -288,7 +295,7 @@ impl<'fd> Root<'fd> {
     /// mount id could be compared.
     #[cold]
     #[inline(never)]
-    fn check_weakly_identified(&self, pid_namespace_too: bool) -> Result<(), Error> {
+    fn check_weakly_identified(&self) -> Result<(), Error> {
         mount::check_procfs(self.fd)?;
         if self.subset() {
             // A subset=pid instance has no global files.
@@ -298,11 +305,7 @@ impl<'fd> Root<'fd> {
                 Ok(_) => return Err(Error::unsafe_path(Step::UnmaskedProcfs)),
             }
         }
-        if pid_namespace_too {
-            check_pid_namespace(self)
-        } else {
-            Ok(())
-        }
+        check_pid_namespace(self)
     }
 
     fn is_this_root(&self, id: &FileId) -> bool {
@@ -447,7 +450,14 @@ fn host_mount() -> Result<OwnedRoot, Error> {
 /// treated as the host `/proc` (every result checked for mount crossings),
 /// and as unmasked (no retries on another instance).
 pub(crate) fn adopt(fd: OwnedFd) -> Result<OwnedRoot, Error> {
-    verify(fd, HandleKind::HostMount, 0)
+    verify(fd, HandleKind::HostMount, 0).map_err(|e| {
+        // A short resource is no verdict on the fd: returned as it is.
+        if is_resource_error(e.errno()) {
+            e
+        } else {
+            e.into_safety_violation()
+        }
+    })
 }
 
 /// Checks that `fd` is the root directory of a procfs of our pid namespace

@@ -131,3 +131,71 @@ fn a_chmod_of_the_root_fails_closed_only_without_a_unique_mount_id() {
         panic!("{e}");
     }
 }
+
+/// A handle closes its own fd unless the number provably names another
+/// file (another device, inode or mount): neither a changed creation time
+/// (a `chmod` of the root, seen without mount ids) nor a faked `EBADF` from
+/// `statx` and `fstat` (a seccomp filter) keeps it open, on `close` or on
+/// drop.
+fn closes_its_fd_case(chmod: bool, faked_ebadf: bool, by_drop: bool) -> Result<(), Msg> {
+    let before = procfs_root_fds();
+    let h = try_ok!(Handle::open(&[unmasked_proc_root]), "Handle::open");
+    let fd = procfs_root_fds()
+        .into_iter()
+        .find(|fd| !before.contains(fd));
+    let fd = fd.ok_or_else(|| Msg::try_from("no new procfs root fd").unwrap_or_default())?;
+    try_ok!(h.open_self("status", RD), "open_self before");
+    if faked_ebadf {
+        block(&[Facility::Statx, Facility::Fstat], libc::EBADF)?;
+    } else {
+        block(&[Facility::Statx], libc::ENOSYS)?;
+    }
+    if chmod {
+        // A clock tick (the stamp's granularity) after the instance was made.
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        let path = std::ffi::CString::new(format!("/proc/self/fd/{fd}"))
+            .map_err(|_| Msg::try_from("path").unwrap_or_default())?;
+        // SAFETY: a valid NUL-terminated path.
+        let rc = unsafe { libc::chmod(path.as_ptr(), 0o555) };
+        ensure!(rc == 0, "chmod of the root: errno {}", errno());
+    }
+    if by_drop {
+        drop(h);
+    } else {
+        let _ = h.close();
+    }
+    // SAFETY: F_GETFD on a number: no memory effects.
+    let open = unsafe { libc::fcntl(fd, libc::F_GETFD) } >= 0;
+    ensure!(
+        !open,
+        "the handle's fd {fd} is still open after it was closed"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_handle_closes_its_fd_unless_the_number_is_provably_someone_elses() {
+    if !require_root("a_handle_closes_its_fd_unless_the_number_is_provably_someone_elses") {
+        return;
+    }
+    let qemu = under_qemu();
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let mut failed = Vec::new();
+    for chmod in [false, true] {
+        // Under qemu-user the unmasked handle is a detached clone: a chmod
+        // of its root would be one of the host /proc. The VMs run it.
+        if chmod && qemu {
+            continue;
+        }
+        for faked_ebadf in [false, true] {
+            for by_drop in [false, true] {
+                if let Err(e) = in_child(|| closes_its_fd_case(chmod, faked_ebadf, by_drop)) {
+                    failed.push(format!(
+                        "chmod {chmod}, faked EBADF {faked_ebadf}, drop {by_drop}: {e}"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(failed.is_empty(), "{failed:#?}");
+}

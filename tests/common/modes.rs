@@ -12,6 +12,8 @@ pub enum Facility {
     OpenTree,
     Openat2,
     Statx,
+    /// `fstat`, the identity check's fallback without `statx`
+    Fstat,
     /// plain `openat` (the fallback walk's syscall)
     Openat,
 }
@@ -23,6 +25,7 @@ fn syscalls_of(f: Facility) -> &'static [syscalls::Sysno] {
         Facility::OpenTree => &[Sysno::open_tree],
         Facility::Openat2 => &[Sysno::openat2],
         Facility::Statx => &[Sysno::statx],
+        Facility::Fstat => &[Sysno::fstat],
         Facility::Openat => &[Sysno::openat],
     }
 }
