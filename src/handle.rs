@@ -394,27 +394,28 @@ impl Handle {
                 }
                 return Ok(root);
             }
-            Source::Cached(_) => match root::cached() {
-                Some(c) => c,
-                // Being re-published by another thread: make a root of our own.
-                None => return self.refresh(None, call_fd),
-            },
+            Source::Cached(_) => root::cached(),
         };
-        let now = fork::generation();
-        let verdict = cached.root.check_still_ours().and_then(|()| {
-            if cached.checked != now {
-                root::check_pid_namespace(&cached.root)?;
-                root::mark_checked(&cached, now);
+        // No entry (being re-published by another thread): a root of our
+        // own is made. One call of refresh for both ways there.
+        if let Some(cached) = cached {
+            let now = fork::generation();
+            let verdict = cached.root.check_still_ours().and_then(|()| {
+                if cached.checked != now {
+                    root::check_pid_namespace(&cached.root)?;
+                    root::mark_checked(&cached, now);
+                }
+                Ok(())
+            });
+            match verdict {
+                Ok(()) => return Ok(cached.root),
+                // Another file took the number, or a procfs of our parent's
+                // pid namespace: replace it. An error of a check is returned.
+                Err(e) if e.kind() == ErrorKind::SafetyViolation => {}
+                Err(e) => return Err(e),
             }
-            Ok(())
-        });
-        match verdict {
-            Ok(()) => Ok(cached.root),
-            // Another file took the number, or a procfs of our parent's pid
-            // namespace: replace it. An error of a check is returned.
-            Err(e) if e.kind() == ErrorKind::SafetyViolation => self.refresh(Some(cached), call_fd),
-            Err(e) => Err(e),
         }
+        self.refresh(cached, call_fd)
     }
 
     /// The cached fd was closed or its number reused, or it is of another
