@@ -415,7 +415,7 @@ impl Handle {
                 Err(e) => return Err(e),
             }
         }
-        self.refresh(cached.as_ref(), call_fd)
+        self.refresh(cached, call_fd)
     }
 
     /// The cached fd was closed or its number reused, or it is of another
@@ -425,7 +425,7 @@ impl Handle {
     #[inline(never)]
     fn refresh<'a>(
         &self,
-        stale: Option<&root::Cached>,
+        stale: Option<root::Cached>,
         call_fd: &'a mut Option<OwnedFd>,
     ) -> Result<Root<'a>, Error> {
         let want = Want {

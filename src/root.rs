@@ -739,7 +739,7 @@ pub(crate) enum Published {
 /// caller saw: empty (`stale` is `None`) or the entry `stale` that failed
 /// its check. If another thread published a usable root first, ours is
 /// closed and theirs returned.
-pub(crate) fn publish(root: OwnedRoot, stale: Option<&Cached>) -> Published {
+pub(crate) fn publish(root: OwnedRoot, stale: Option<Cached>) -> Published {
     if !root.cacheable() {
         return Published::Kept(root);
     }
@@ -793,7 +793,7 @@ mod tests {
                     ctime: (u64::from(flags) << 40) | 7,
                     mnt_id: (u64::from(flags) + 1) << 33,
                 };
-                let used = match publish(facts.map_fd(|()| fd), stale.as_ref()) {
+                let used = match publish(facts.map_fd(|()| fd), stale) {
                     Published::Cached(root) => root,
                     Published::Kept(_) => panic!("{kind:?} {bits:#x}: not published"),
                 };
