@@ -8,6 +8,7 @@
 
 use core::fmt;
 use core::marker::PhantomData;
+use core::mem::ManuallyDrop;
 use core::sync::atomic::{AtomicI32, Ordering};
 
 /// An owned file descriptor: closed when dropped. Every descriptor this
@@ -127,6 +128,48 @@ impl AtomicStaticFd {
         // given only descriptors borrowed for 'static: open for the rest of
         // the process.
         (fd != -1).then(|| unsafe { BorrowedFd::borrow_raw(fd) })
+    }
+}
+
+/// A value holding an owned descriptor whose end needs the whole value
+/// (to check what the number names before closing it, say): see
+/// [`EndOnDrop`].
+pub(crate) trait EndFd: Sized {
+    /// Closes the descriptor, or leaves it open.
+    fn end(self);
+}
+
+/// Owns a `T` and hands it by value to [`EndFd::end`] when dropped:
+/// a `Drop` that can consume, without an `Option` to take it out of.
+pub(crate) struct EndOnDrop<T: EndFd>(ManuallyDrop<T>);
+
+impl<T: EndFd> EndOnDrop<T> {
+    pub(crate) fn new(value: T) -> Self {
+        EndOnDrop(ManuallyDrop::new(value))
+    }
+
+    pub(crate) fn get(&self) -> &T {
+        &self.0
+    }
+
+    /// Takes the value out: ending it is then the caller's.
+    pub(crate) fn into_inner(self) -> T {
+        let mut this = ManuallyDrop::new(self);
+        // SAFETY: `this` is never dropped, so the value is taken out once.
+        unsafe { ManuallyDrop::take(&mut this.0) }
+    }
+}
+
+impl<T: EndFd> Drop for EndOnDrop<T> {
+    fn drop(&mut self) {
+        // SAFETY: taken once, in the drop; `self.0` is not used again.
+        unsafe { ManuallyDrop::take(&mut self.0) }.end();
+    }
+}
+
+impl<T: EndFd + fmt::Debug> fmt::Debug for EndOnDrop<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.get().fmt(f)
     }
 }
 

@@ -6,7 +6,7 @@ use crate::arch::{
 };
 use crate::base::ProcBase;
 use crate::error::{Error, ErrorKind};
-use crate::fd::{BorrowedFd, OwnedFd};
+use crate::fd::{BorrowedFd, EndFd, EndOnDrop, OwnedFd};
 use crate::flags::{HandleBuilder, OpenFlags, OpenOption, ProcfsOpenFlags, ProcfsOpenHow};
 use crate::fork;
 use crate::mount;
@@ -48,47 +48,18 @@ enum Source {
     /// being re-published), never closed.
     Cached(#[cfg_attr(not(feature = "std"), allow(dead_code))] BorrowedFd<'static>),
     /// A root this handle owns.
-    Owned(HandleRoot),
+    Owned(EndOnDrop<HandleRoot>),
 }
 
 /// A root a handle owns: closed with the handle, unless its number
-/// provably names another file by then (see [`close_if_ours`]). `None`
-/// only inside [`close`](HandleRoot::close) and the drop, which take it.
+/// provably names another file by then (see [`close_if_ours`]).
 #[derive(Debug)]
-struct HandleRoot(Option<OwnedRoot>);
+struct HandleRoot(OwnedRoot);
 
-impl HandleRoot {
-    /// The root, its fd lent while the handle is borrowed.
-    fn get(&self) -> Result<Root<'_>, Error> {
-        match &self.0 {
-            Some(root) => Ok(root.borrow()),
-            None => Err(fd_closed()),
-        }
+impl EndFd for HandleRoot {
+    fn end(self) {
+        let _ = close_if_ours(self.0);
     }
-
-    fn close(mut self) -> Result<(), Error> {
-        match self.0.take() {
-            Some(root) => close_if_ours(root),
-            None => Ok(()),
-        }
-    }
-}
-
-impl Drop for HandleRoot {
-    fn drop(&mut self) {
-        if let Some(root) = self.0.take() {
-            let _ = close_if_ours(root);
-        }
-    }
-}
-
-/// The error of a handle whose fd was closed.
-fn fd_closed() -> Error {
-    Error::new(
-        ErrorKind::SafetyViolation,
-        Errno::EBADF,
-        Step::HandleFdClosed,
-    )
 }
 
 impl Handle {
@@ -168,7 +139,7 @@ impl Handle {
             Published::Cached(root) => (Source::Cached(root.fd), root.kind),
             Published::Kept(root) => {
                 let kind = root.kind;
-                (Source::Owned(HandleRoot(Some(root))), kind)
+                (Source::Owned(EndOnDrop::new(HandleRoot(root))), kind)
             }
         };
         Handle {
@@ -196,7 +167,7 @@ impl Handle {
         let root = root::adopt(fd)?;
         Ok(Handle {
             kind: root.kind,
-            source: Source::Owned(HandleRoot(Some(root))),
+            source: Source::Owned(EndOnDrop::new(HandleRoot(root))),
             checked: AtomicU64::new(fork::generation()),
             no_host: false,
         })
@@ -383,7 +354,7 @@ impl Handle {
     pub fn close(self) -> Result<(), Error> {
         match self.source {
             Source::Cached(_) => Ok(()),
-            Source::Owned(root) => root.close(),
+            Source::Owned(root) => close_if_ours(root.into_inner().0),
         }
     }
 
@@ -403,9 +374,7 @@ impl Handle {
     fn root_fd(&self) -> BorrowedFd<'_> {
         match &self.source {
             Source::Cached(fd) => root::cached().map_or(*fd, |c| c.root.fd),
-            // Taken out only by close and drop, which end the handle: the
-            // current directory stands in for a root never missing here.
-            Source::Owned(root) => root.get().map_or(sys::AT_FDCWD, |root| root.fd),
+            Source::Owned(root) => root.get().0.fd.as_fd(),
         }
     }
 
@@ -416,7 +385,7 @@ impl Handle {
     fn checked_root<'a>(&'a self, call_fd: &'a mut Option<OwnedFd>) -> Result<Root<'a>, Error> {
         let cached = match &self.source {
             Source::Owned(root) => {
-                let root = root.get()?;
+                let root = root.get().0.borrow();
                 root.check_still_ours()?;
                 let now = fork::generation();
                 if self.checked.load(Ordering::Acquire) != now {
@@ -425,27 +394,28 @@ impl Handle {
                 }
                 return Ok(root);
             }
-            Source::Cached(_) => match root::cached() {
-                Some(c) => c,
-                // Being re-published by another thread: make a root of our own.
-                None => return self.refresh(None, call_fd),
-            },
+            Source::Cached(_) => root::cached(),
         };
-        let now = fork::generation();
-        let verdict = cached.root.check_still_ours().and_then(|()| {
-            if cached.checked != now {
-                root::check_pid_namespace(&cached.root)?;
-                root::mark_checked(&cached, now);
+        // No entry (being re-published by another thread): a root of our
+        // own is made. One call of refresh for both ways there.
+        if let Some(cached) = cached {
+            let now = fork::generation();
+            let verdict = cached.root.check_still_ours().and_then(|()| {
+                if cached.checked != now {
+                    root::check_pid_namespace(&cached.root)?;
+                    root::mark_checked(&cached, now);
+                }
+                Ok(())
+            });
+            match verdict {
+                Ok(()) => return Ok(cached.root),
+                // Another file took the number, or a procfs of our parent's
+                // pid namespace: replace it. An error of a check is returned.
+                Err(e) if e.kind() == ErrorKind::SafetyViolation => {}
+                Err(e) => return Err(e),
             }
-            Ok(())
-        });
-        match verdict {
-            Ok(()) => Ok(cached.root),
-            // Another file took the number, or a procfs of our parent's pid
-            // namespace: replace it. An error of a check is returned.
-            Err(e) if e.kind() == ErrorKind::SafetyViolation => self.refresh(Some(cached), call_fd),
-            Err(e) => Err(e),
         }
+        self.refresh(cached, call_fd)
     }
 
     /// The cached fd was closed or its number reused, or it is of another
@@ -474,7 +444,7 @@ impl Handle {
     fn subset(&self) -> bool {
         match &self.source {
             Source::Cached(_) => true,
-            Source::Owned(root) => root.get().is_ok_and(|root| root.subset()),
+            Source::Owned(root) => root.get().0.subset(),
         }
     }
 

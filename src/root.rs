@@ -691,31 +691,43 @@ fn read_cache() -> Read {
     Read::Entry(Cached { root, checked, seq })
 }
 
-/// Runs `store(arg)` as the writer of the entry last read at `seen` (0:
-/// the empty cache), if nobody wrote since; else `arg` comes back.
-fn write<A, T>(seen: u64, arg: A, store: impl FnOnce(A) -> T) -> Result<T, A> {
-    let writer = fork::tag() << 32;
-    let count = seen & COUNT;
-    let writing = writer | ((count + 1) & COUNT);
-    if LOCK
-        .compare_exchange(seen, writing, Ordering::Acquire, Ordering::Relaxed)
-        .is_err()
-    {
-        return Err(arg);
+/// The writer's hold on the lock, from [`Writer::begin`] until dropped,
+/// which publishes what was stored meanwhile.
+struct Writer {
+    writer: u64,
+    count: u64,
+}
+
+impl Writer {
+    /// Becomes the writer of the entry last read at `seen` (0: the empty
+    /// cache), if nobody wrote since.
+    #[inline(always)]
+    fn begin(seen: u64) -> Option<Writer> {
+        let writer = fork::tag() << 32;
+        let count = seen & COUNT;
+        let writing = writer | ((count + 1) & COUNT);
+        LOCK.compare_exchange(seen, writing, Ordering::Acquire, Ordering::Relaxed)
+            .ok()?;
+        fence(Ordering::Release);
+        // Test-only: a test's function run with the lock held.
+        #[cfg(feature = "__fault_injection")]
+        crate::__fault_injection::run_hook(crate::__fault_injection::CACHE_WRITE);
+        Some(Writer { writer, count })
     }
-    fence(Ordering::Release);
-    // Test-only: a test's function run with the lock held.
-    #[cfg(feature = "__fault_injection")]
-    crate::__fault_injection::run_hook(crate::__fault_injection::CACHE_WRITE);
-    let stored = store(arg);
-    LOCK.store(writer | ((count + 2) & COUNT), Ordering::Release);
-    Ok(stored)
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        LOCK.store(self.writer | ((self.count + 2) & COUNT), Ordering::Release);
+    }
 }
 
 /// Records that the pid namespace of the entry `c` was checked at fork
 /// generation `now`, unless the entry changed since.
 pub(crate) fn mark_checked(c: &Cached, now: u64) {
-    let _ = write(c.seq, (), |()| CACHE_CHECKED.store(now, Ordering::Relaxed));
+    if let Some(_writer) = Writer::begin(c.seq) {
+        CACHE_CHECKED.store(now, Ordering::Relaxed);
+    }
 }
 
 /// The published root if it can be used now: still ours, and checked in
@@ -746,7 +758,7 @@ pub(crate) fn publish(root: OwnedRoot, stale: Option<Cached>) -> Published {
         HandleKind::DetachedClone => CACHE_DETACHED,
         _ => 0,
     };
-    let stored = write(stale.map_or(0, |c| c.seq), root, |root| {
+    if let Some(_writer) = Writer::begin(stale.map_or(0, |c| c.seq)) {
         let root = root.map_fd(OwnedFd::leak);
         CACHE_FD.store(root.fd, Ordering::Relaxed);
         CACHE_DEV.store(root.dev, Ordering::Relaxed);
@@ -754,14 +766,11 @@ pub(crate) fn publish(root: OwnedRoot, stale: Option<Cached>) -> Published {
         CACHE_MNT.store(root.mnt_id, Ordering::Relaxed);
         CACHE_BITS.store(root.bits | detached, Ordering::Relaxed);
         CACHE_CHECKED.store(checked, Ordering::Relaxed);
-        root
-    });
-    match stored {
-        Ok(root) => Published::Cached(root),
-        Err(root) => match cached() {
-            Some(c) if usable(&c) => Published::Cached(c.root),
-            _ => Published::Kept(root),
-        },
+        return Published::Cached(root);
+    }
+    match cached() {
+        Some(c) if usable(&c) => Published::Cached(c.root),
+        _ => Published::Kept(root),
     }
 }
 
