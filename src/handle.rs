@@ -812,12 +812,17 @@ mod std_interop {
     use super::Handle;
     use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 
+    /// The root's fd as it is, without the per-call check the methods
+    /// make: after a `dup2` over it, or in a child forked into a new pid
+    /// namespace before its first call, it names what the number names
+    /// then.
     impl AsRawFd for Handle {
         fn as_raw_fd(&self) -> RawFd {
             self.root_fd().as_raw_fd()
         }
     }
 
+    /// As [`AsRawFd`]: unchecked.
     impl AsFd for Handle {
         fn as_fd(&self) -> BorrowedFd<'_> {
             // The handle's root fd stays open while the handle lives (the
