@@ -6,6 +6,7 @@ use crate::arch::{
 };
 use crate::base::ProcBase;
 use crate::error::{Error, ErrorKind};
+use crate::fallback::{self, Masking, Retry};
 use crate::fd::{BorrowedFd, EndFd, EndOnDrop, OwnedFd};
 use crate::flags::{HandleBuilder, OpenFlags, OpenOption, ProcfsOpenFlags, ProcfsOpenHow};
 use crate::fork;
@@ -13,6 +14,7 @@ use crate::mount;
 use crate::path::{self, PathBuf};
 use crate::pidfd;
 use crate::probe;
+use crate::procfs;
 use crate::resolve;
 use crate::root::{self, HandleKind, OwnedRoot, Published, Root, Want};
 use crate::step::Step;
@@ -517,8 +519,8 @@ impl Handle {
     ) -> Result<OwnedFd, Error> {
         let kflags = kernel_flags(flags)?;
         path::validate(path)?;
-        if base == ProcBase::ProcRoot && self.subset() && !visible_in_subset(path) {
-            if followed_into_self(path, kflags) {
+        if base == ProcBase::ProcRoot && self.subset() && !procfs::visible_in_subset(path) {
+            if procfs::followed_into_self(path, kflags & O_NOFOLLOW != 0) {
                 // `net` -> `self/net`, `mounts` -> `self/mounts`: the same
                 // path beneath `self`, on this handle (a directory there is
                 // ours to hand out).
@@ -572,41 +574,32 @@ impl Handle {
         path: &[u8],
         kflags: u64,
     ) -> Result<OwnedFd, Error> {
-        let retry_unmasked = match base {
-            ProcBase::ProcRoot => root.masked(),
-            ProcBase::ProcPid(_) => root.hidepid(),
-            // Linux 5.10's subset=pid also hides <pid>/net/*.
-            ProcBase::ProcSelf | ProcBase::ProcThreadSelf => root.subset(),
-            // Resolved to ProcPid before it comes here.
-            ProcBase::ProcPidFd(_) => false,
+        let hides = Masking {
+            masked: root.masked(),
+            hidepid: root.hidepid(),
+            subset: root.subset(),
         };
-        if e.errno() == Errno::EXDEV && self.is_cached() {
-            // Something is mounted in our own procfs (possible since Linux
-            // 6.15 through /proc/<pid>/fd/<n>/..., and permanent): this
-            // lookup is made on a new instance, closed right after. The
-            // cached one stays (another thread may be using it).
-            let want = Want {
-                unmasked: false,
-                no_host: self.no_host,
-                for_one_call: true,
-            };
-            let fresh = root::acquire(want)?;
-            let fresh = fresh.borrow();
-            let fd = resolve_at(&fresh, base, path, kflags)?;
-            return if fresh.subset() {
-                Ok(fd)
-            } else {
-                no_unmasked_directory(fd)
-            };
+        let no_thread_self = !has_thread_self();
+        match fallback::after_failure(e.errno(), base, hides, self.is_cached(), no_thread_self) {
+            Retry::No => Err(e),
+            Retry::OnFreshInstance => {
+                let want = Want {
+                    unmasked: false,
+                    no_host: self.no_host,
+                    for_one_call: true,
+                };
+                let fresh = root::acquire(want)?;
+                let fresh = fresh.borrow();
+                let fd = resolve_at(&fresh, base, path, kflags)?;
+                if fresh.subset() {
+                    Ok(fd)
+                } else {
+                    no_unmasked_directory(fd)
+                }
+            }
+            Retry::OnUnmasked => self.open_unmasked(base, path, kflags),
+            Retry::UnderSelf => resolve_at(root, ProcBase::ProcSelf, path, kflags),
         }
-        if e.errno() == Errno::ENOENT && retry_unmasked {
-            return self.open_unmasked(base, path, kflags);
-        }
-        if e.errno() == Errno::ENOENT && base == ProcBase::ProcThreadSelf && old_thread_self() {
-            // Pre-3.17: self/task/<tid> did not work either; try self.
-            return resolve_at(root, ProcBase::ProcSelf, path, kflags);
-        }
-        Err(e)
     }
 
     /// Resolves `<base>/<path>` on a temporary unmasked procfs, closed
@@ -710,42 +703,10 @@ fn kernel_flags(flags: OpenFlags) -> Result<u64, Error> {
     })
 }
 
-/// Whether the first component of `path` exists on a `subset=pid` procfs:
-/// its root itself (`.`), `self`, `thread-self` and the pids.
-fn visible_in_subset(path: &[u8]) -> bool {
-    match path
-        .split(|&b| b == b'/')
-        .find(|c| !c.is_empty() && *c != b".")
-    {
-        None => true,
-        Some(first) => {
-            first == b"self" || first == b"thread-self" || first.iter().all(u8::is_ascii_digit)
-        }
-    }
-}
-
-/// Whether `path` starts with one of procfs's top-level symlinks into
-/// `self/` whose name is its target's last component (`net` -> `self/net`,
-/// `mounts` -> `self/mounts`, fixed by the kernel), and that link is
-/// followed: it is not the last component, or it is without `O_NOFOLLOW`.
-/// Then `path` beneath `self` is the same file.
-fn followed_into_self(path: &[u8], kflags: u64) -> bool {
-    let mut p = path;
-    while let Some(rest) = p.strip_prefix(b"./") {
-        p = rest;
-    }
-    match p.strip_prefix(b"net").or_else(|| p.strip_prefix(b"mounts")) {
-        // The name alone: followed unless O_NOFOLLOW.
-        Some([]) => kflags & O_NOFOLLOW == 0,
-        // Anything after it, even a lone `/`, makes it followed.
-        Some(rest) => rest.first() == Some(&b'/'),
-        None => false,
-    }
-}
-
-/// Kernels before 3.17 have no `thread-self`.
-fn old_thread_self() -> bool {
-    !probe::kernel_at_least(3, 17)
+/// Whether this kernel has `thread-self`.
+fn has_thread_self() -> bool {
+    let (major, minor) = procfs::THREAD_SELF_SINCE;
+    probe::kernel_at_least(major, minor)
 }
 
 /// `readlinkat(fd, "")` into `buf` (a frame of its own, not live while
@@ -786,7 +747,7 @@ fn build_path(full: &mut PathBuf, base: ProcBase<'_>, path: &[u8]) -> Result<(),
     match base {
         ProcBase::ProcRoot => {}
         ProcBase::ProcSelf => full.push(b"self/")?,
-        ProcBase::ProcThreadSelf if old_thread_self() => {
+        ProcBase::ProcThreadSelf if !has_thread_self() => {
             full.push(b"self/task/")?;
             full.push_u32(sys::gettid())?;
             full.push(b"/")?;

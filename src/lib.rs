@@ -279,6 +279,7 @@ mod arch;
 mod base;
 mod dir;
 mod error;
+mod fallback;
 // Test-only and hidden: not public API (see its header).
 #[cfg(feature = "__fault_injection")]
 #[doc(hidden)]

@@ -1,8 +1,9 @@
 //! The procfs map: what the crate assumes about procfs's layout and the
 //! text it prints, each assumption in one place. It decides which symlinks
-//! are magic-links (by where they lie, never by their text) and how the
-//! `Key:\tvalue` lines of `fdinfo` and the decimal numbers in them are
-//! read.
+//! are magic-links (by where they lie, never by their text), what a
+//! `subset=pid` instance shows, which top-level links lead into `self`,
+//! whether `thread-self` exists, and how the `Key:\tvalue` lines of
+//! `fdinfo` and the decimal numbers in them are read.
 
 /// Where the walk stands in procfs: magic-links live only in a process's
 /// (or thread's) directory (`exe`, `cwd`, `root`) and in its `fd`, `ns`
@@ -66,6 +67,43 @@ pub(crate) fn ends_in_magic_link(path: &[u8]) -> bool {
         rest = tail;
     }
 }
+
+/// Whether the first component of `path` exists on a `subset=pid` procfs:
+/// its root itself (`.`), `self`, `thread-self` and the pids.
+pub(crate) fn visible_in_subset(path: &[u8]) -> bool {
+    match path
+        .split(|&b| b == b'/')
+        .find(|c| !c.is_empty() && *c != b".")
+    {
+        None => true,
+        Some(first) => {
+            first == b"self" || first == b"thread-self" || first.iter().all(u8::is_ascii_digit)
+        }
+    }
+}
+
+/// Whether `path` starts with one of procfs's top-level symlinks into
+/// `self/` whose name is its target's last component (`net` -> `self/net`,
+/// `mounts` -> `self/mounts`, fixed by the kernel), and that link is
+/// followed: it is not the last component, or `nofollow` is not asked.
+/// Then `path` beneath `self` is the same file.
+pub(crate) fn followed_into_self(path: &[u8], nofollow: bool) -> bool {
+    let mut p = path;
+    while let Some(rest) = p.strip_prefix(b"./") {
+        p = rest;
+    }
+    match p.strip_prefix(b"net").or_else(|| p.strip_prefix(b"mounts")) {
+        // The name alone: followed unless O_NOFOLLOW.
+        Some([]) => !nofollow,
+        // Anything after it, even a lone `/`, makes it followed.
+        Some(rest) => rest.first() == Some(&b'/'),
+        None => false,
+    }
+}
+
+/// The kernel that brought `thread-self` (Linux 3.17); before it,
+/// `self/task/<tid>` names the thread.
+pub(crate) const THREAD_SELF_SINCE: (u32, u32) = (3, 17);
 
 /// The value of the first line of `text` that starts with `key`, without
 /// the blanks around it (`fdinfo`'s `mnt_id:\t26`, `Pid:\t-1`). A plain
@@ -151,6 +189,28 @@ mod tests {
         ] {
             assert!(!magic(p.as_bytes()), "{p}");
         }
+    }
+
+    #[test]
+    fn what_a_subset_instance_shows() {
+        for p in [".", "", "self/status", "./thread-self/comm", "12/stat", "/self"] {
+            assert!(visible_in_subset(p.as_bytes()), "{p}");
+        }
+        for p in ["uptime", "sys/kernel", "./net/dev", "mounts", "1x/stat"] {
+            assert!(!visible_in_subset(p.as_bytes()), "{p}");
+        }
+    }
+
+    #[test]
+    fn top_level_links_into_self() {
+        assert!(followed_into_self(b"net", false));
+        assert!(!followed_into_self(b"net", true));
+        assert!(followed_into_self(b"net/", true));
+        assert!(followed_into_self(b"./mounts", false));
+        assert!(followed_into_self(b"net/dev", true));
+        assert!(!followed_into_self(b"network", false));
+        assert!(!followed_into_self(b"mountstats", false));
+        assert!(!followed_into_self(b"self/net", false));
     }
 
     #[test]
