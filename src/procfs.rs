@@ -193,7 +193,14 @@ mod tests {
 
     #[test]
     fn what_a_subset_instance_shows() {
-        for p in [".", "", "self/status", "./thread-self/comm", "12/stat", "/self"] {
+        for p in [
+            ".",
+            "",
+            "self/status",
+            "./thread-self/comm",
+            "12/stat",
+            "/self",
+        ] {
             assert!(visible_in_subset(p.as_bytes()), "{p}");
         }
         for p in ["uptime", "sys/kernel", "./net/dev", "mounts", "1x/stat"] {
