@@ -104,16 +104,31 @@ for t in "${TARGETS[@]}"; do
       # cached private instance too, and tests/pidns_identity.rs clone3,
       # which qemu-user lacks (ENOSYS).
       echo "not run under qemu-user (no CLONE_NEWPID clone, no clone3, no private instance): threads_of_a_*, a_cached_handle_made_again_*, same_pid_in_a_new_namespace_*, cache_write's"
-      # One test at a time: a fork while another guest thread runs has hung
-      # a child under qemu-user (a CI run stalled in tests/attacks.rs); the
-      # same tests run threaded natively and on the real kernels.
+      # One test at a time: fewer guest threads around each fork.
       skip=(-- --test-threads=1 --skip old_kernel_ --skip threads_of_a_ --skip a_cached_handle_made_again_
         --skip same_pid_in_a_new_namespace_ --skip a_cache_write_cut_short --skip as_fd::)
     fi
-    # A hang guard: a run takes 1-2 min here; a stalled one fails in 20.
-    # shellcheck disable=SC2086
-    if ! timeout -k 10 1200 cargo test --target "$t" $features --features __fault_injection "${skip[@]}" 2>&1 | tee "$out"; then
-      echo "error: tests failed or hung (20 min limit) on $t $features" >&2
+    # A hang guard. A run takes 1-3 min here. qemu-user now and then
+    # stalls a forked child for good (measured: 2 of 47 runs of
+    # tests/attacks.rs in a loop, the last test left running; never natively
+    # or in the VMs): a stalled qemu run is named and run once more, a
+    # failed test never is. Natively a stall is an error.
+    limit=1200
+    [ "$t" = x86_64-unknown-linux-gnu ] || limit=600
+    for try in 1 2; do
+      set +e
+      # shellcheck disable=SC2086
+      timeout -k 10 "$limit" cargo test --target "$t" $features --features __fault_injection "${skip[@]}" 2>&1 | tee "$out"
+      rc=${PIPESTATUS[0]}
+      set -e
+      if [ "$rc" -eq 124 ] && [ "$t" != x86_64-unknown-linux-gnu ] && [ "$try" -eq 1 ]; then
+        echo "STALLED under qemu-user after $limit s ($(grep -o 'test [^ ]* has been running for over 60 seconds' "$out" | tr '\n' ';')); running $t $features once more"
+        continue
+      fi
+      break
+    done
+    if [ "$rc" -ne 0 ]; then
+      echo "error: tests failed (exit $rc; 124: still running after $limit s) on $t $features" >&2
       exit 1
     fi
     passed=$(awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^passed/) s += $i } END { print s + 0 }' "$out")
