@@ -1,10 +1,12 @@
 //! The public [`Handle`]: the Go package's `Handle` with its `Open*`,
 //! `Readlink` and `Close` methods.
 
+use crate::acquire::{self, Want};
 use crate::arch::{
     O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_NOCTTY, O_NOFOLLOW, O_PATH, O_RDONLY, O_TMPFILE,
 };
 use crate::base::ProcBase;
+use crate::cache::{self, Published};
 use crate::error::{Error, ErrorKind};
 use crate::fd::{BorrowedFd, EndFd, EndOnDrop, OwnedFd};
 use crate::flags::{HandleBuilder, OpenFlags, OpenOption, ProcfsOpenFlags, ProcfsOpenHow};
@@ -14,7 +16,7 @@ use crate::path::{self, PathBuf};
 use crate::pidfd;
 use crate::probe;
 use crate::resolve;
-use crate::root::{self, HandleKind, OwnedRoot, Published, Root, Want};
+use crate::root::{self, HandleKind, OwnedRoot, Root};
 use crate::step::Step;
 use crate::sys::{self, Errno, S_IFDIR, S_IFMT};
 use crate::thread::{ThreadCloser, ThreadPin};
@@ -113,7 +115,7 @@ impl Handle {
             for_one_call: false,
         };
         if !want.unmasked
-            && let Some(c) = root::cached()
+            && let Some(c) = cache::cached()
         {
             return Ok(Handle {
                 source: Source::Cached(c.root.fd),
@@ -122,7 +124,7 @@ impl Handle {
                 no_host: want.no_host,
             });
         }
-        Ok(Handle::on(root::acquire(want)?, want))
+        Ok(Handle::on(acquire::acquire(want)?, want))
     }
 
     /// A handle on the root just acquired: published to the cache unless
@@ -133,7 +135,7 @@ impl Handle {
         let published = if want.unmasked {
             Published::Kept(root)
         } else {
-            root::publish(root, None)
+            cache::publish(root, None)
         };
         let (source, kind) = match published {
             Published::Cached(root) => (Source::Cached(root.fd), root.kind),
@@ -164,7 +166,7 @@ impl Handle {
     /// [`SafetyViolation`](crate::ErrorKind::SafetyViolation) (`EXDEV`, or
     /// the kernel's errno) when `fd` is not such a root.
     pub fn from_fd(fd: OwnedFd) -> Result<Handle, Error> {
-        let root = root::adopt(fd)?;
+        let root = acquire::adopt(fd)?;
         Ok(Handle {
             kind: root.kind,
             source: Source::Owned(EndOnDrop::new(HandleRoot(root))),
@@ -373,7 +375,7 @@ impl Handle {
     #[cfg(feature = "std")]
     fn root_fd(&self) -> BorrowedFd<'_> {
         match &self.source {
-            Source::Cached(fd) => root::cached().map_or(*fd, |c| c.root.fd),
+            Source::Cached(fd) => cache::cached().map_or(*fd, |c| c.root.fd),
             Source::Owned(root) => root.get().0.fd.as_fd(),
         }
     }
@@ -394,7 +396,7 @@ impl Handle {
                 }
                 return Ok(root);
             }
-            Source::Cached(_) => root::cached(),
+            Source::Cached(_) => cache::cached(),
         };
         // No entry (being re-published by another thread): a root of our
         // own is made. One call of refresh for both ways there.
@@ -403,7 +405,7 @@ impl Handle {
             let verdict = cached.root.check_still_ours().and_then(|()| {
                 if cached.checked != now {
                     root::check_pid_namespace(&cached.root)?;
-                    root::mark_checked(&cached, now);
+                    cache::mark_checked(&cached, now);
                 }
                 Ok(())
             });
@@ -425,7 +427,7 @@ impl Handle {
     #[inline(never)]
     fn refresh<'a>(
         &self,
-        stale: Option<root::Cached>,
+        stale: Option<cache::Cached>,
         call_fd: &'a mut Option<OwnedFd>,
     ) -> Result<Root<'a>, Error> {
         let want = Want {
@@ -433,7 +435,7 @@ impl Handle {
             no_host: self.no_host,
             for_one_call: false,
         };
-        Ok(match root::publish(root::acquire(want)?, stale) {
+        Ok(match cache::publish(acquire::acquire(want)?, stale) {
             Published::Cached(root) => root,
             Published::Kept(root) => root.keep_in(call_fd),
         })
@@ -590,7 +592,7 @@ impl Handle {
                 no_host: self.no_host,
                 for_one_call: true,
             };
-            let fresh = root::acquire(want)?;
+            let fresh = acquire::acquire(want)?;
             let fresh = fresh.borrow();
             let fd = resolve_at(&fresh, base, path, kflags)?;
             return if fresh.subset() {
@@ -625,7 +627,7 @@ impl Handle {
             no_host: self.no_host,
             for_one_call: true,
         };
-        let root = root::acquire(want)?;
+        let root = acquire::acquire(want)?;
         let fd = resolve_at(&root.borrow(), base, path, kflags)?;
         drop(root);
         no_unmasked_directory(fd)

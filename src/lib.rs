@@ -276,7 +276,9 @@ mod arch;
 #[path = "../arch/x86_64.rs"]
 mod arch;
 
+mod acquire;
 mod base;
+mod cache;
 mod dir;
 mod error;
 // Test-only and hidden: not public API (see its header).
@@ -298,6 +300,7 @@ mod probe;
 mod procfs;
 mod resolve;
 mod root;
+mod seqlock;
 mod step;
 mod sys;
 mod thread;
