@@ -55,10 +55,9 @@ impl<const N: usize> SeqCell<N> {
                 }
             } else {
                 let fd = self.fd.load(Ordering::Relaxed);
-                let mut words = [0; N];
-                for (word, stored) in words.iter_mut().zip(&self.words) {
-                    *word = stored.load(Ordering::Relaxed);
-                }
+                let words = core::array::from_fn(|i| {
+                    self.words.get(i).map_or(0, |w| w.load(Ordering::Relaxed))
+                });
                 fence(Ordering::Acquire);
                 if self.lock.load(Ordering::Relaxed) == seq {
                     // Published entries always have an fd.
