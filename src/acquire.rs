@@ -57,11 +57,9 @@ pub(crate) fn acquire(want: Want) -> Result<OwnedRoot, Error> {
 }
 
 /// The one filter: whether [`acquire`] returns `e`, the failure of
-/// candidate `kind`, rather than try the next. A resource error (the
-/// system is short of something; no facility is missing) is returned as
-/// it is, never a reason for a weaker or unmasked procfs. The host `/proc`
-/// is the last: its failure is a verdict on it. A facility found missing
-/// is remembered.
+/// candidate `kind`, rather than try the next. A resource error is
+/// returned as it is, never a reason for a weaker or unmasked procfs; the
+/// host `/proc`'s failure is a verdict on it. A missing facility is noted.
 #[inline(never)]
 fn stops(e: &mut Error, kind: HandleKind) -> bool {
     use Errno as E;
@@ -111,18 +109,18 @@ fn private_instance(want: Want) -> Result<OwnedRoot, Error> {
     let fd = sys::fsmount(ctx.as_fd(), sys::FSMOUNT_CLOEXEC, attrs)
         .map_err(|e| Error::os(e, Step::Fsmount))?;
     drop(ctx);
-    if want.for_one_call {
-        // fsmount() returns the root of the new instance, of our own pid
-        // namespace, and it is closed after this one call: a procfs is all
-        // there is to check.
-        mount::check_procfs(fd.as_fd())?;
-        return Ok(ProcRoot::unidentified(
-            fd,
-            HandleKind::PrivateInstance,
-            masks,
-        ));
+    if !want.for_one_call {
+        return verify(fd, HandleKind::PrivateInstance, masks);
     }
-    verify(fd, HandleKind::PrivateInstance, masks)
+    // fsmount() returns the root of the new instance, of our own pid
+    // namespace, and it is closed after this one call: a procfs is all
+    // there is to check.
+    mount::check_procfs(fd.as_fd())?;
+    Ok(ProcRoot::unidentified(
+        fd,
+        HandleKind::PrivateInstance,
+        masks,
+    ))
 }
 
 #[inline(never)]

@@ -27,13 +27,9 @@ pub(crate) struct Cached {
 /// The cached root, if one is published (no syscalls).
 #[inline]
 pub(crate) fn cached() -> Option<Cached> {
-    let entry = CACHE.read()?;
-    let [a, b, c, d, checked] = entry.words;
-    Some(Cached {
-        root: ProcRoot::unpack(entry.fd, [a, b, c, d]),
-        checked,
-        seq: entry.seq,
-    })
+    let (fd, [a, b, c, d, checked], seq) = CACHE.read()?;
+    let root = ProcRoot::unpack(fd, [a, b, c, d]);
+    Some(Cached { root, checked, seq })
 }
 
 /// Records that the pid namespace of the entry `c` was checked at fork
@@ -42,12 +38,6 @@ pub(crate) fn mark_checked(c: &Cached, now: u64) {
     if let Some(writer) = CACHE.begin(c.seq) {
         writer.set(CHECKED, now);
     }
-}
-
-/// The published root if it can be used now: still ours, and checked in
-/// this process (no syscall while both hold).
-fn usable(c: &Cached) -> bool {
-    c.checked == fork::generation() && c.root.check_still_ours().is_ok()
 }
 
 /// What [`publish`] made of a root.
@@ -81,7 +71,10 @@ pub(crate) fn publish(root: OwnedRoot, stale: Option<Cached>) -> Published {
         return Published::Cached(root);
     }
     match cached() {
-        Some(c) if usable(&c) => Published::Cached(c.root),
+        // Theirs, if still ours and checked in this process.
+        Some(c) if c.checked == fork::generation() && c.root.check_still_ours().is_ok() => {
+            Published::Cached(c.root)
+        }
         _ => Published::Kept(root),
     }
 }
@@ -102,20 +95,13 @@ mod tests {
                 let fd = sys::openat(sys::AT_FDCWD, c"/", arch::O_PATH | arch::O_CLOEXEC).unwrap();
                 let raw = fd.as_raw_fd();
                 let head = flags | u64::from(ROOT_SUBSET) | (kind as u64) << 8;
-                let facts =
-                    ProcRoot::unpack((), [head, 0x1234_5678_9abc, flags << 40, flags << 33]);
+                let facts = ProcRoot::unpack((), [head, 0x1_2345_6789, flags << 40, flags << 33]);
                 let Published::Cached(used) = publish(facts.map_fd(|()| fd), stale) else {
                     panic!("{kind:?} {flags:#x}: not published");
                 };
                 let c = cached().unwrap();
-                assert_eq!(
-                    (c.root.fd.as_raw_fd(), c.root.kind, c.root.pack()),
-                    (raw, kind, facts.pack())
-                );
-                assert_eq!(
-                    (c.root.mnt(), c.root.hidepid(), c.root.subset()),
-                    (facts.mnt(), facts.hidepid(), true)
-                );
+                let got = (c.root.fd.as_raw_fd(), c.root.kind, c.root.pack());
+                assert_eq!(got, (raw, kind, facts.pack()), "{flags:#x}");
                 assert_eq!((used.pack(), c.checked), (facts.pack(), fork::generation()));
                 stale = Some(c);
             }

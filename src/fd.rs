@@ -108,9 +108,8 @@ impl fmt::Debug for BorrowedFd<'_> {
 }
 
 /// An atomic slot for a descriptor that stays open for the rest of the
-/// process (a `BorrowedFd<'static>`, see [`OwnedFd::leak`]), or for none.
-/// Holds the number's complement: the empty slot is all zeros (in `.bss`
-/// with the rest of a zeroed static).
+/// process (a `BorrowedFd<'static>`, see [`OwnedFd::leak`]), or for none:
+/// as its complement, so that the empty slot is zero (in `.bss`).
 pub(crate) struct AtomicStaticFd(AtomicI32);
 
 impl AtomicStaticFd {

@@ -53,7 +53,6 @@ pub enum HandleKind {
 ///
 /// 32 bytes: the masks and the mount id's presence and kind share one
 /// byte; the 4-byte fd fits beside it. Every acquire and check copies it.
-/// The cache stores it as its fd and the four words of [`pack`](Self::pack).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct ProcRoot<F> {
     pub(crate) fd: F,
@@ -99,14 +98,9 @@ const ROOT_UNIQUE: u8 = 8;
 impl<F> ProcRoot<F> {
     /// A root of which only its kind and masks are known yet.
     pub(crate) fn unidentified(fd: F, kind: HandleKind, masks: u8) -> Self {
-        ProcRoot {
-            fd,
-            kind,
-            bits: masks,
-            dev: 0,
-            ctime: 0,
-            mnt_id: 0,
-        }
+        let mut root = ProcRoot::unpack(fd, [u64::from(masks), 0, 0, 0]);
+        root.kind = kind;
+        root
     }
 
     /// All but the fd, as words: bits and kind, device, ctime, mount id.
@@ -143,8 +137,14 @@ impl<F> ProcRoot<F> {
 
     /// The same root with its fd held as `fd(self.fd)`.
     pub(crate) fn map_fd<G>(self, fd: impl FnOnce(F) -> G) -> ProcRoot<G> {
+        let facts = self.with_fd(());
+        facts.with_fd(fd(self.fd))
+    }
+
+    /// The same facts with `fd`.
+    fn with_fd<G>(&self, fd: G) -> ProcRoot<G> {
         ProcRoot {
-            fd: fd(self.fd),
+            fd,
             kind: self.kind,
             bits: self.bits,
             dev: self.dev,
@@ -186,14 +186,7 @@ impl<F> ProcRoot<F> {
 impl OwnedRoot {
     /// The root, its fd lent while `self` is borrowed.
     pub(crate) fn borrow(&self) -> Root<'_> {
-        ProcRoot {
-            fd: self.fd.as_fd(),
-            kind: self.kind,
-            bits: self.bits,
-            dev: self.dev,
-            ctime: self.ctime,
-            mnt_id: self.mnt_id,
-        }
+        self.with_fd(self.fd.as_fd())
     }
 
     /// Moves the fd into `keep` (in a caller's frame, closed when that
@@ -214,10 +207,8 @@ impl<'fd> Root<'fd> {
 
     /// The root's mount id, measuring it if that was not done yet.
     pub(crate) fn mount_id(&self) -> Result<MountId, Error> {
-        match self.mnt() {
-            Some(m) => Ok(m),
-            None => mount::inspect(self.proc_fd(), self.fd).map(|info| info.mnt),
-        }
+        let measure = || mount::inspect(self.proc_fd(), self.fd).map(|info| info.mnt);
+        self.mnt().map_or_else(measure, Ok)
     }
 
     /// This root with its mount id measured.
@@ -242,27 +233,7 @@ impl<'fd> Root<'fd> {
     /// compared too); else those, the instance's creation time and an
     /// `fstatfs`. `EBADF` if the fd is closed, `EXDEV` if it is something
     /// else; both a [`SafetyViolation`](ErrorKind::SafetyViolation).
-    #[inline(always)]
     pub(crate) fn check_still_ours(&self) -> Result<(), Error> {
-        self.check_identity()
-    }
-
-    /// Whether the fd number provably names another file now: another
-    /// device or inode, or another mount by its mount id. Not proof: a
-    /// closed number (closing it again does nothing), an error of the
-    /// check, or a changed creation time alone (a `chmod` of our root).
-    pub(crate) fn names_another_file(&self) -> bool {
-        match mount::identify(self.fd) {
-            Ok((id, mnt)) => {
-                !self.is_this_root(&id)
-                    || matches!((self.mnt(), mnt), (Some(then), Some(now))
-                        if then.unique == now.unique && then.id != now.id)
-            }
-            Err(_) => false,
-        }
-    }
-
-    fn check_identity(&self) -> Result<(), Error> {
         // Only a verdict (another file, or closed) is a SafetyViolation: an
         // error of a check itself (ENOMEM, EMFILE, EINTR, a seccomp filter)
         // is returned as it is: the call fails, and nothing is replaced.
@@ -315,6 +286,21 @@ impl<'fd> Root<'fd> {
         })
     }
 
+    /// Whether the fd number provably names another file now: another
+    /// device or inode, or another mount by its mount id. Not proof: a
+    /// closed number (closing it again does nothing), an error of the
+    /// check, or a changed creation time alone (a `chmod` of our root).
+    pub(crate) fn names_another_file(&self) -> bool {
+        match mount::identify(self.fd) {
+            Ok((id, mnt)) => {
+                !self.is_this_root(&id)
+                    || matches!((self.mnt(), mnt), (Some(then), Some(now))
+                        if then.unique == now.unique && then.id != now.id)
+            }
+            Err(_) => false,
+        }
+    }
+
     /// The rest of [`check_still_ours`](Root::check_still_ours) where no
     /// mount id could be compared.
     #[cold]
@@ -322,7 +308,6 @@ impl<'fd> Root<'fd> {
     fn check_weakly_identified(&self) -> Result<(), Error> {
         mount::check_procfs(self.fd)?;
         if self.subset() {
-            // A subset=pid instance has no global files.
             match sys::readlinkat(self.fd, procfs::SUBSET_HIDES, &mut [0u8; 1]) {
                 Err(Errno::ENOENT) => {}
                 Err(e) => return Err(Error::os(e, Step::ReadlinkUptime)),

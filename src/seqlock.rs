@@ -1,10 +1,8 @@
-//! A sequence-locked cell of one `'static` fd and `N` words, read by any
-//! thread without a lock, written by one writer at a time. It decides when
-//! a read is whole, how long a reader waits for a writer, and what a write
-//! cut short by a fork leaves in the child; not what the words mean. The
-//! lock's low 32 bits count writes (0: empty, odd: a writer is storing);
-//! its high 32 bits are the writer's fork tag: a reader in a child that
-//! sees another process's odd lock empties the cell instead of waiting.
+//! A sequence-locked cell of one `'static` fd and `N` words, read without a
+//! lock. It decides when a read is whole, how long a reader waits for a
+//! writer, and what a write cut short by a fork leaves in the child (the
+//! lock's low 32 bits count writes, odd while one is under way; its high 32
+//! bits name the writer's process by fork tag); not what the words mean.
 
 use crate::fd::{AtomicStaticFd, BorrowedFd};
 use crate::fork;
@@ -14,13 +12,6 @@ pub(crate) struct SeqCell<const N: usize> {
     lock: AtomicU64,
     fd: AtomicStaticFd,
     words: [AtomicU64; N],
-}
-
-/// What a cell held when read, and the lock word it was read at.
-pub(crate) struct Snapshot<const N: usize> {
-    pub(crate) fd: BorrowedFd<'static>,
-    pub(crate) words: [u64; N],
-    pub(crate) seq: u64,
 }
 
 const COUNT: u64 = 0xffff_ffff;
@@ -35,10 +26,11 @@ impl<const N: usize> SeqCell<N> {
         }
     }
 
-    /// What was last published, if anything (no syscalls). A writer of
-    /// this process is waited for only a bounded spin (a few loads a round).
+    /// The fd and words last published, and the lock word they were read
+    /// at; `None` if nothing was (no syscalls). A writer of this process is
+    /// waited for only a bounded spin (a few loads a round).
     #[inline]
-    pub(crate) fn read(&self) -> Option<Snapshot<N>> {
+    pub(crate) fn read(&self) -> Option<(BorrowedFd<'static>, [u64; N], u64)> {
         for _ in 0..1 << 16 {
             let seq = self.lock.load(Ordering::Acquire);
             if seq == 0 {
@@ -61,7 +53,7 @@ impl<const N: usize> SeqCell<N> {
                 fence(Ordering::Acquire);
                 if self.lock.load(Ordering::Relaxed) == seq {
                     // Published entries always have an fd.
-                    return fd.map(|fd| Snapshot { fd, words, seq });
+                    return fd.map(|fd| (fd, words, seq));
                 }
             }
             core::hint::spin_loop();
@@ -73,8 +65,7 @@ impl<const N: usize> SeqCell<N> {
     /// if nobody wrote since. Dropping the writer publishes its stores.
     #[inline(always)]
     pub(crate) fn begin(&self, seen: u64) -> Option<Writer<'_, N>> {
-        let writer = fork::tag() << 32;
-        let count = seen & COUNT;
+        let (writer, count) = (fork::tag() << 32, seen & COUNT);
         let writing = writer | ((count + 1) & COUNT);
         self.lock
             .compare_exchange(seen, writing, Ordering::Acquire, Ordering::Relaxed)
@@ -83,18 +74,15 @@ impl<const N: usize> SeqCell<N> {
         // Test-only: a test's function run with the lock held.
         #[cfg(feature = "__fault_injection")]
         crate::__fault_injection::run_hook(crate::__fault_injection::CACHE_WRITE);
-        Some(Writer {
-            cell: self,
-            writer,
-            count,
-        })
+        let done = writer | ((count + 2) & COUNT);
+        Some(Writer { cell: self, done })
     }
 }
 
 pub(crate) struct Writer<'c, const N: usize> {
     cell: &'c SeqCell<N>,
-    writer: u64,
-    count: u64,
+    /// The lock word that publishes the stores.
+    done: u64,
 }
 
 impl<const N: usize> Writer<'_, N> {
@@ -112,7 +100,6 @@ impl<const N: usize> Writer<'_, N> {
 
 impl<const N: usize> Drop for Writer<'_, N> {
     fn drop(&mut self) {
-        let published = self.writer | ((self.count + 2) & COUNT);
-        self.cell.lock.store(published, Ordering::Release);
+        self.cell.lock.store(self.done, Ordering::Release);
     }
 }
