@@ -108,23 +108,24 @@ impl fmt::Debug for BorrowedFd<'_> {
 }
 
 /// An atomic slot for a descriptor that stays open for the rest of the
-/// process (a `BorrowedFd<'static>`, see [`OwnedFd::leak`]), or for none.
+/// process (a `BorrowedFd<'static>`, see [`OwnedFd::leak`]), or for none:
+/// as its complement, so that the empty slot is zero (in `.bss`).
 pub(crate) struct AtomicStaticFd(AtomicI32);
 
 impl AtomicStaticFd {
     /// The empty slot.
     pub(crate) const fn empty() -> Self {
-        AtomicStaticFd(AtomicI32::new(-1))
+        AtomicStaticFd(AtomicI32::new(0))
     }
 
     pub(crate) fn store(&self, fd: BorrowedFd<'static>, order: Ordering) {
-        self.0.store(fd.fd, order);
+        self.0.store(!fd.fd, order);
     }
 
     /// The descriptor last stored, if one was.
     pub(crate) fn load(&self, order: Ordering) -> Option<BorrowedFd<'static>> {
-        let fd = self.0.load(order);
-        // SAFETY: only `store` writes a number other than -1, and it is
+        let fd = !self.0.load(order);
+        // SAFETY: only `store` writes a number other than !-1, and it is
         // given only descriptors borrowed for 'static: open for the rest of
         // the process.
         (fd != -1).then(|| unsafe { BorrowedFd::borrow_raw(fd) })

@@ -1,10 +1,12 @@
 //! The public [`Handle`]: the Go package's `Handle` with its `Open*`,
 //! `Readlink` and `Close` methods.
 
+use crate::acquire::{self, Want};
 use crate::arch::{
     O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_NOCTTY, O_NOFOLLOW, O_PATH, O_RDONLY, O_TMPFILE,
 };
 use crate::base::ProcBase;
+use crate::cache::{self, Published};
 use crate::error::{Error, ErrorKind};
 use crate::fallback::{self, Masking, Retry};
 use crate::fd::{BorrowedFd, EndFd, EndOnDrop, OwnedFd};
@@ -16,7 +18,7 @@ use crate::pidfd;
 use crate::probe;
 use crate::procfs;
 use crate::resolve;
-use crate::root::{self, HandleKind, OwnedRoot, Published, Root, Want};
+use crate::root::{self, HandleKind, OwnedRoot, Root};
 use crate::step::Step;
 use crate::sys::{self, Errno, S_IFDIR, S_IFMT};
 use crate::thread::{ThreadCloser, ThreadPin};
@@ -115,7 +117,7 @@ impl Handle {
             for_one_call: false,
         };
         if !want.unmasked
-            && let Some(c) = root::cached()
+            && let Some(c) = cache::cached()
         {
             return Ok(Handle {
                 source: Source::Cached(c.root.fd),
@@ -124,7 +126,7 @@ impl Handle {
                 no_host: want.no_host,
             });
         }
-        Ok(Handle::on(root::acquire(want)?, want))
+        Ok(Handle::on(acquire::acquire(want)?, want))
     }
 
     /// A handle on the root just acquired: published to the cache unless
@@ -135,7 +137,7 @@ impl Handle {
         let published = if want.unmasked {
             Published::Kept(root)
         } else {
-            root::publish(root, None)
+            cache::publish(root, None)
         };
         let (source, kind) = match published {
             Published::Cached(root) => (Source::Cached(root.fd), root.kind),
@@ -166,7 +168,7 @@ impl Handle {
     /// [`SafetyViolation`](crate::ErrorKind::SafetyViolation) (`EXDEV`, or
     /// the kernel's errno) when `fd` is not such a root.
     pub fn from_fd(fd: OwnedFd) -> Result<Handle, Error> {
-        let root = root::adopt(fd)?;
+        let root = acquire::adopt(fd)?;
         Ok(Handle {
             kind: root.kind,
             source: Source::Owned(EndOnDrop::new(HandleRoot(root))),
@@ -375,7 +377,7 @@ impl Handle {
     #[cfg(feature = "std")]
     fn root_fd(&self) -> BorrowedFd<'_> {
         match &self.source {
-            Source::Cached(fd) => root::cached().map_or(*fd, |c| c.root.fd),
+            Source::Cached(fd) => cache::cached().map_or(*fd, |c| c.root.fd),
             Source::Owned(root) => root.get().0.fd.as_fd(),
         }
     }
@@ -396,7 +398,7 @@ impl Handle {
                 }
                 return Ok(root);
             }
-            Source::Cached(_) => root::cached(),
+            Source::Cached(_) => cache::cached(),
         };
         // No entry (being re-published by another thread): a root of our
         // own is made. One call of refresh for both ways there.
@@ -405,7 +407,7 @@ impl Handle {
             let verdict = cached.root.check_still_ours().and_then(|()| {
                 if cached.checked != now {
                     root::check_pid_namespace(&cached.root)?;
-                    root::mark_checked(&cached, now);
+                    cache::mark_checked(&cached, now);
                 }
                 Ok(())
             });
@@ -427,7 +429,7 @@ impl Handle {
     #[inline(never)]
     fn refresh<'a>(
         &self,
-        stale: Option<root::Cached>,
+        stale: Option<cache::Cached>,
         call_fd: &'a mut Option<OwnedFd>,
     ) -> Result<Root<'a>, Error> {
         let want = Want {
@@ -435,7 +437,7 @@ impl Handle {
             no_host: self.no_host,
             for_one_call: false,
         };
-        Ok(match root::publish(root::acquire(want)?, stale) {
+        Ok(match cache::publish(acquire::acquire(want)?, stale) {
             Published::Cached(root) => root,
             Published::Kept(root) => root.keep_in(call_fd),
         })
@@ -588,7 +590,7 @@ impl Handle {
                     no_host: self.no_host,
                     for_one_call: true,
                 };
-                let fresh = root::acquire(want)?;
+                let fresh = acquire::acquire(want)?;
                 let fresh = fresh.borrow();
                 let fd = resolve_at(&fresh, base, path, kflags)?;
                 if fresh.subset() {
@@ -618,7 +620,7 @@ impl Handle {
             no_host: self.no_host,
             for_one_call: true,
         };
-        let root = root::acquire(want)?;
+        let root = acquire::acquire(want)?;
         let fd = resolve_at(&root.borrow(), base, path, kflags)?;
         drop(root);
         no_unmasked_directory(fd)

@@ -276,7 +276,9 @@ mod arch;
 #[path = "../arch/x86_64.rs"]
 mod arch;
 
+mod acquire;
 mod base;
+mod cache;
 mod dir;
 mod error;
 mod fallback;
@@ -299,6 +301,7 @@ mod probe;
 mod procfs;
 mod resolve;
 mod root;
+mod seqlock;
 mod step;
 mod sys;
 mod thread;

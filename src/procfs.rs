@@ -5,6 +5,10 @@
 //! whether `thread-self` exists, and how the `Key:\tvalue` lines of
 //! `fdinfo` and the decimal numbers in them are read.
 
+/// A global file that a `subset=pid` instance hides: that it does not
+/// resolve tells such an instance from an unmasked one.
+pub(crate) const SUBSET_HIDES: &core::ffi::CStr = c"uptime";
+
 /// Where the walk stands in procfs: magic-links live only in a process's
 /// (or thread's) directory (`exe`, `cwd`, `root`) and in its `fd`, `ns`
 /// and `map_files` directories. Every other procfs symlink is a regular

@@ -1,25 +1,20 @@
-//! Obtaining a procfs root we can trust, verifying it, checking on every
-//! use that its fd number still names it, and caching the process-wide
-//! masked handle.
-//!
-//! Acquisition, first that works: a private `fsopen("proc")` instance, a
-//! detached `open_tree(OPEN_TREE_CLONE)` copy of `/proc`, a plain open of
-//! `/proc`. Each candidate must be a procfs (`fstatfs` magic) and its root
-//! directory (inode 1); a copy of `/proc` must also belong to our pid
-//! namespace. Its device and mount id are recorded, so that a later call
-//! notices when the fd number was closed and reused for something else.
+//! A procfs root as a value, and its checks. It decides what identifies a
+//! root (device, creation time, mount id, its masks), when an fd number
+//! still names it ([`check_still_ours`](Root::check_still_ours)) or
+//! provably names another file, and what makes an fd a root we can trust
+//! ([`verify`]): a procfs (`fstatfs` magic), its root directory (inode 1),
+//! of our pid namespace ([`check_pid_namespace`]).
 
 use crate::arch;
 use crate::error::{Error, ErrorKind};
-use crate::fd::{AtomicStaticFd, BorrowedFd, OwnedFd};
-use crate::fork;
+use crate::fd::{BorrowedFd, OwnedFd};
 use crate::lines::LineReader;
 use crate::mount::{self, FileInfo, MountId, ProcRootFd};
 use crate::path;
 use crate::probe::{self, Feature};
+use crate::procfs;
 use crate::step::Step;
 use crate::sys::{self, Errno, FileId};
-use core::sync::atomic::{AtomicU8, AtomicU64, Ordering, fence};
 
 /// How a [`Handle`](crate::Handle)'s procfs was obtained.
 #[non_exhaustive]
@@ -56,10 +51,8 @@ pub enum HandleKind {
 /// a [`Handle`](crate::Handle) that owns it, or from an [`OwnedRoot`]
 /// made for one call, in the caller's frame, closed after the call.
 ///
-/// 32 bytes (it was 40 with an `Option<MountId>` and two bools): the masks
-/// and the mount id's presence and kind share one byte, which the cache
-/// stores as it is; the 4-byte fd fits beside them. Every acquire and
-/// check copies it.
+/// 32 bytes: the masks and the mount id's presence and kind share one
+/// byte; the 4-byte fd fits beside it. Every acquire and check copies it.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct ProcRoot<F> {
     pub(crate) fd: F,
@@ -94,15 +87,45 @@ pub(crate) type Root<'fd> = ProcRoot<BorrowedFd<'fd>>;
 pub(crate) type OwnedRoot = ProcRoot<OwnedFd>;
 
 /// `subset=pid` is in force: global files are hidden.
-const ROOT_SUBSET: u8 = 1;
+pub(crate) const ROOT_SUBSET: u8 = 1;
 /// `hidepid=ptraceable` is in force: other users' pids are hidden.
-const ROOT_HIDEPID: u8 = 2;
+pub(crate) const ROOT_HIDEPID: u8 = 2;
 /// `mnt_id` holds the mount id.
 const ROOT_HAS_MNT: u8 = 4;
 /// ... and it is a unique one.
 const ROOT_UNIQUE: u8 = 8;
 
 impl<F> ProcRoot<F> {
+    /// A root of which only its kind and masks are known yet.
+    pub(crate) fn unidentified(fd: F, kind: HandleKind, masks: u8) -> Self {
+        let mut root = ProcRoot::unpack(fd, [u64::from(masks), 0, 0, 0]);
+        root.kind = kind;
+        root
+    }
+
+    /// All but the fd, as words: bits and kind, device, ctime, mount id.
+    pub(crate) fn pack(&self) -> [u64; 4] {
+        let head = u64::from(self.bits) | (self.kind as u64) << 8;
+        [head, self.dev, self.ctime, self.mnt_id]
+    }
+
+    /// The root that [`pack`](Self::pack) gave `words`, its fd `fd`.
+    pub(crate) fn unpack(fd: F, [head, dev, ctime, mnt_id]: [u64; 4]) -> Self {
+        let kind = match head >> 8 {
+            0 => HandleKind::PrivateInstance,
+            1 => HandleKind::DetachedClone,
+            _ => HandleKind::HostMount,
+        };
+        ProcRoot {
+            fd,
+            kind,
+            bits: head as u8,
+            dev,
+            ctime,
+            mnt_id,
+        }
+    }
+
     /// Records `mnt` as the root's mount id.
     fn set_mount_id(&mut self, mnt: MountId) {
         self.mnt_id = mnt.id;
@@ -113,9 +136,15 @@ impl<F> ProcRoot<F> {
     }
 
     /// The same root with its fd held as `fd(self.fd)`.
-    fn map_fd<G>(self, fd: impl FnOnce(F) -> G) -> ProcRoot<G> {
+    pub(crate) fn map_fd<G>(self, fd: impl FnOnce(F) -> G) -> ProcRoot<G> {
+        let facts = self.with_fd(());
+        facts.with_fd(fd(self.fd))
+    }
+
+    /// The same facts with `fd`.
+    fn with_fd<G>(&self, fd: G) -> ProcRoot<G> {
         ProcRoot {
-            fd: fd(self.fd),
+            fd,
             kind: self.kind,
             bits: self.bits,
             dev: self.dev,
@@ -148,11 +177,6 @@ impl<F> ProcRoot<F> {
         self.bits & (ROOT_SUBSET | ROOT_HIDEPID) != 0
     }
 
-    /// Only a masked handle that nobody else can mount on is cached.
-    fn cacheable(&self) -> bool {
-        self.subset() && self.kind != HandleKind::HostMount
-    }
-
     /// Whether mounts could appear beneath this root behind our back.
     pub(crate) fn attackable(&self) -> bool {
         self.kind == HandleKind::HostMount
@@ -162,14 +186,7 @@ impl<F> ProcRoot<F> {
 impl OwnedRoot {
     /// The root, its fd lent while `self` is borrowed.
     pub(crate) fn borrow(&self) -> Root<'_> {
-        ProcRoot {
-            fd: self.fd.as_fd(),
-            kind: self.kind,
-            bits: self.bits,
-            dev: self.dev,
-            ctime: self.ctime,
-            mnt_id: self.mnt_id,
-        }
+        self.with_fd(self.fd.as_fd())
     }
 
     /// Moves the fd into `keep` (in a caller's frame, closed when that
@@ -190,10 +207,8 @@ impl<'fd> Root<'fd> {
 
     /// The root's mount id, measuring it if that was not done yet.
     pub(crate) fn mount_id(&self) -> Result<MountId, Error> {
-        match self.mnt() {
-            Some(m) => Ok(m),
-            None => mount::inspect(self.proc_fd(), self.fd).map(|info| info.mnt),
-        }
+        let measure = || mount::inspect(self.proc_fd(), self.fd).map(|info| info.mnt);
+        self.mnt().map_or_else(measure, Ok)
     }
 
     /// This root with its mount id measured.
@@ -218,27 +233,7 @@ impl<'fd> Root<'fd> {
     /// compared too); else those, the instance's creation time and an
     /// `fstatfs`. `EBADF` if the fd is closed, `EXDEV` if it is something
     /// else; both a [`SafetyViolation`](ErrorKind::SafetyViolation).
-    #[inline(always)]
     pub(crate) fn check_still_ours(&self) -> Result<(), Error> {
-        self.check_identity()
-    }
-
-    /// Whether the fd number provably names another file now: another
-    /// device or inode, or another mount by its mount id. Not proof: a
-    /// closed number (closing it again does nothing), an error of the
-    /// check, or a changed creation time alone (a `chmod` of our root).
-    pub(crate) fn names_another_file(&self) -> bool {
-        match mount::identify(self.fd) {
-            Ok((id, mnt)) => {
-                !self.is_this_root(&id)
-                    || matches!((self.mnt(), mnt), (Some(then), Some(now))
-                        if then.unique == now.unique && then.id != now.id)
-            }
-            Err(_) => false,
-        }
-    }
-
-    fn check_identity(&self) -> Result<(), Error> {
         // Only a verdict (another file, or closed) is a SafetyViolation: an
         // error of a check itself (ENOMEM, EMFILE, EINTR, a seccomp filter)
         // is returned as it is: the call fails, and nothing is replaced.
@@ -291,6 +286,21 @@ impl<'fd> Root<'fd> {
         })
     }
 
+    /// Whether the fd number provably names another file now: another
+    /// device or inode, or another mount by its mount id. Not proof: a
+    /// closed number (closing it again does nothing), an error of the
+    /// check, or a changed creation time alone (a `chmod` of our root).
+    pub(crate) fn names_another_file(&self) -> bool {
+        match mount::identify(self.fd) {
+            Ok((id, mnt)) => {
+                !self.is_this_root(&id)
+                    || matches!((self.mnt(), mnt), (Some(then), Some(now))
+                        if then.unique == now.unique && then.id != now.id)
+            }
+            Err(_) => false,
+        }
+    }
+
     /// The rest of [`check_still_ours`](Root::check_still_ours) where no
     /// mount id could be compared.
     #[cold]
@@ -298,8 +308,7 @@ impl<'fd> Root<'fd> {
     fn check_weakly_identified(&self) -> Result<(), Error> {
         mount::check_procfs(self.fd)?;
         if self.subset() {
-            // A subset=pid instance has no global files.
-            match sys::readlinkat(self.fd, c"uptime", &mut [0u8; 1]) {
+            match sys::readlinkat(self.fd, procfs::SUBSET_HIDES, &mut [0u8; 1]) {
                 Err(Errno::ENOENT) => {}
                 Err(e) => return Err(Error::os(e, Step::ReadlinkUptime)),
                 Ok(_) => return Err(Error::unsafe_path(Step::UnmaskedProcfs)),
@@ -313,157 +322,10 @@ impl<'fd> Root<'fd> {
     }
 }
 
-/// What [`acquire`] may fall back to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Want {
-    /// Skip `subset=pid` and `hidepid`.
-    pub(crate) unmasked: bool,
-    /// Never use the host `/proc`.
-    pub(crate) no_host: bool,
-    /// The root serves one call and is closed after it: a private
-    /// instance then needs no identity recorded (nothing checks it later).
-    pub(crate) for_one_call: bool,
-}
-
-/// Errors that say the system is short of a resource, not that a kernel
-/// facility is missing: returned as they are, never a reason to fall back
-/// to a weaker or unmasked kind of procfs.
-fn is_resource_error(e: Errno) -> bool {
-    matches!(
-        e,
-        Errno::EMFILE
-            | Errno::ENFILE
-            | Errno::ENOMEM
-            | Errno::ENOSPC
-            | Errno::EAGAIN
-            | Errno::EINTR
-    )
-}
-
-/// Obtains and verifies a procfs root, which owns its fd.
-#[inline(never)]
-pub(crate) fn acquire(want: Want) -> Result<OwnedRoot, Error> {
-    // The new mount API is skipped on kernels before 5.2 (RHEL 8 carries a
-    // broken backport of it).
-    if !probe::missing(Feature::NewMountApi) && probe::kernel_at_least(5, 2) {
-        match private_instance(want) {
-            Ok(r) => return Ok(r),
-            Err(e) => fall_back_after(e, Feature::NewMountApi)?,
-        }
-    }
-    if !probe::missing(Feature::OpenTree) {
-        match detached_clone() {
-            Ok(r) => return Ok(r),
-            Err(e) => fall_back_after(e, Feature::OpenTree)?,
-        }
-    }
-    if want.no_host {
-        return Err(Error::new(
-            ErrorKind::NotSupported,
-            Errno::EOPNOTSUPP,
-            Step::NoHostFallback,
-        ));
-    }
-    host_mount().map_err(|e| {
-        if is_resource_error(e.errno()) {
-            e
-        } else {
-            e.into_safety_violation()
-        }
-    })
-}
-
-/// Whether [`acquire`] may go on to the next kind of procfs after a
-/// candidate failed with `e`: not on a resource error (returned as it is).
-/// An unavailable `feature` is remembered as missing.
-fn fall_back_after(e: Error, feature: Feature) -> Result<(), Error> {
-    if is_resource_error(e.errno()) {
-        return Err(e);
-    }
-    if probe::is_unavailable(e.errno()) {
-        probe::mark_missing(feature);
-    }
-    Ok(())
-}
-
-#[inline(never)]
-fn private_instance(want: Want) -> Result<OwnedRoot, Error> {
-    let ctx =
-        sys::fsopen(c"proc", sys::FSOPEN_CLOEXEC).map_err(|e| Error::os(e, Step::FsopenProc))?;
-    let mut masks = 0;
-    if !want.unmasked {
-        // Either may be unknown to an older kernel (EINVAL): tolerated, the
-        // handle is then simply less masked (and not cached without
-        // subset). Any other error is returned, never a weaker handle.
-        let options = [
-            (c"subset", c"pid", ROOT_SUBSET),
-            (c"hidepid", c"ptraceable", ROOT_HIDEPID),
-        ];
-        for (key, value, bit) in options {
-            match sys::fsconfig_set_string(ctx.as_fd(), key, value) {
-                Ok(()) => masks |= bit,
-                Err(Errno::EINVAL) => {}
-                Err(e) => return Err(Error::os(e, Step::FsconfigCreate)),
-            }
-        }
-    }
-    sys::fsconfig_create(ctx.as_fd()).map_err(|e| Error::os(e, Step::FsconfigCreate))?;
-    let attrs = sys::MOUNT_ATTR_NOSUID | sys::MOUNT_ATTR_NODEV | sys::MOUNT_ATTR_NOEXEC;
-    let fd = sys::fsmount(ctx.as_fd(), sys::FSMOUNT_CLOEXEC, attrs)
-        .map_err(|e| Error::os(e, Step::Fsmount))?;
-    drop(ctx);
-    if want.for_one_call {
-        // fsmount() returns the root of the new instance, of our own pid
-        // namespace, and it is closed after this one call: a procfs is all
-        // there is to check.
-        mount::check_procfs(fd.as_fd())?;
-        return Ok(ProcRoot {
-            fd,
-            kind: HandleKind::PrivateInstance,
-            bits: masks,
-            dev: 0,
-            ctime: 0,
-            mnt_id: 0,
-        });
-    }
-    verify(fd, HandleKind::PrivateInstance, masks)
-}
-
-#[inline(never)]
-fn detached_clone() -> Result<OwnedRoot, Error> {
-    let flags = sys::OPEN_TREE_CLONE | arch::O_CLOEXEC as u32;
-    let fd = sys::open_tree(sys::AT_FDCWD, c"/proc", flags)
-        .map_err(|e| Error::os(e, Step::OpenTreeProc))?;
-    verify(fd, HandleKind::DetachedClone, 0)
-}
-
-#[inline(never)]
-fn host_mount() -> Result<OwnedRoot, Error> {
-    let flags = arch::O_PATH | arch::O_DIRECTORY | arch::O_CLOEXEC;
-    let fd =
-        sys::openat(sys::AT_FDCWD, c"/proc", flags).map_err(|e| Error::os(e, Step::OpenProc))?;
-    verify(fd, HandleKind::HostMount, 0)
-}
-
-/// Adopts a caller's fd as a root: it must be the root directory of a
-/// procfs of our pid namespace. How it was made cannot be told, so it is
-/// treated as the host `/proc` (every result checked for mount crossings),
-/// and as unmasked (no retries on another instance).
-pub(crate) fn adopt(fd: OwnedFd) -> Result<OwnedRoot, Error> {
-    verify(fd, HandleKind::HostMount, 0).map_err(|e| {
-        // A short resource is no verdict on the fd: returned as it is.
-        if is_resource_error(e.errno()) {
-            e
-        } else {
-            e.into_safety_violation()
-        }
-    })
-}
-
 /// Checks that `fd` is the root directory of a procfs of our pid namespace
 /// and records what identifies it.
 #[inline(never)]
-fn verify(fd: OwnedFd, kind: HandleKind, masks: u8) -> Result<OwnedRoot, Error> {
+pub(crate) fn verify(fd: OwnedFd, kind: HandleKind, masks: u8) -> Result<OwnedRoot, Error> {
     let raw = fd.as_fd();
     mount::check_procfs(raw)?;
     // A lookup of "/proc" may give a procfs subdirectory bind-mounted there.
@@ -476,14 +338,8 @@ fn verify(fd: OwnedFd, kind: HandleKind, masks: u8) -> Result<OwnedRoot, Error> 
         None if kind == HandleKind::HostMount => Some(mount::inspect(ProcRootFd(raw), raw)?.mnt),
         mnt => mnt,
     };
-    let mut root = ProcRoot {
-        fd,
-        kind,
-        bits: masks,
-        dev: id.dev,
-        ctime: id.ctime,
-        mnt_id: 0,
-    };
+    let mut root = ProcRoot::unidentified(fd, kind, masks);
+    (root.dev, root.ctime) = (id.dev, id.ctime);
     if let Some(mnt) = mnt {
         root.set_mount_id(mnt);
     }
@@ -588,237 +444,4 @@ fn open_own_status(root: &Root) -> Result<OwnedFd, Error> {
     let dir =
         on_root(sys::openat(root.fd, ours, dir_flags).map_err(|e| Error::os(e, Step::OpenSelf))?)?;
     on_root(sys::openat(dir.as_fd(), c"status", read).map_err(|e| Error::os(e, Step::OpenSelf))?)
-}
-
-// The process-wide cached handle, behind a sequence lock. LOCK's low 32
-// bits count writes: 0 while empty, odd while a writer stores, even once
-// published. Its high 32 bits name the writer's process (its fork
-// generation, where there is a fork sentinel): a write that a fork cut
-// short leaves the child's copy odd for ever, and a reader of the child
-// that sees another process's odd LOCK empties the cache instead of
-// waiting. Readers wait for a live writer only a bounded time, then make a
-// root of their own. The cached fd is never closed by us: another thread
-// may be using it. When it was closed or replaced behind our back, the
-// cache is re-published with a new root, and the old number, which is no
-// longer ours, is left alone.
-static LOCK: AtomicU64 = AtomicU64::new(0);
-static CACHE_FD: AtomicStaticFd = AtomicStaticFd::empty();
-static CACHE_DEV: AtomicU64 = AtomicU64::new(0);
-static CACHE_CTIME: AtomicU64 = AtomicU64::new(0);
-static CACHE_MNT: AtomicU64 = AtomicU64::new(0);
-static CACHE_BITS: AtomicU8 = AtomicU8::new(0);
-/// The fork generation at which the cached root's pid namespace was last
-/// checked: published with the root it belongs to.
-static CACHE_CHECKED: AtomicU64 = AtomicU64::new(0);
-/// In `CACHE_BITS` beside the root's own bits: a detached clone (a cached
-/// root is else a private instance).
-const CACHE_DETACHED: u8 = 128;
-const COUNT: u64 = 0xffff_ffff;
-
-/// A published cache entry and the lock word it was read at.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Cached {
-    pub(crate) root: Root<'static>,
-    /// The fork generation at which its pid namespace was last checked.
-    pub(crate) checked: u64,
-    seq: u64,
-}
-
-/// The cached root, if one is published (no syscalls). A writer in the
-/// middle of its few stores is waited for, but only for a bounded spin.
-#[inline]
-pub(crate) fn cached() -> Option<Cached> {
-    for _ in 0..SPINS {
-        match read_cache() {
-            Read::Empty => return None,
-            Read::Busy => core::hint::spin_loop(),
-            Read::Entry(c) => return Some(c),
-        }
-    }
-    None
-}
-
-/// How long a reader waits for a writer (each round a few loads).
-const SPINS: u32 = 1 << 16;
-
-enum Read {
-    Empty,
-    Busy,
-    Entry(Cached),
-}
-
-fn read_cache() -> Read {
-    let seq = LOCK.load(Ordering::Acquire);
-    if seq == 0 {
-        return Read::Empty;
-    }
-    if seq % 2 == 1 {
-        let writer = seq >> 32;
-        if writer != 0 && writer != fork::tag() {
-            // The writer is in a parent process: it will never finish here.
-            let _ = LOCK.compare_exchange(seq, 0, Ordering::AcqRel, Ordering::Relaxed);
-            return Read::Empty;
-        }
-        return Read::Busy;
-    }
-    let fd = CACHE_FD.load(Ordering::Relaxed);
-    let dev = CACHE_DEV.load(Ordering::Relaxed);
-    let ctime = CACHE_CTIME.load(Ordering::Relaxed);
-    let mnt = CACHE_MNT.load(Ordering::Relaxed);
-    let bits = CACHE_BITS.load(Ordering::Relaxed);
-    let checked = CACHE_CHECKED.load(Ordering::Relaxed);
-    fence(Ordering::Acquire);
-    if LOCK.load(Ordering::Relaxed) != seq {
-        return Read::Busy;
-    }
-    let Some(fd) = fd else {
-        // Published entries always have an fd.
-        return Read::Empty;
-    };
-    let kind = if bits & CACHE_DETACHED != 0 {
-        HandleKind::DetachedClone
-    } else {
-        HandleKind::PrivateInstance
-    };
-    let root = ProcRoot {
-        fd,
-        kind,
-        bits: bits & !CACHE_DETACHED,
-        dev,
-        ctime,
-        mnt_id: mnt,
-    };
-    Read::Entry(Cached { root, checked, seq })
-}
-
-/// The writer's hold on the lock, from [`Writer::begin`] until dropped,
-/// which publishes what was stored meanwhile.
-struct Writer {
-    writer: u64,
-    count: u64,
-}
-
-impl Writer {
-    /// Becomes the writer of the entry last read at `seen` (0: the empty
-    /// cache), if nobody wrote since.
-    #[inline(always)]
-    fn begin(seen: u64) -> Option<Writer> {
-        let writer = fork::tag() << 32;
-        let count = seen & COUNT;
-        let writing = writer | ((count + 1) & COUNT);
-        LOCK.compare_exchange(seen, writing, Ordering::Acquire, Ordering::Relaxed)
-            .ok()?;
-        fence(Ordering::Release);
-        // Test-only: a test's function run with the lock held.
-        #[cfg(feature = "__fault_injection")]
-        crate::__fault_injection::run_hook(crate::__fault_injection::CACHE_WRITE);
-        Some(Writer { writer, count })
-    }
-}
-
-impl Drop for Writer {
-    fn drop(&mut self) {
-        LOCK.store(self.writer | ((self.count + 2) & COUNT), Ordering::Release);
-    }
-}
-
-/// Records that the pid namespace of the entry `c` was checked at fork
-/// generation `now`, unless the entry changed since.
-pub(crate) fn mark_checked(c: &Cached, now: u64) {
-    if let Some(_writer) = Writer::begin(c.seq) {
-        CACHE_CHECKED.store(now, Ordering::Relaxed);
-    }
-}
-
-/// The published root if it can be used now: still ours, and checked in
-/// this process (no syscall while both hold).
-fn usable(c: &Cached) -> bool {
-    c.checked == fork::generation() && c.root.check_still_ours().is_ok()
-}
-
-/// What [`publish`] made of a root.
-pub(crate) enum Published {
-    /// The cached root, ours or another thread's: its fd is never closed.
-    Cached(Root<'static>),
-    /// Not published: the caller owns it still.
-    Kept(OwnedRoot),
-}
-
-/// Publishes `root` as the cached root, its fd then kept open for the rest
-/// of the process, if it may be cached and the cache is still what the
-/// caller saw: empty (`stale` is `None`) or the entry `stale` that failed
-/// its check. If another thread published a usable root first, ours is
-/// closed and theirs returned.
-pub(crate) fn publish(root: OwnedRoot, stale: Option<Cached>) -> Published {
-    if !root.cacheable() {
-        return Published::Kept(root);
-    }
-    let checked = fork::generation();
-    let detached = match root.kind {
-        HandleKind::DetachedClone => CACHE_DETACHED,
-        _ => 0,
-    };
-    if let Some(_writer) = Writer::begin(stale.map_or(0, |c| c.seq)) {
-        let root = root.map_fd(OwnedFd::leak);
-        CACHE_FD.store(root.fd, Ordering::Relaxed);
-        CACHE_DEV.store(root.dev, Ordering::Relaxed);
-        CACHE_CTIME.store(root.ctime, Ordering::Relaxed);
-        CACHE_MNT.store(root.mnt_id, Ordering::Relaxed);
-        CACHE_BITS.store(root.bits | detached, Ordering::Relaxed);
-        CACHE_CHECKED.store(checked, Ordering::Relaxed);
-        return Published::Cached(root);
-    }
-    match cached() {
-        Some(c) if usable(&c) => Published::Cached(c.root),
-        _ => Published::Kept(root),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// What the cache publishes it reads back, field for field: every
-    /// combination of masks and mount-id flags, both cacheable kinds. (The
-    /// only unit test of this binary that touches the process-wide cache.)
-    #[test]
-    fn the_cache_reads_back_what_was_published() {
-        const {
-            assert!(CACHE_DETACHED & (ROOT_SUBSET | ROOT_HIDEPID | ROOT_HAS_MNT | ROOT_UNIQUE) == 0)
-        };
-        let mut stale = None;
-        for kind in [HandleKind::PrivateInstance, HandleKind::DetachedClone] {
-            for flags in 0..16u8 {
-                let bits = flags | ROOT_SUBSET;
-                if bits & ROOT_UNIQUE != 0 && bits & ROOT_HAS_MNT == 0 {
-                    continue;
-                }
-                let fd = sys::openat(sys::AT_FDCWD, c"/", arch::O_PATH | arch::O_CLOEXEC).unwrap();
-                let raw = fd.as_raw_fd();
-                let facts = ProcRoot {
-                    fd: (),
-                    kind,
-                    bits,
-                    dev: 0x1234_5678_9abc,
-                    ctime: (u64::from(flags) << 40) | 7,
-                    mnt_id: (u64::from(flags) + 1) << 33,
-                };
-                let used = match publish(facts.map_fd(|()| fd), stale) {
-                    Published::Cached(root) => root,
-                    Published::Kept(_) => panic!("{kind:?} {bits:#x}: not published"),
-                };
-                let c = cached().unwrap();
-                let r = c.root;
-                assert_eq!(
-                    (r.fd.as_raw_fd(), r.kind, r.dev, r.ctime),
-                    (raw, kind, facts.dev, facts.ctime)
-                );
-                assert_eq!(r.mnt(), facts.mnt(), "{kind:?} {bits:#x}");
-                assert_eq!((r.subset(), r.hidepid()), (facts.subset(), facts.hidepid()));
-                assert_eq!(r.masked(), facts.masked());
-                assert_eq!(used.mnt(), facts.mnt());
-                stale = Some(c);
-            }
-        }
-    }
 }

@@ -79,7 +79,7 @@ steps! {
     PidfdOpenPidOutOfRange => "pidfd_open: pid out of range",
     PidfdNegative => "pidfd is negative",
 
-    // Acquiring and checking the procfs root (root.rs, handle.rs).
+    // Acquiring and checking the procfs root (acquire.rs, root.rs, handle.rs).
     FsopenProc => "fsopen proc",
     FsconfigCreate => "fsconfig create",
     Fsmount => "fsmount",
