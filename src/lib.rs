@@ -276,18 +276,19 @@ mod arch;
 #[path = "../arch/x86_64.rs"]
 mod arch;
 
-// The layers, lowest first; a module names only modules below it.
-// - arch/ (syscall stubs, the kernel ABI), fd (OwnedFd, BorrowedFd),
-//   sys (typed syscalls; sys_fault: test-only failure injection)
+// The modules by concern (no two name each other, directly or in a loop):
+// - the kernel: arch/ (syscall stubs, the kernel ABI), fd (OwnedFd,
+//   BorrowedFd), sys (typed syscalls; sys_fault: test-only failure
+//   injection)
+// - the vocabulary: error, step (what failed), base (ProcBase)
 // - the facts: procfs (the procfs map), path (path buffers and cursor),
 //   probe (kernel features), fork (fork generation), mount (mount and
-//   filesystem checks), seqlock (a sequence-locked cell)
+//   filesystem checks), seqlock (a sequence-locked cell), lines
 // - roots: root (the value and its checks), acquire (which procfs, in
 //   which order), cache (the process-wide root)
 // - lookups: resolve (openat2 or the walk), fallback (where a failed
 //   lookup is retried), handle (the public methods)
-// - the rest of the public surface: base, flags, error, step, dir, io,
-//   lines, parse, pidfd, thread
+// - the rest of the public surface: flags, dir, io, parse, pidfd, thread
 mod acquire;
 mod base;
 mod cache;
