@@ -428,14 +428,10 @@ mod tests {
     /// stays), every errno the kernel has, kind and step.
     #[test]
     fn packed_fields_round_trip() {
-        // SAFETY: never used as descriptors: only packed into errors and
-        // compared (a pidfd's number is all an error keeps).
-        let (minus_one, max) = unsafe {
-            (
-                crate::BorrowedFd::borrow_raw(-1),
-                crate::BorrowedFd::borrow_raw(i32::MAX),
-            )
-        };
+        // Only packed into errors and compared (a pidfd's number is all an
+        // error keeps).
+        let minus_one = crate::BorrowedFd::number_only(-1);
+        let max = crate::BorrowedFd::number_only(i32::MAX);
         let bases = [
             ProcBase::ProcRoot,
             ProcBase::ProcSelf,

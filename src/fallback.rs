@@ -78,8 +78,7 @@ mod tests {
     /// matches it, and every row is the first match of some combination.
     #[test]
     fn after_failure_follows_its_table() {
-        // SAFETY: a number only compared, never used as an fd.
-        let pidfd = unsafe { BorrowedFd::borrow_raw(3) };
+        let pidfd = BorrowedFd::number_only(3);
         let bases = [
             ProcBase::ProcRoot,
             ProcBase::ProcPid(1),

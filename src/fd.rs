@@ -95,6 +95,17 @@ impl BorrowedFd<'_> {
     }
 }
 
+/// For unit tests of the layers above, which have no `unsafe`.
+#[cfg(test)]
+impl BorrowedFd<'static> {
+    /// A number that is only packed and compared, never used as a
+    /// descriptor.
+    pub(crate) fn number_only(fd: i32) -> Self {
+        // SAFETY: the callers never hand it to the kernel or close it.
+        unsafe { BorrowedFd::borrow_raw(fd) }
+    }
+}
+
 impl fmt::Debug for OwnedFd {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OwnedFd").field("fd", &self.fd).finish()
