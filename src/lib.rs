@@ -8,168 +8,76 @@
 //!
 //! The API is a Rust form of the Go package `procfs` of go-pathrs: one
 //! [`Handle`] to a verified procfs, opened with [`Handle::open`] (optionally
-//! [`unmasked_proc_root`]; in Rust style, [`Handle::builder`]), four bases
-//! ([`ProcBase`]), the methods
+//! [`unmasked_proc_root`], [`no_host_fallback`]; in Rust style,
+//! [`Handle::builder`]), the bases of [`ProcBase`], the methods
 //! [`open_root`](Handle::open_root), [`open_self`](Handle::open_self),
 //! [`open_pid`](Handle::open_pid), [`open_thread_self`](Handle::open_thread_self)
 //! (with its [`ThreadCloser`]), [`readlink`](Handle::readlink) and
 //! [`close`](Handle::close).
 //!
 //! Beyond the Go package, for programs with no libc and no allocator:
-//! [`ProcBase::ProcPidFd`] and [`Handle::open_pidfd`] (with [`pidfd_open`])
-//! look up a process by pidfd, race-free against pid recycling;
-//! [`OwnedFd::read_dir`] lists a directory; [`OwnedFd::read_whole`] reads a
-//! small file into a buffer in one call; [`LineReader`] reads a file of any
-//! size line by line (or NUL-field by NUL-field) through a buffer of yours;
-//! [`OwnedFd::read_at`] and [`OwnedFd::rewind`] read again without a new
-//! open; [`parse`] splits `cmdline`, `environ`, `status`, `stat` (right
-//! for any command name) and the cgroup v2 line of `cgroup`.
+//! [`Handle::open_pidfd`] (with [`pidfd_open`]) looks up a process by
+//! pidfd, race-free against pid recycling; [`ReadDir`] lists a directory;
+//! [`OwnedFd::read_whole`] reads a small file in one call, [`LineReader`]
+//! a file of any size line by line; [`parse`] splits `cmdline`, `environ`,
+//! `status`, `stat` and `cgroup` as a hostile process may have written them.
+//!
+//! ```
+//! use safe_procfs::{Handle, OpenFlags, ProcBase};
+//!
+//! let proc = Handle::open(&[])?; // cached, masked, private procfs
+//! let mut buf = [0u8; 4096];
+//! let status = proc.open_self("status", OpenFlags::O_RDONLY)?.read_whole(&mut buf)?;
+//! assert!(status.starts_with(b"Name:"));
+//! let exe = proc.readlink(ProcBase::ProcSelf, "exe", &mut buf)?;
+//! assert!(!exe.is_empty());
+//! # Ok::<(), safe_procfs::Error>(())
+//! ```
+//!
+//! The crate's README has an example of each use: the four of the Go
+//! package, pidfds, listings, readers, and the pairing with `procfs-core`.
 //!
 //! # How it stays safe
 //!
 //! * The handle is a private procfs instance (`fsopen`), else a detached
 //!   clone of `/proc` (`open_tree`), else `/proc` itself; each is checked to
-//!   be the root of a procfs. See [`HandleKind`] for what each gives up.
+//!   be the root of a procfs of our pid namespace. See [`HandleKind`] for
+//!   what each gives up.
 //! * Paths are resolved beneath it with `openat2(RESOLVE_BENEATH |
 //!   RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV)`, or, where `openat2` is
 //!   missing or blocked by seccomp, one component at a time with the fs type
 //!   and mount id checked at every step. No mount point is ever crossed.
 //! * A magic-link (`exe`, `fd/N`, `cwd`, `root`, `ns/*`) is followed only as
 //!   the last component and only without `O_NOFOLLOW`; never inside a path.
-//! * Before anything is resolved, every call checks that the handle's fd
-//!   number still names its procfs root (a process may close it or reuse
-//!   the number): the cached handle re-acquires, a handle of your own fails.
-//!   A copy of `/proc` is accepted only if it belongs to our pid namespace.
+//! * Every call first checks that the handle's fd number still names its
+//!   procfs root (a process may close it or reuse the number): the cached
+//!   handle re-acquires, a handle of your own fails.
 //! * Resource errors (`EMFILE`, `ENOMEM`, ...) are returned, never a reason
 //!   to fall back to a weaker kind of procfs; [`no_host_fallback`] refuses
 //!   the weakest kind, the host `/proc`, altogether.
 //! * Every fd carries `O_CLOEXEC`; `O_CREAT`, `O_EXCL` and `O_TMPFILE` are
 //!   refused. The library never panics and never allocates.
 //!
-//! # Examples: the four uses of the Go package
-//!
-//! Set an AppArmor exec label for the program we are about to `execve`
-//! (what runc does; without AppArmor the file does not exist):
-//!
-//! ```
-//! use safe_procfs::{Handle, OpenFlags};
-//!
-//! let proc = Handle::open(&[])?;
-//! let flags = OpenFlags::O_WRONLY | OpenFlags::O_NOFOLLOW;
-//! match proc.open_self("attr/apparmor/exec", flags) {
-//!     Ok(attr) => { let _ = attr.write_all(b"exec unconfined"); }
-//!     Err(e) if e.is_not_found() => {} // ENOENT: no AppArmor here
-//!     Err(e) => return Err(e),
-//! }
-//! # Ok::<(), safe_procfs::Error>(())
-//! ```
-//!
-//! Write a sysctl through [`ProcBase::ProcRoot`] (global files are hidden on
-//! the default masked handle, so this opens a short-lived unmasked procfs
-//! internally: it costs more than the other bases):
-//!
-//! ```
-//! use safe_procfs::{Handle, OpenFlags};
-//!
-//! let proc = Handle::open(&[])?;
-//! let mut buf = [0u8; 64];
-//! let value = proc.open_root("sys/kernel/printk_ratelimit", OpenFlags::O_RDONLY)?.read_whole(&mut buf)?;
-//! match proc.open_root("sys/kernel/printk_ratelimit", OpenFlags::O_WRONLY) {
-//!     Ok(sysctl) => sysctl.write_all(value)?, // write the value back unchanged
-//!     Err(e) if e.is_permission_denied() => {} // EPERM/EACCES: not root
-//!     Err(e) => return Err(e),
-//! }
-//! # Ok::<(), safe_procfs::Error>(())
-//! ```
-//!
-//! Get an fd to our own executable (a magic-link, followed because it is
-//! the last component and `O_NOFOLLOW` is not given), e.g. to re-exec it:
-//!
-//! ```
-//! use safe_procfs::{Handle, OpenFlags};
-//!
-//! let proc = Handle::open(&[])?;
-//! let exe = proc.open_self("exe", OpenFlags::O_PATH)?;
-//! assert!(exe.as_raw_fd() >= 0);
-//! # Ok::<(), safe_procfs::Error>(())
-//! ```
-//!
-//! Get the path of one of our fds, for diagnostics only (never to reopen). `readlink` needs
-//! no thread pinning, even with [`ProcBase::ProcThreadSelf`]:
-//!
-//! ```
-//! use safe_procfs::{Handle, ProcBase};
-//!
-//! let proc = Handle::open(&[])?;
-//! let mut buf = [0u8; 4096];
-//! let path = proc.readlink(ProcBase::ProcThreadSelf, "fd/1", &mut buf)?;
-//! // e.g. "/dev/pts/0" or "pipe:[1234]": for messages, never to open again.
-//! assert!(!path.is_empty());
-//! # Ok::<(), safe_procfs::Error>(())
-//! ```
-//!
-//! List our own fds and every process, with no allocation:
-//!
-//! ```
-//! use safe_procfs::{Handle, OpenFlags, unmasked_proc_root};
-//!
-//! let dir = OpenFlags::O_RDONLY | OpenFlags::O_DIRECTORY;
-//! let proc = Handle::open(&[])?;
-//! let mut buf = [0u8; 1024];
-//! let fds = proc.open_self("fd", dir)?;
-//! let n = fds.read_dir(&mut buf).filter(|e| e.as_ref().map_or(true, |e| !e.is_dot_or_dotdot())).count();
-//! assert!(n >= 3); // stdin, stdout, stderr, and the listing's own fd
-//!
-//! // The default handle hides other users' processes (hidepid): list all
-//! // on an unmasked one.
-//! let all = Handle::open(&[unmasked_proc_root])?;
-//! for entry in all.open_root(".", dir)?.read_dir(&mut buf) {
-//!     if let Some(pid) = entry?.number() {
-//!         # let _ = pid;
-//!     }
-//! }
-//! # Ok::<(), safe_procfs::Error>(())
-//! ```
-//!
-//! Read a process's files through a pidfd: the result is that process's,
-//! or `ESRCH`, never a file of a process that got its pid later:
-//!
-//! ```
-//! use safe_procfs::{Handle, OpenFlags, ProcBase, pidfd_open};
-//!
-//! let pidfd = pidfd_open(std::process::id())?;
-//! let proc = Handle::open(&[])?;
-//! let mut buf = [0u8; 4096];
-//! let cmdline = proc.open_pidfd(pidfd.as_fd(), "cmdline", OpenFlags::O_RDONLY)?.read_whole(&mut buf)?;
-//! # let _ = cmdline;
-//! let exe = proc.readlink(ProcBase::ProcPidFd(pidfd.as_fd()), "exe", &mut buf)?;
-//! # let _ = exe;
-//! # Ok::<(), safe_procfs::Error>(())
-//! ```
-//!
 //! # Paths
 //!
 //! The `path` of every method is bytes (`&str`, `&[u8]`, ...), relative to
 //! the method's base, and must be:
 //!
-//! * **relative**: not empty and not starting with `/` (`EINVAL`);
-//! * **free of `..` components** (`EINVAL`): `..foo` is an ordinary name;
-//! * **free of NUL bytes** (`EINVAL`);
+//! * **relative**: not empty and not starting with `/`;
+//! * **free of `..` components** (`..foo` is an ordinary name) and of NUL
+//!   bytes;
 //! * **short**: the base prefix (`self/`, `thread-self/`, `<pid>/`) plus the
-//!   path must fit [`PATH_BUF_LEN`] bytes with a terminating NUL, i.e. the
-//!   path is at most `PATH_BUF_LEN - 1 - prefix` bytes (`ENAMETOOLONG`).
+//!   path and a terminating NUL must fit [`PATH_BUF_LEN`] bytes.
 //!
 //! `.` components and repeated slashes are allowed; a trailing `/`
-//! demands a directory (`ENOTDIR` otherwise, as the kernel says).
-//! Regular procfs symlinks inside the path (`self`, `mounts`, `net`) are
-//! followed safely; magic-links (`exe`, `cwd`, `root`, `fd/N`, `ns/*`)
-//! only as the last component and only without `O_NOFOLLOW`.
+//! demands a directory. Regular procfs symlinks inside the path (`self`,
+//! `mounts`, `net`) are followed safely; magic-links only as the last
+//! component and only without `O_NOFOLLOW`.
 //!
-//! `readlink` returns the kernel's text for a link. On a private instance
-//! or detached clone (mounted nowhere), links that point into procfs read
-//! relative to that procfs's root: `readlink(ProcSelf, "fd/N")` of an fd
-//! opened through this crate reads like `/1234/fd`, not `/proc/1234/fd`.
-//! It is for messages, never to open again.
+//! `readlink` returns the kernel's text for a link, for messages, never to
+//! open again. On a private instance or detached clone (mounted nowhere),
+//! links into procfs read relative to its root: `/1234/fd`, not
+//! `/proc/1234/fd`.
 //!
 //! # Errors
 //!
@@ -193,7 +101,7 @@
 //! | `readlink` target longer than the caller's buffer | `ERANGE` |
 //! | [`OwnedFd::read_whole`]: the file is larger than the caller's buffer | `EFBIG` |
 //! | [`LineReader::next_line`]: the line is not shorter than the caller's buffer | `ERANGE` (the reader goes on with the next line) |
-//! | [`OwnedFd::read_dir`]: buffer shorter than [`DIR_BUF_MIN`] | `EINVAL` |
+//! | [`ReadDir`]: buffer shorter than [`DIR_BUF_MIN`] | `EINVAL` |
 //! | `ProcPid(pid)` with pid = 0 or pid ≥ 2^31 | `EINVAL` |
 //! | `ProcPidFd(fd)`: fd is not a pidfd | `EBADF` or `EINVAL` (as the kernel says) |
 //! | `ProcPidFd(fd)`: its process is gone (reaped), or not visible in this pid namespace | `ESRCH` |
@@ -203,48 +111,8 @@
 //! | entry does not exist | `ENOENT` (as the kernel says) |
 //! | no trustworthy procfs could be obtained at all | [`ErrorKind::SafetyViolation`], errno `EXDEV` or the kernel's |
 //!
-//! # Building a freestanding binary
-//!
-//! The crate needs neither libc nor an allocator, so a `#![no_std]`,
-//! `#![no_main]` static binary can use it (the crate's repository has one,
-//! its `freestanding` example, built and run for the three architectures by
-//! its test command; it is not part of this package). Build it with
-//!
-//! ```text
-//! RUSTFLAGS="-C panic=abort -C linker=rust-lld -C relocation-model=static \
-//!            -C link-self-contained=no -C target-feature=+crt-static" \
-//!   cargo build --release --target x86_64-unknown-linux-gnu   # or aarch64-unknown-linux-musl,
-//!                                                             # riscv64gc-unknown-linux-gnu
-//! ```
-//!
-//! `link-self-contained=no` keeps the C start files (`crt1.o`) out: without
-//! it the link fails with `duplicate symbol: _start`. `rust-lld` links
-//! without a C toolchain, and the static relocation model with `crt-static`
-//! gives a static executable with no ELF interpreter. The binary must
-//! provide:
-//!
-//! * `_start` (naked: clear the frame pointer, align the stack, call your
-//!   main, then `exit_group`);
-//! * `memcpy`, `memmove`, `memset`, `memcmp` and `bcmp`, which the compiler
-//!   emits calls to;
-//! * an empty `rust_eh_personality` (the prebuilt `core` references it even
-//!   with `panic=abort`), and a `#[panic_handler]`;
-//! * on aarch64, `getauxval` returning 0 (compiler-builtins asks it for
-//!   the CPU's atomics features).
-//!
-//! In that example they take about 130 lines.
-//!
-//! With `panic = "abort"` nothing unwinds, but the prebuilt `core` still
-//! brings unwind tables (`.eh_frame`), about a fifth of such a binary, and
-//! `-C force-unwind-tables=no` does not remove them. The example drops them
-//! with a linker script passed by its build script as `-T`:
-//!
-//! ```text
-//! SECTIONS {
-//!   /DISCARD/ : { *(.eh_frame) *(.eh_frame_hdr) *(.comment) }
-//! }
-//! INSERT AFTER .text;
-//! ```
+//! A `#![no_std]`, `#![no_main]` static binary with no libc can use the
+//! crate; the repository's `docs/freestanding.md` says how to build one.
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
