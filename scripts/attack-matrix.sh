@@ -9,15 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # --write-docs: run as usual, and put the output into docs/attacks.md too.
-if [ "${1:-}" = --write-docs ]; then
-  shift
-  out=$(mktemp)
-  trap 'rm -f "$out"' EXIT
-  status=0
-  bash "$0" "$@" | tee "$out" || status=$?
-  bash scripts/write-doc.sh docs/attacks.md attacks <"$out"
-  exit $status
-fi
+[ "${1:-}" != --write-docs ] || { shift; exec bash scripts/write-doc.sh --run docs/attacks.md attacks "$0" "$@"; }
 target=${1:-$(rustc -vV | sed -n 's/^host: //p')}
 cargo test -q --target "$target" --features __fault_injection --test attacks -- --nocapture 2>&1 |
   grep -o 'MATRIX |.*' | python3 -c '

@@ -5,15 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # --write-docs: run as usual, and put the output into docs/bench.md too.
-if [ "${1:-}" = --write-docs ]; then
-  shift
-  out=$(mktemp)
-  trap 'rm -f "$out"' EXIT
-  status=0
-  bash "$0" "$@" | tee "$out" || status=$?
-  bash scripts/write-doc.sh docs/bench.md bench <"$out"
-  exit $status
-fi
+[ "${1:-}" != --write-docs ] || { shift; exec bash scripts/write-doc.sh --run docs/bench.md bench "$0" "$@"; }
 command -v strace >/dev/null || { apt-get update -qq && apt-get install -y -qq strace >/dev/null; }
 cargo build -q --release --manifest-path bench/Cargo.toml
 exec bench/target/release/safe-procfs-bench "$@"

@@ -10,15 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # --write-docs: run as usual, and put the output into docs/stack.md too.
-if [ "${1:-}" = --write-docs ]; then
-  shift
-  out=$(mktemp)
-  trap 'rm -f "$out"' EXIT
-  status=0
-  bash "$0" "$@" | tee "$out" || status=$?
-  bash scripts/write-doc.sh docs/stack.md stack <"$out"
-  exit $status
-fi
+[ "${1:-}" != --write-docs ] || { shift; exec bash scripts/write-doc.sh --run docs/stack.md stack "$0" "$@"; }
 
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(x86_64-unknown-linux-gnu aarch64-unknown-linux-musl riscv64gc-unknown-linux-gnu)

@@ -20,20 +20,7 @@
 
 #include "safe-procfs.h"
 #include "safe-procfs-pathrs-compat.h"
-
-static int passed, failed;
-
-#define CHECK(cond, ...)                                              \
-    do {                                                              \
-        if (cond) {                                                   \
-            passed++;                                                 \
-        } else {                                                      \
-            failed++;                                                 \
-            printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);    \
-            printf(__VA_ARGS__);                                      \
-            printf("\n");                                             \
-        }                                                             \
-    } while (0)
+#include "check.h"
 
 #define PROC_SUPER_MAGIC 0x9fa0
 

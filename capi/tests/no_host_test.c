@@ -21,19 +21,7 @@
 #include <unistd.h>
 
 #include "pathrs.h"
-
-static int passed, failed;
-#define CHECK(cond, ...)                                           \
-    do {                                                           \
-        if (cond) {                                                \
-            passed++;                                              \
-        } else {                                                   \
-            failed++;                                              \
-            printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-            printf(__VA_ARGS__);                                   \
-            printf("\n");                                          \
-        }                                                          \
-    } while (0)
+#include "check.h"
 
 #if defined(__x86_64__)
 #define OUR_AUDIT_ARCH AUDIT_ARCH_X86_64
