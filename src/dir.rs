@@ -10,7 +10,7 @@ use crate::sys::{self, Errno};
 /// The longest name a directory entry can have (`NAME_MAX`).
 pub const NAME_MAX: usize = 255;
 
-/// The smallest buffer [`OwnedFd::read_dir`] accepts: one `linux_dirent64`
+/// The smallest buffer [`ReadDir::new`] accepts: one `linux_dirent64`
 /// record with a name of [`NAME_MAX`] bytes (19 + 255 + 1, aligned to 8).
 pub const DIR_BUF_MIN: usize = 280;
 
@@ -111,7 +111,7 @@ impl core::fmt::Debug for DirEntry {
     }
 }
 
-/// An iterator over a directory's entries, from [`OwnedFd::read_dir`]:
+/// An iterator over a directory's entries, from [`ReadDir::new`]:
 /// each item is a [`DirEntry`] or the error that ended the listing.
 ///
 /// It yields every entry the kernel returns, in the kernel's order,
@@ -133,20 +133,20 @@ enum State {
     Done,
 }
 
-impl OwnedFd {
-    /// Lists this directory from its start, with `buf` as the buffer for
-    /// `getdents64(2)` (at least [`DIR_BUF_MIN`] bytes; 1 KiB or more
+impl<'a> ReadDir<'a> {
+    /// Lists the directory `fd` from its start, with `buf` as the buffer
+    /// for `getdents64(2)` (at least [`DIR_BUF_MIN`] bytes; 1 KiB or more
     /// takes fewer system calls). No allocation: entries are copied out of
     /// `buf` one at a time. Open the directory with `O_RDONLY` (and
     /// `O_DIRECTORY`), not `O_PATH`.
     ///
     /// ```
-    /// use safe_procfs::{Handle, OpenFlags};
+    /// use safe_procfs::{Handle, OpenFlags, ReadDir};
     ///
     /// let proc = Handle::open(&[])?;
     /// let fds = proc.open_self("fd", OpenFlags::O_RDONLY | OpenFlags::O_DIRECTORY)?;
     /// let mut buf = [0u8; 1024];
-    /// for entry in fds.read_dir(&mut buf) {
+    /// for entry in ReadDir::new(&fds, &mut buf) {
     ///     let entry = entry?;
     ///     if let Some(fd) = entry.number() {
     ///         // one of our open fds (the listing's own fd among them)
@@ -165,9 +165,9 @@ impl OwnedFd {
     /// * `ENOENT`: the directory was removed (e.g. the process exited);
     /// * `EIO`: the kernel returned a malformed record;
     /// * the errno of `lseek(2)` or `getdents64(2)`.
-    pub fn read_dir<'a>(&'a self, buf: &'a mut [u8]) -> ReadDir<'a> {
+    pub fn new(fd: &'a OwnedFd, buf: &'a mut [u8]) -> ReadDir<'a> {
         ReadDir {
-            fd: self,
+            fd,
             buf,
             pos: 0,
             len: 0,
@@ -288,7 +288,7 @@ mod tests {
         let b = record(&mut buf[a..], 9, 10, b"12");
         let long = [b'x'; NAME_MAX];
         let c = record(&mut buf[a + b..], 11, 8, &long);
-        let mut rd = fd.read_dir(&mut buf);
+        let mut rd = ReadDir::new(&fd, &mut buf);
         rd.state = State::Reading;
         rd.len = a + b + c;
         let e = rd.parse().unwrap();

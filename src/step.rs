@@ -75,7 +75,7 @@ steps! {
     ReadlinkTargetTooLong => "readlinkat: target longer than the buffer",
     ReadlinkNotSymlink => "readlinkat: not a symlink",
     ReadWholeTooLarge => "read_whole: the file is larger than the buffer",
-    ReadDirBufferTooSmall => "read_dir: buffer shorter than DIR_BUF_MIN",
+    ReadDirBufferTooSmall => "ReadDir::new: buffer shorter than DIR_BUF_MIN",
     PidfdOpenPidOutOfRange => "pidfd_open: pid out of range",
     PidfdNegative => "pidfd is negative",
 
