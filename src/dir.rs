@@ -92,12 +92,10 @@ impl DirEntry {
     /// root, an fd number in `fd/`, a tid in `task/`.
     pub fn number(&self) -> Option<u32> {
         let n = self.name();
-        if n.is_empty() || n.len() > 10 || !n.iter().all(u8::is_ascii_digit) {
+        if n.len() > 10 {
             return None;
         }
-        n.iter().try_fold(0u32, |v, d| {
-            v.checked_mul(10)?.checked_add(u32::from(d - b'0'))
-        })
+        crate::parse::decimal(n)?.try_into().ok()
     }
 }
 

@@ -191,7 +191,7 @@ impl<'a> Stat<'a> {
 }
 
 /// An unsigned decimal number, all digits, no sign: `None` otherwise.
-fn decimal(digits: &[u8]) -> Option<u64> {
+pub(crate) fn decimal(digits: &[u8]) -> Option<u64> {
     if digits.is_empty() {
         return None;
     }
