@@ -192,8 +192,7 @@ impl ReadDir<'_> {
     }
 }
 
-/// The `linux_dirent64` record at the start of `rec` and its length;
-/// `None` if it is malformed.
+/// The `linux_dirent64` record at the start of `rec` and its length.
 fn parse_record(rec: &[u8]) -> Option<(DirEntry, usize)> {
     let ino = u64::from_ne_bytes(rec.get(..8)?.try_into().ok()?);
     let reclen = u16::from_ne_bytes(rec.get(D_RECLEN..D_RECLEN + 2)?.try_into().ok()?);

@@ -171,8 +171,7 @@ impl HandleBuilder {
         }
     }
 
-    /// The options as [`Handle::open`](crate::Handle::open) accumulates
-    /// them. (`open` itself is in `handle`: options sit below handles.)
+    /// The options as [`Handle::open`](crate::Handle::open) accumulates them.
     pub(crate) const fn how(&self) -> ProcfsOpenHow {
         self.how
     }

@@ -104,9 +104,8 @@ impl<'f, 'b> LineReader<'f, 'b> {
                 // Nothing of a record being skipped is kept.
                 self.end = 0;
             } else {
-                // The start of the record to the front. (A plain loop:
-                // `copy_within` brings range checks that cost the
-                // freestanding init 100 bytes.)
+                // The start of the record to the front (a plain loop: no
+                // panicking range check, unlike `copy_within`).
                 let kept = self.end - self.start;
                 for to in 0..kept {
                     if let Some(&b) = self.buf.get(self.start + to)
