@@ -160,9 +160,6 @@ const BASE_PID: u16 = 4;
 const BASE_PIDFD: u16 = 5;
 
 impl Error {
-    // Inlined: with a constant errno the error is one immediate and the
-    // caller knows the `Result` is an `Err`. Kernel errnos take `os`.
-    #[inline(always)]
     pub(crate) fn new(kind: ErrorKind, errno: Errno, step: Step) -> Self {
         Error {
             base_arg: 0,
@@ -190,8 +187,7 @@ impl Error {
     }
 
     /// The same error, noting the base it happened under (kept if one is
-    /// already noted). Out of line: inlined, it grows every lookup's frame.
-    #[inline(never)]
+    /// already noted).
     pub(crate) fn under(self, base: ProcBase<'_>) -> Self {
         if self.errno_base >> BASE_SHIFT != BASE_NONE {
             return self;

@@ -32,8 +32,6 @@ macro_rules! steps {
         };
 
         impl Step {
-            // Out of line: smaller than inlined at each caller.
-            #[inline(never)]
             pub(crate) fn text(self) -> &'static str {
                 // Never "": the offsets are the texts' own.
                 self.find_text().unwrap_or("")
