@@ -111,19 +111,6 @@ impl From<ProcBase<'_>> for ErrorBase {
     }
 }
 
-impl ErrorBase {
-    /// How the base reads in a message: `/proc/self`, `/proc/1234`, ...
-    fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ErrorBase::ProcRoot => f.write_str("/proc"),
-            ErrorBase::ProcSelf => f.write_str("/proc/self"),
-            ErrorBase::ProcThreadSelf => f.write_str("/proc/thread-self"),
-            ErrorBase::ProcPid(pid) => write!(f, "/proc/{pid}"),
-            ErrorBase::ProcPidFd(fd) => write!(f, "/proc/<pid of pidfd {fd}>"),
-        }
-    }
-}
-
 /// An error of this crate: see [`Error::raw_os_error`] for the errno
 /// contract (the table is in the [crate docs](crate#errors)) and
 /// [`Error::kind`] for its category.
@@ -243,7 +230,7 @@ impl Error {
 
     /// The errno's symbolic name (`"ENOENT"`), if it is a known errno.
     pub fn errno_name(&self) -> Option<&'static str> {
-        Errno::new(self.raw_errno()).name()
+        self.errno().name()
     }
 
     /// `ENOENT`: the entry does not exist (or is hidden from this handle).
@@ -291,7 +278,7 @@ impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Error")
             .field("kind", &self.kind)
-            .field("errno", &Errno::new(self.raw_errno()).name().unwrap_or("?"))
+            .field("errno", &self.errno_name().unwrap_or("?"))
             .field("step", &self.step.text())
             .field("base", &self.base())
             .finish()
@@ -300,12 +287,16 @@ impl fmt::Debug for Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let e = Errno::new(self.raw_errno());
         f.write_str(self.step.text())?;
-        if let Some(base) = &self.base() {
-            f.write_str(" beneath ")?;
-            base.describe(f)?;
+        match self.base() {
+            None => {}
+            Some(ErrorBase::ProcRoot) => f.write_str(" beneath /proc")?,
+            Some(ErrorBase::ProcSelf) => f.write_str(" beneath /proc/self")?,
+            Some(ErrorBase::ProcThreadSelf) => f.write_str(" beneath /proc/thread-self")?,
+            Some(ErrorBase::ProcPid(pid)) => write!(f, " beneath /proc/{pid}")?,
+            Some(ErrorBase::ProcPidFd(fd)) => write!(f, " beneath /proc/<pid of pidfd {fd}>")?,
         }
+        let e = self.errno();
         match (e.name(), e.description()) {
             (Some(name), Some(text)) => write!(f, ": {name} ({text})"),
             _ => write!(f, ": errno {}", self.raw_errno()),
