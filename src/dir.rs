@@ -175,9 +175,24 @@ impl<'a> ReadDir<'a> {
 }
 
 impl ReadDir<'_> {
-    fn fail(&mut self, e: Error) -> Option<Result<DirEntry, Error>> {
-        self.state = State::Done;
-        Some(Err(e))
+    /// The next entry, `None` at the end.
+    fn advance(&mut self) -> Result<Option<DirEntry>, Error> {
+        if self.state == State::Start {
+            if self.buf.len() < DIR_BUF_MIN {
+                return Err(Error::invalid(Errno::EINVAL, Step::ReadDirBufferTooSmall));
+            }
+            sys::lseek_set(self.fd.as_fd(), 0).map_err(|e| Error::os(e, Step::LseekDirStart))?;
+            self.state = State::Reading;
+        }
+        while self.pos >= self.len {
+            match sys::getdents64(self.fd.as_fd(), self.buf) {
+                Ok(0) => return Ok(None),
+                Ok(n) => (self.pos, self.len) = (0, n.min(self.buf.len())),
+                Err(Errno::EINTR) => {}
+                Err(e) => return Err(Error::os(e, Step::Getdents64)),
+            }
+        }
+        self.parse().map(Some)
     }
 
     /// The record at `self.pos`, parsed; advances past it.
@@ -214,36 +229,14 @@ impl Iterator for ReadDir<'_> {
     type Item = Result<DirEntry, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            match self.state {
-                State::Done => return None,
-                State::Start => {
-                    if self.buf.len() < DIR_BUF_MIN {
-                        return self
-                            .fail(Error::invalid(Errno::EINVAL, Step::ReadDirBufferTooSmall));
-                    }
-                    if let Err(e) = sys::lseek_set(self.fd.as_fd(), 0) {
-                        return self.fail(Error::os(e, Step::LseekDirStart));
-                    }
-                    self.state = State::Reading;
-                }
-                State::Reading if self.pos < self.len => {
-                    return match self.parse() {
-                        Ok(entry) => Some(Ok(entry)),
-                        Err(e) => self.fail(e),
-                    };
-                }
-                State::Reading => match sys::getdents64(self.fd.as_fd(), self.buf) {
-                    Ok(0) => self.state = State::Done,
-                    Ok(n) => {
-                        self.pos = 0;
-                        self.len = n.min(self.buf.len());
-                    }
-                    Err(Errno::EINTR) => {}
-                    Err(e) => return self.fail(Error::os(e, Step::Getdents64)),
-                },
-            }
+        if self.state == State::Done {
+            return None;
         }
+        let item = self.advance().transpose();
+        if !matches!(item, Some(Ok(_))) {
+            self.state = State::Done;
+        }
+        item
     }
 }
 
