@@ -175,7 +175,6 @@ impl<'a> ReadDir<'a> {
 }
 
 impl ReadDir<'_> {
-    /// The next entry, `None` at the end.
     fn advance(&mut self) -> Result<Option<DirEntry>, Error> {
         if self.state == State::Start {
             if self.buf.len() < DIR_BUF_MIN {

@@ -135,7 +135,6 @@ pub struct Error {
     base_arg: u32,
 }
 
-/// The errno's bits in `Error::errno_base`.
 const ERRNO_MASK: u16 = 0xfff;
 /// The base's variant in `Error::errno_base`: none noted, or which.
 const BASE_SHIFT: u32 = 12;
@@ -193,7 +192,6 @@ impl Error {
         }
     }
 
-    /// The errno as the kernel numbers it.
     fn raw_errno(&self) -> i32 {
         (self.errno_base & ERRNO_MASK).into()
     }
@@ -255,7 +253,6 @@ impl Error {
         self.kind == ErrorKind::SafetyViolation
     }
 
-    /// Whether this error was made for `step`.
     pub(crate) fn is_step(&self, step: Step) -> bool {
         self.step == step
     }

@@ -29,7 +29,6 @@ pub struct ThreadCloser<'p> {
 }
 
 impl<'p> ThreadCloser<'p> {
-    /// A closer for a thread pinned with `pin`.
     pub(crate) fn new(pin: &'p dyn ThreadPin) -> Self {
         ThreadCloser { pin }
     }
