@@ -9,7 +9,7 @@
 //! `aarch64-unknown-linux-musl`), as shims are. Run it without arguments;
 //! it re-executes itself with `--payload`.
 
-use safe_procfs::{Handle, OpenFlags, ProcBase, errno};
+use safe_procfs::{Handle, OpenFlags, ProcBase, ReadDir, errno};
 use std::ffi::CString;
 
 const DIR: OpenFlags = OpenFlags::O_RDONLY.union(OpenFlags::O_DIRECTORY);
@@ -52,7 +52,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // 3. Our own fds, and what each one is.
     let fds = proc.open_self("fd", DIR)?;
     let mut dirbuf = [0u8; 1024];
-    for entry in fds.read_dir(&mut dirbuf) {
+    for entry in ReadDir::new(&fds, &mut dirbuf) {
         let entry = entry?;
         let Some(fd) = entry.number() else { continue }; // "." and ".."
         let mut link = [0u8; 256];

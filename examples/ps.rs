@@ -1,9 +1,9 @@
 //! Lists every process (pid and name) with no allocation in the listing
-//! itself: the procfs root read with `read_dir`, each `comm` with
+//! itself: the procfs root read with `ReadDir::new`, each `comm` with
 //! `read_whole`. An unmasked handle, because the default one hides other
 //! users' processes (`hidepid=ptraceable`) and everything but processes.
 
-use safe_procfs::{Handle, OpenFlags, unmasked_proc_root};
+use safe_procfs::{Handle, OpenFlags, ReadDir, unmasked_proc_root};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let proc = Handle::open(&[unmasked_proc_root])?;
@@ -11,7 +11,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (mut dirbuf, mut buf) = ([0u8; 4096], [0u8; 64]);
     let mut count = 0;
     println!("{:>7} COMMAND", "PID");
-    for entry in root.read_dir(&mut dirbuf) {
+    for entry in ReadDir::new(&root, &mut dirbuf) {
         let Some(pid) = entry?.number() else { continue }; // not a process
         let comm = match proc.open_pid(pid, "comm", OpenFlags::O_RDONLY) {
             Ok(fd) => fd.read_whole(&mut buf)?,

@@ -5,7 +5,7 @@
 //! Every /proc access goes through safe-procfs; `unshare` and `chdir` are
 //! the program's own business.
 
-use safe_procfs::{Handle, NoPin, OpenFlags, ProcBase};
+use safe_procfs::{Handle, NoPin, OpenFlags, ProcBase, ReadDir};
 
 fn link(proc: &Handle, base: ProcBase, path: &str) -> Result<String, safe_procfs::Error> {
     let mut buf = [0u8; 4096];
@@ -48,7 +48,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let tasks = proc.open_self("task", OpenFlags::O_RDONLY | OpenFlags::O_DIRECTORY)?;
         let mut dirbuf = [0u8; 1024];
         let mut n = 0;
-        for entry in tasks.read_dir(&mut dirbuf) {
+        for entry in ReadDir::new(&tasks, &mut dirbuf) {
             if entry?.number().is_some() {
                 n += 1;
             }

@@ -10,21 +10,15 @@ use crate::fd::BorrowedFd;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ProcBase<'fd> {
     /// The procfs root (`/proc`). Global files are hidden on the default
-    /// (masked) handle, so a lookup that fails there is retried on a
-    /// temporary unmasked procfs: this base may be more expensive.
+    /// (masked) handle, so a lookup of one (`sys/...`, `uptime`, ...) makes
+    /// a temporary unmasked procfs instance and tears it down again, many
+    /// times the cost of a plain open (`docs/bench.md`).
     ///
-    /// # Cost, and a batch of sysctl writes
+    /// # A batch of sysctl writes
     ///
-    /// On the default handle every `ProcRoot` lookup of a global file
-    /// (`sys/...`, `uptime`, ...) makes a new unmasked procfs instance and
-    /// tears it down again: about 20–25 times a plain `open` and `read` in
-    /// the crate's benchmark on the machines this crate is tested on (about
-    /// 0.1 ms), much of it the unmount's RCU grace period when the instance
-    /// is closed. A handle you hold costs what a plain open costs.
-    /// For a batch (the sysctls of a container, say), open one unmasked
-    /// handle for the batch and close it right after; never keep one
-    /// around, and never let its fd reach a container: an unmasked procfs
-    /// fd is an escape route.
+    /// Open one unmasked handle for the batch and close it right after;
+    /// never keep one around, and never let its fd reach a container: an
+    /// unmasked procfs fd is an escape route.
     ///
     /// ```
     /// use safe_procfs::{Handle, OpenFlags, unmasked_proc_root};

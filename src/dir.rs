@@ -10,7 +10,7 @@ use crate::sys::{self, Errno};
 /// The longest name a directory entry can have (`NAME_MAX`).
 pub const NAME_MAX: usize = 255;
 
-/// The smallest buffer [`OwnedFd::read_dir`] accepts: one `linux_dirent64`
+/// The smallest buffer [`ReadDir::new`] accepts: one `linux_dirent64`
 /// record with a name of [`NAME_MAX`] bytes (19 + 255 + 1, aligned to 8).
 pub const DIR_BUF_MIN: usize = 280;
 
@@ -92,12 +92,10 @@ impl DirEntry {
     /// root, an fd number in `fd/`, a tid in `task/`.
     pub fn number(&self) -> Option<u32> {
         let n = self.name();
-        if n.is_empty() || n.len() > 10 || !n.iter().all(u8::is_ascii_digit) {
+        if n.len() > 10 {
             return None;
         }
-        n.iter().try_fold(0u32, |v, d| {
-            v.checked_mul(10)?.checked_add(u32::from(d - b'0'))
-        })
+        crate::parse::decimal(n)?.try_into().ok()
     }
 }
 
@@ -111,7 +109,7 @@ impl core::fmt::Debug for DirEntry {
     }
 }
 
-/// An iterator over a directory's entries, from [`OwnedFd::read_dir`]:
+/// An iterator over a directory's entries, from [`ReadDir::new`]:
 /// each item is a [`DirEntry`] or the error that ended the listing.
 ///
 /// It yields every entry the kernel returns, in the kernel's order,
@@ -133,20 +131,20 @@ enum State {
     Done,
 }
 
-impl OwnedFd {
-    /// Lists this directory from its start, with `buf` as the buffer for
-    /// `getdents64(2)` (at least [`DIR_BUF_MIN`] bytes; 1 KiB or more
+impl<'a> ReadDir<'a> {
+    /// Lists the directory `fd` from its start, with `buf` as the buffer
+    /// for `getdents64(2)` (at least [`DIR_BUF_MIN`] bytes; 1 KiB or more
     /// takes fewer system calls). No allocation: entries are copied out of
     /// `buf` one at a time. Open the directory with `O_RDONLY` (and
     /// `O_DIRECTORY`), not `O_PATH`.
     ///
     /// ```
-    /// use safe_procfs::{Handle, OpenFlags};
+    /// use safe_procfs::{Handle, OpenFlags, ReadDir};
     ///
     /// let proc = Handle::open(&[])?;
     /// let fds = proc.open_self("fd", OpenFlags::O_RDONLY | OpenFlags::O_DIRECTORY)?;
     /// let mut buf = [0u8; 1024];
-    /// for entry in fds.read_dir(&mut buf) {
+    /// for entry in ReadDir::new(&fds, &mut buf) {
     ///     let entry = entry?;
     ///     if let Some(fd) = entry.number() {
     ///         // one of our open fds (the listing's own fd among them)
@@ -165,9 +163,9 @@ impl OwnedFd {
     /// * `ENOENT`: the directory was removed (e.g. the process exited);
     /// * `EIO`: the kernel returned a malformed record;
     /// * the errno of `lseek(2)` or `getdents64(2)`.
-    pub fn read_dir<'a>(&'a self, buf: &'a mut [u8]) -> ReadDir<'a> {
+    pub fn new(fd: &'a OwnedFd, buf: &'a mut [u8]) -> ReadDir<'a> {
         ReadDir {
-            fd: self,
+            fd,
             buf,
             pos: 0,
             len: 0,
@@ -177,9 +175,23 @@ impl OwnedFd {
 }
 
 impl ReadDir<'_> {
-    fn fail(&mut self, e: Error) -> Option<Result<DirEntry, Error>> {
-        self.state = State::Done;
-        Some(Err(e))
+    fn advance(&mut self) -> Result<Option<DirEntry>, Error> {
+        if self.state == State::Start {
+            if self.buf.len() < DIR_BUF_MIN {
+                return Err(Error::invalid(Errno::EINVAL, Step::ReadDirBufferTooSmall));
+            }
+            sys::lseek_set(self.fd.as_fd(), 0).map_err(|e| Error::os(e, Step::LseekDirStart))?;
+            self.state = State::Reading;
+        }
+        while self.pos >= self.len {
+            match sys::getdents64(self.fd.as_fd(), self.buf) {
+                Ok(0) => return Ok(None),
+                Ok(n) => (self.pos, self.len) = (0, n.min(self.buf.len())),
+                Err(Errno::EINTR) => {}
+                Err(e) => return Err(Error::os(e, Step::Getdents64)),
+            }
+        }
+        self.parse().map(Some)
     }
 
     /// The record at `self.pos`, parsed; advances past it.
@@ -194,8 +206,7 @@ impl ReadDir<'_> {
     }
 }
 
-/// The `linux_dirent64` record at the start of `rec` and its length;
-/// `None` if it is malformed.
+/// The `linux_dirent64` record at the start of `rec` and its length.
 fn parse_record(rec: &[u8]) -> Option<(DirEntry, usize)> {
     let ino = u64::from_ne_bytes(rec.get(..8)?.try_into().ok()?);
     let reclen = u16::from_ne_bytes(rec.get(D_RECLEN..D_RECLEN + 2)?.try_into().ok()?);
@@ -217,36 +228,14 @@ impl Iterator for ReadDir<'_> {
     type Item = Result<DirEntry, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            match self.state {
-                State::Done => return None,
-                State::Start => {
-                    if self.buf.len() < DIR_BUF_MIN {
-                        return self
-                            .fail(Error::invalid(Errno::EINVAL, Step::ReadDirBufferTooSmall));
-                    }
-                    if let Err(e) = sys::lseek_set(self.fd.as_fd(), 0) {
-                        return self.fail(Error::os(e, Step::LseekDirStart));
-                    }
-                    self.state = State::Reading;
-                }
-                State::Reading if self.pos < self.len => {
-                    return match self.parse() {
-                        Ok(entry) => Some(Ok(entry)),
-                        Err(e) => self.fail(e),
-                    };
-                }
-                State::Reading => match sys::getdents64(self.fd.as_fd(), self.buf) {
-                    Ok(0) => self.state = State::Done,
-                    Ok(n) => {
-                        self.pos = 0;
-                        self.len = n.min(self.buf.len());
-                    }
-                    Err(Errno::EINTR) => {}
-                    Err(e) => return self.fail(Error::os(e, Step::Getdents64)),
-                },
-            }
+        if self.state == State::Done {
+            return None;
         }
+        let item = self.advance().transpose();
+        if !matches!(item, Some(Ok(_))) {
+            self.state = State::Done;
+        }
+        item
     }
 }
 
@@ -288,7 +277,7 @@ mod tests {
         let b = record(&mut buf[a..], 9, 10, b"12");
         let long = [b'x'; NAME_MAX];
         let c = record(&mut buf[a + b..], 11, 8, &long);
-        let mut rd = fd.read_dir(&mut buf);
+        let mut rd = ReadDir::new(&fd, &mut buf);
         rd.state = State::Reading;
         rd.len = a + b + c;
         let e = rd.parse().unwrap();

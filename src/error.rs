@@ -25,10 +25,8 @@ pub enum ErrorKind {
 
 /// Errno values, for matching [`Error::raw_os_error`] without raw numbers.
 ///
-/// They are the kernel's values, the same on x86_64, aarch64 and riscv64
-/// (all use the asm-generic numbering). Only the errnos this crate's
-/// contract mentions, and the ones a caller commonly tests, are here; the
-/// [crate docs](crate#errors) say when each is returned.
+/// The kernel's values (the same on x86_64, aarch64 and riscv64) of the
+/// errnos the [crate docs](crate#errors) mention and a caller commonly tests.
 ///
 /// ```
 /// use safe_procfs::{Handle, OpenFlags, errno};
@@ -113,19 +111,6 @@ impl From<ProcBase<'_>> for ErrorBase {
     }
 }
 
-impl ErrorBase {
-    /// How the base reads in a message: `/proc/self`, `/proc/1234`, ...
-    fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ErrorBase::ProcRoot => f.write_str("/proc"),
-            ErrorBase::ProcSelf => f.write_str("/proc/self"),
-            ErrorBase::ProcThreadSelf => f.write_str("/proc/thread-self"),
-            ErrorBase::ProcPid(pid) => write!(f, "/proc/{pid}"),
-            ErrorBase::ProcPidFd(fd) => write!(f, "/proc/<pid of pidfd {fd}>"),
-        }
-    }
-}
-
 /// An error of this crate: see [`Error::raw_os_error`] for the errno
 /// contract (the table is in the [crate docs](crate#errors)) and
 /// [`Error::kind`] for its category.
@@ -133,22 +118,11 @@ impl ErrorBase {
 /// `Display` names the system call or the rule that failed, the base it
 /// failed under where known, and the errno's name and text:
 /// `openat2 beneath /proc/self: ENOENT (No such file or directory)`.
-/// No path is copied into the error (it stays small and `Copy`).
-///
-/// It is 8 bytes, its fields packed, so that a `Result<OwnedFd, Error>`
-/// is 8 bytes too and comes back in one register: no error slot in the
-/// caller's frame and no copy through memory at each `?` (measured: about
-/// 1 KiB less code in the freestanding init than at 16 bytes).
-///
-/// On x86_64 the fields are laid out as written: `kind` in the register's
-/// low byte. A `Result<_, Error>` keeps its `Ok` in `kind`'s spare values,
-/// and x86_64 tests a low byte in one short instruction, where the top
-/// byte (the compiler's own layout) takes a 64-bit mask and compare at
-/// every `?` (measured: about 780 bytes less code in the freestanding
-/// init). On aarch64 and riscv64 any byte is tested in two instructions
-/// and the compiler's layout, with the `Ok` value's fd in the low half,
-/// is the smaller one (measured), so they keep it.
+/// No path is copied into the error: it is 8 bytes and `Copy`, so that a
+/// `Result<OwnedFd, Error>` comes back in one register.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
+// On x86_64, `kind` (where a `Result` keeps its `Ok`) in the low byte is
+// tested in one short instruction at each `?`.
 #[cfg_attr(target_arch = "x86_64", repr(C))]
 pub struct Error {
     kind: ErrorKind,
@@ -161,7 +135,6 @@ pub struct Error {
     base_arg: u32,
 }
 
-/// The errno's bits in `Error::errno_base`.
 const ERRNO_MASK: u16 = 0xfff;
 /// The base's variant in `Error::errno_base`: none noted, or which.
 const BASE_SHIFT: u32 = 12;
@@ -173,12 +146,6 @@ const BASE_PID: u16 = 4;
 const BASE_PIDFD: u16 = 5;
 
 impl Error {
-    // Inlined: where the errno is a constant (most sites), the whole error
-    // is one immediate, and the caller sees its kind, so a `Result` made
-    // from it is known to be an `Err` and is not tested again. Kernel
-    // errnos take `Error::os`, out of line (measured smaller than either
-    // all inline or all out of line, on every architecture).
-    #[inline(always)]
     pub(crate) fn new(kind: ErrorKind, errno: Errno, step: Step) -> Self {
         Error {
             base_arg: 0,
@@ -189,8 +156,7 @@ impl Error {
         }
     }
 
-    /// A failure reported by the kernel for `step`: one out-of-line copy
-    /// of the errno's clamping for all the syscall error sites.
+    /// A failure the kernel reported for `step` (one out-of-line copy).
     #[inline(never)]
     pub(crate) fn os(errno: Errno, step: Step) -> Self {
         Self::new(ErrorKind::Os, errno, step)
@@ -208,10 +174,6 @@ impl Error {
 
     /// The same error, noting the base it happened under (kept if one is
     /// already noted).
-    ///
-    /// Out of line: inlined, its packing made every lookup's entry
-    /// (`open_base`) keep more registers, 16 bytes more stack (measured).
-    #[inline(never)]
     pub(crate) fn under(self, base: ProcBase<'_>) -> Self {
         if self.errno_base >> BASE_SHIFT != BASE_NONE {
             return self;
@@ -230,7 +192,6 @@ impl Error {
         }
     }
 
-    /// The errno as the kernel numbers it.
     fn raw_errno(&self) -> i32 {
         (self.errno_base & ERRNO_MASK).into()
     }
@@ -267,7 +228,7 @@ impl Error {
 
     /// The errno's symbolic name (`"ENOENT"`), if it is a known errno.
     pub fn errno_name(&self) -> Option<&'static str> {
-        Errno::new(self.raw_errno()).name()
+        self.errno().name()
     }
 
     /// `ENOENT`: the entry does not exist (or is hidden from this handle).
@@ -292,7 +253,6 @@ impl Error {
         self.kind == ErrorKind::SafetyViolation
     }
 
-    /// Whether this error was made for `step`.
     pub(crate) fn is_step(&self, step: Step) -> bool {
         self.step == step
     }
@@ -315,7 +275,7 @@ impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Error")
             .field("kind", &self.kind)
-            .field("errno", &Errno::new(self.raw_errno()).name().unwrap_or("?"))
+            .field("errno", &self.errno_name().unwrap_or("?"))
             .field("step", &self.step.text())
             .field("base", &self.base())
             .finish()
@@ -324,12 +284,16 @@ impl fmt::Debug for Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let e = Errno::new(self.raw_errno());
         f.write_str(self.step.text())?;
-        if let Some(base) = &self.base() {
-            f.write_str(" beneath ")?;
-            base.describe(f)?;
+        match self.base() {
+            None => {}
+            Some(ErrorBase::ProcRoot) => f.write_str(" beneath /proc")?,
+            Some(ErrorBase::ProcSelf) => f.write_str(" beneath /proc/self")?,
+            Some(ErrorBase::ProcThreadSelf) => f.write_str(" beneath /proc/thread-self")?,
+            Some(ErrorBase::ProcPid(pid)) => write!(f, " beneath /proc/{pid}")?,
+            Some(ErrorBase::ProcPidFd(fd)) => write!(f, " beneath /proc/<pid of pidfd {fd}>")?,
         }
+        let e = self.errno();
         match (e.name(), e.description()) {
             (Some(name), Some(text)) => write!(f, ": {name} ({text})"),
             _ => write!(f, ": errno {}", self.raw_errno()),
@@ -357,64 +321,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn errno_constants_are_the_kernels() {
-        let pairs = [
-            (errno::EPERM, Errno::EPERM),
-            (errno::ENOENT, Errno::ENOENT),
-            (errno::ESRCH, Errno::ESRCH),
-            (errno::EINTR, Errno::EINTR),
-            (errno::EIO, Errno::EIO),
-            (errno::EBADF, Errno::EBADF),
-            (errno::ENOMEM, Errno::ENOMEM),
-            (errno::EACCES, Errno::EACCES),
-            (errno::EXDEV, Errno::EXDEV),
-            (errno::ENOTDIR, Errno::ENOTDIR),
-            (errno::EISDIR, Errno::EISDIR),
-            (errno::EINVAL, Errno::EINVAL),
-            (errno::EMFILE, Errno::EMFILE),
-            (errno::EFBIG, Errno::EFBIG),
-            (errno::ERANGE, Errno::ERANGE),
-            (errno::ENAMETOOLONG, Errno::ENAMETOOLONG),
-            (errno::ENOSYS, Errno::ENOSYS),
-            (errno::ELOOP, Errno::ELOOP),
-            (errno::EOPNOTSUPP, Errno::EOPNOTSUPP),
-        ];
-        for (ours, theirs) in pairs {
-            assert_eq!(ours, theirs.into_raw(), "{theirs:?}");
-        }
-    }
-
-    #[test]
-    fn display_names_step_base_and_errno() {
+    fn display_of_an_unknown_errno_is_its_number() {
         use std::string::ToString;
-        let e = Error::os(Errno::ENOENT, Step::Openat2).under(ProcBase::ProcPid(42));
-        assert_eq!(
-            e.to_string(),
-            "openat2 beneath /proc/42: ENOENT (No such file or directory)"
-        );
-        let e = Error::invalid(Errno::EINVAL, Step::PathEmpty);
-        assert_eq!(e.to_string(), "path is empty: EINVAL (Invalid argument)");
         assert_eq!(
             Error::os(Errno::new(4000), Step::Read).to_string(),
             "read: errno 4000"
         );
     }
 
-    #[test]
-    fn step_and_debug_give_the_text() {
-        use std::format;
-        let e = Error::unsafe_path(Step::CrossesMount);
-        assert_eq!(e.step(), "path crosses a mount point");
-        assert_eq!(
-            format!("{e:?}"),
-            "Error { kind: SafetyViolation, errno: \"EXDEV\", \
-             step: \"path crosses a mount point\", base: None }"
-        );
-    }
-
-    /// Small and Copy, no path inside; and 8 bytes, so that a
-    /// `Result<OwnedFd, Error>` fits one register: no error slot in a
-    /// caller's frame, no copy through memory at each `?`.
+    /// 8 bytes, so that a `Result<OwnedFd, Error>` fits one register.
     #[test]
     fn eight_bytes() {
         use core::mem::size_of;

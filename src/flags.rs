@@ -133,16 +133,14 @@ pub fn no_host_fallback(how: &mut ProcfsOpenHow) -> Result<(), Error> {
 #[must_use = "a builder does nothing until `open` is called"]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct HandleBuilder {
-    how: ProcfsOpenHow,
+    flags: ProcfsOpenFlags,
 }
 
 impl HandleBuilder {
     /// No options: what [`Handle::builder`](crate::Handle::builder) gives.
     pub const fn new() -> HandleBuilder {
         HandleBuilder {
-            how: ProcfsOpenHow {
-                flags: ProcfsOpenFlags::empty(),
-            },
+            flags: ProcfsOpenFlags::empty(),
         }
     }
 
@@ -160,20 +158,17 @@ impl HandleBuilder {
 
     /// The flags set so far.
     pub const fn flags(&self) -> ProcfsOpenFlags {
-        self.how.flags
+        self.flags
     }
 
     const fn with(self, flag: ProcfsOpenFlags) -> HandleBuilder {
         HandleBuilder {
-            how: ProcfsOpenHow {
-                flags: self.how.flags.union(flag),
-            },
+            flags: self.flags.union(flag),
         }
     }
 
-    /// The options as [`Handle::open`](crate::Handle::open) accumulates
-    /// them. (`open` itself is in `handle`: options sit below handles.)
+    /// The options as [`Handle::open`](crate::Handle::open) accumulates them.
     pub(crate) const fn how(&self) -> ProcfsOpenHow {
-        self.how
+        ProcfsOpenHow { flags: self.flags }
     }
 }

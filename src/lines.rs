@@ -100,24 +100,22 @@ impl<'f, 'b> LineReader<'f, 'b> {
                 }
                 return Ok(self.buf.get(from..to));
             }
-            if self.skipping {
-                // Nothing of a record being skipped is kept.
-                self.end = 0;
+            // The start of the record to the front, unless it is being
+            // skipped (a plain loop: no panicking range check, unlike
+            // `copy_within`).
+            let kept = if self.skipping {
+                0
             } else {
-                // The start of the record to the front. (A plain loop:
-                // `copy_within` brings range checks that cost the
-                // freestanding init 100 bytes.)
-                let kept = self.end - self.start;
-                for to in 0..kept {
-                    if let Some(&b) = self.buf.get(self.start + to)
-                        && let Some(d) = self.buf.get_mut(to)
-                    {
-                        *d = b;
-                    }
+                self.end - self.start
+            };
+            for to in 0..kept {
+                if let Some(&b) = self.buf.get(self.start + to)
+                    && let Some(d) = self.buf.get_mut(to)
+                {
+                    *d = b;
                 }
-                self.end = kept;
             }
-            self.start = 0;
+            (self.start, self.end) = (0, kept);
             if self.end == self.buf.len() {
                 // Full, and no terminator in it.
                 self.end = 0;

@@ -58,14 +58,10 @@ impl<'a> Iterator for NulFields<'a> {
         if self.rest.is_empty() {
             return None;
         }
-        match self.rest.iter().position(|&b| b == 0) {
-            Some(i) => {
-                let (field, rest) = self.rest.split_at(i);
-                self.rest = rest.get(1..).unwrap_or_default();
-                Some(field)
-            }
-            None => Some(core::mem::take(&mut self.rest)),
-        }
+        let field = self.rest.split(|&b| b == 0).next()?;
+        // Past the NUL; empty if there is none.
+        self.rest = self.rest.get(field.len() + 1..).unwrap_or_default();
+        Some(field)
     }
 }
 
@@ -191,7 +187,7 @@ impl<'a> Stat<'a> {
 }
 
 /// An unsigned decimal number, all digits, no sign: `None` otherwise.
-fn decimal(digits: &[u8]) -> Option<u64> {
+pub(crate) fn decimal(digits: &[u8]) -> Option<u64> {
     if digits.is_empty() {
         return None;
     }

@@ -1,13 +1,9 @@
-//! [`Step`]: the system call or the rule that failed, as one byte. Its
-//! [`text`](Step::text) is what [`Error::step`](crate::Error::step) returns
-//! and `Display` prints. A byte instead of a `&'static str` (16 bytes) is
-//! what lets `Error` be 8 bytes: see there.
+//! [`Step`]: the system call or the rule that failed, as one byte (so
+//! that `Error` is 8). Its [`text`](Step::text) is what
+//! [`Error::step`](crate::Error::step) returns and `Display` prints.
 
 /// Declares [`Step`] and its [`text`](Step::text), each variant next to its
-/// text. The texts are stored back to back in one string, with a `u16` end
-/// offset per variant: 2 bytes a variant, where a `match` returning `&str`
-/// compiles to a pointer table and a length table, 16 bytes a variant on
-/// 64-bit targets.
+/// text: the texts back to back in one string, with an end offset each.
 macro_rules! steps {
     ($($name:ident => $text:literal,)*) => {
         /// What failed: the variants are named after their texts.
@@ -17,12 +13,10 @@ macro_rules! steps {
             $($name,)*
         }
 
-        /// Every text, one after the other, in the order of the variants.
         const TEXTS: &str = concat!($($text,)*);
 
-        /// Where the text of each variant ends in [`TEXTS`].
-        // Evaluated by the compiler: an index out of bounds (or texts longer
-        // than 64 KiB) would fail the build, not panic at run time.
+        /// Where the text of each variant ends in [`TEXTS`]. (An index out
+        /// of bounds or 64 KiB of texts fails the build.)
         #[allow(clippy::indexing_slicing)]
         const ENDS: [u16; [$($text,)*].len()] = {
             let lens = [$($text.len(),)*];
@@ -38,10 +32,6 @@ macro_rules! steps {
         };
 
         impl Step {
-            /// The text `Error::step` returns and `Display` prints.
-            // Out of line: inlined at each caller it costs more code than
-            // the call (measured on the freestanding init).
-            #[inline(never)]
             pub(crate) fn text(self) -> &'static str {
                 // Never "": the offsets are the texts' own.
                 self.find_text().unwrap_or("")
@@ -53,7 +43,6 @@ macro_rules! steps {
                 TEXTS.get(start..usize::from(*from.first()?))
             }
 
-            /// Every variant with its text as written, for the tests.
             #[cfg(test)]
             const ALL: &[(Step, &str)] = &[$((Step::$name, $text),)*];
         }
@@ -75,7 +64,7 @@ steps! {
     ReadlinkTargetTooLong => "readlinkat: target longer than the buffer",
     ReadlinkNotSymlink => "readlinkat: not a symlink",
     ReadWholeTooLarge => "read_whole: the file is larger than the buffer",
-    ReadDirBufferTooSmall => "read_dir: buffer shorter than DIR_BUF_MIN",
+    ReadDirBufferTooSmall => "ReadDir::new: buffer shorter than DIR_BUF_MIN",
     PidfdOpenPidOutOfRange => "pidfd_open: pid out of range",
     PidfdNegative => "pidfd is negative",
 

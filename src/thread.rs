@@ -25,37 +25,28 @@ impl ThreadPin for NoPin {
 /// [`close`](ThreadCloser::close) or drop. Close the fd first, then this.
 #[must_use = "dropping the closer unpins the thread at once; keep it until the fd is closed"]
 pub struct ThreadCloser<'p> {
-    pin: Option<&'p dyn ThreadPin>,
+    pin: &'p dyn ThreadPin,
 }
 
 impl<'p> ThreadCloser<'p> {
-    /// A closer for a thread pinned with `pin`.
     pub(crate) fn new(pin: &'p dyn ThreadPin) -> Self {
-        ThreadCloser { pin: Some(pin) }
+        ThreadCloser { pin }
     }
 
-    /// Unpins the thread (the Go `ThreadCloser` call).
-    pub fn close(mut self) {
-        self.unpin_once();
-    }
-
-    fn unpin_once(&mut self) {
-        if let Some(pin) = self.pin.take() {
-            pin.unpin();
-        }
-    }
+    /// Unpins the thread (the Go `ThreadCloser` call), as dropping it does.
+    pub fn close(self) {}
 }
 
 impl Drop for ThreadCloser<'_> {
     fn drop(&mut self) {
-        self.unpin_once();
+        self.pin.unpin();
     }
 }
 
 impl core::fmt::Debug for ThreadCloser<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("ThreadCloser")
-            .field("pinned", &self.pin.is_some())
+            .field("pinned", &true)
             .finish()
     }
 }

@@ -9,7 +9,9 @@
 mod common;
 
 use common::*;
-use safe_procfs::{ErrorKind, Handle, HandleKind, OpenFlags, no_host_fallback, unmasked_proc_root};
+use safe_procfs::{
+    ErrorKind, Handle, HandleKind, OpenFlags, ReadDir, no_host_fallback, unmasked_proc_root,
+};
 
 const RD: OpenFlags = OpenFlags::O_RDONLY;
 
@@ -22,7 +24,7 @@ fn first_mapping(h: &Handle) -> Result<heapless::String<64>, Msg> {
         "open_self map_files"
     );
     let mut buf = [0u8; 1024];
-    for entry in dir.read_dir(&mut buf) {
+    for entry in ReadDir::new(&dir, &mut buf) {
         let entry = try_ok!(entry, "list map_files");
         if entry.is_dot_or_dotdot() {
             continue;

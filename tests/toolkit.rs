@@ -1,5 +1,5 @@
 //! The helpers around the API give the kernel's answers on the real /proc
-//! of each architecture: directory listings (`OwnedFd::read_dir`) are the
+//! of each architecture: directory listings (`ReadDir::new`) are the
 //! directory's entries, whole-file reads (`OwnedFd::read_whole`) the whole
 //! file, the errno constants libc's, and error messages name the syscall
 //! or rule, the base and the errno.
@@ -10,8 +10,8 @@ mod common;
 
 use common::*;
 use safe_procfs::{
-    DIR_BUF_MIN, DirEntry, ErrorKind, FileType, Handle, NAME_MAX, OpenFlags, ProcBase, errno,
-    unmasked_proc_root,
+    DIR_BUF_MIN, DirEntry, ErrorKind, FileType, Handle, NAME_MAX, OpenFlags, ProcBase, ReadDir,
+    errno, unmasked_proc_root,
 };
 use std::collections::BTreeSet;
 
@@ -20,7 +20,7 @@ const DIR: OpenFlags = OpenFlags::O_RDONLY.union(OpenFlags::O_DIRECTORY);
 
 fn list(fd: &safe_procfs::OwnedFd, buf_len: usize) -> Vec<DirEntry> {
     let mut buf = vec![0u8; buf_len];
-    fd.read_dir(&mut buf).map(|e| e.unwrap()).collect()
+    ReadDir::new(fd, &mut buf).map(|e| e.unwrap()).collect()
 }
 
 fn names(entries: &[DirEntry]) -> BTreeSet<Vec<u8>> {
@@ -34,8 +34,8 @@ fn own_fds_match() -> Result<(), Msg> {
     let mut buf = [0u8; 1024];
     let mut listed = [false; 4096];
     let (mut dots, mut count) = (0, 0);
-    for entry in fds.read_dir(&mut buf) {
-        let entry = try_ok!(entry, "read_dir");
+    for entry in ReadDir::new(&fds, &mut buf) {
+        let entry = try_ok!(entry, "ReadDir::new");
         if entry.is_dot_or_dotdot() {
             ensure!(entry.file_type() == FileType::Directory, "{entry:?}");
             dots += 1;
@@ -139,17 +139,17 @@ fn listing_errors() {
     let h = Handle::open(&[]).unwrap();
     let fds = h.open_self("fd", DIR).unwrap();
     let mut small = [0u8; DIR_BUF_MIN - 1];
-    let mut it = fds.read_dir(&mut small);
+    let mut it = ReadDir::new(&fds, &mut small);
     let e = it.next().unwrap().unwrap_err();
     assert_eq!(e.raw_os_error(), Some(errno::EINVAL));
     assert_eq!(e.kind(), ErrorKind::InvalidArgument);
     assert!(it.next().is_none(), "the listing goes on after an error");
     let mut buf = [0u8; 1024];
     let path = h.open_self("fd", OpenFlags::O_PATH).unwrap();
-    let e = path.read_dir(&mut buf).next().unwrap().unwrap_err();
+    let e = ReadDir::new(&path, &mut buf).next().unwrap().unwrap_err();
     assert_eq!(e.raw_os_error(), Some(errno::EBADF), "{e}");
     let file = h.open_self("status", RD).unwrap();
-    let e = file.read_dir(&mut buf).next().unwrap().unwrap_err();
+    let e = ReadDir::new(&file, &mut buf).next().unwrap().unwrap_err();
     assert_eq!(e.raw_os_error(), Some(errno::ENOTDIR), "{e}");
     assert!(e.to_string().contains("getdents64"), "{e}");
     assert_eq!(NAME_MAX, 255);
@@ -163,7 +163,7 @@ fn a_listing_of_an_exited_process_ends_with_an_error() {
     child.kill().unwrap();
     child.wait().unwrap();
     let mut buf = [0u8; 1024];
-    let r: Result<Vec<_>, _> = fds.read_dir(&mut buf).collect();
+    let r: Result<Vec<_>, _> = ReadDir::new(&fds, &mut buf).collect();
     assert_eq!(r.unwrap_err().raw_os_error(), Some(errno::ENOENT));
 }
 

@@ -13,8 +13,8 @@ mod common;
 
 use common::*;
 use safe_procfs::{
-    ErrorKind, Handle, HandleKind, OpenFlags, OpenOption, ProcBase, errno, no_host_fallback,
-    unmasked_proc_root,
+    ErrorKind, Handle, HandleKind, OpenFlags, OpenOption, ProcBase, ReadDir, errno,
+    no_host_fallback, unmasked_proc_root,
 };
 
 const RD: OpenFlags = OpenFlags::O_RDONLY;
@@ -116,8 +116,8 @@ fn as_nobody() -> Result<(), Msg> {
     let listing = try_ok!(h.open_self("map_files", dir), "open_self(map_files)");
     let mut dirbuf = [0u8; 1024];
     let mut range = heapless::Vec::<u8, 64>::new();
-    for entry in listing.read_dir(&mut dirbuf) {
-        let entry = try_ok!(entry, "read_dir(map_files)");
+    for entry in ReadDir::new(&listing, &mut dirbuf) {
+        let entry = try_ok!(entry, "ReadDir::new(map_files)");
         if !entry.is_dot_or_dotdot() {
             let _ = range.extend_from_slice(entry.name());
             break;

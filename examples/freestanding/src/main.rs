@@ -16,7 +16,7 @@
 
 use core::panic::PanicInfo;
 use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
-use safe_procfs::{Handle, HandleKind, LineReader, NoPin, OpenFlags, OwnedFd, ProcBase, errno};
+use safe_procfs::{Handle, HandleKind, LineReader, NoPin, OpenFlags, OwnedFd, ProcBase, ReadDir, errno};
 
 mod rt;
 
@@ -181,7 +181,7 @@ fn run() -> Result<(), safe_procfs::Error> {
         let fds = proc.open_self("fd", OpenFlags::O_RDONLY | OpenFlags::O_DIRECTORY)?;
         let mut dirbuf = [0u8; 512];
         begin_line(b"fds:");
-        for entry in fds.read_dir(&mut dirbuf) {
+        for entry in ReadDir::new(&fds, &mut dirbuf) {
             if let Some(fd) = entry?.number() {
                 write_raw(b" ");
                 write_u64(u64::from(fd));
