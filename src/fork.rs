@@ -13,21 +13,18 @@
 //! may be the same in a new pid namespace), so every call counts as a new
 //! generation: its root's pid namespace is checked on every call.
 
-use crate::sys::{Errno, PageWord, WipeOnForkPage};
-use core::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use crate::sys::WipeOnForkWord;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-/// The first word of a page of our own that the kernel zeroes in a forked
-/// child; empty while there is none. Mapped once, never unmapped.
-static SENTINEL_WORD: PageWord = PageWord::new();
+/// Mapped once, never unmapped.
+static SENTINEL_WORD: WipeOnForkWord = WipeOnForkWord::new();
 
 /// The last generation number handed out in this process (a forked child
 /// starts from its parent's and counts on).
 static LAST: AtomicU64 = AtomicU64::new(1);
 
-const UNKNOWN: u8 = 0;
-const SENTINEL: u8 = 1;
-const NO_SENTINEL: u8 = 2;
-static STATE: AtomicU8 = AtomicU8::new(UNKNOWN);
+/// Whether setting the sentinel up was tried.
+static TRIED: AtomicBool = AtomicBool::new(false);
 
 /// A number that differs from any a parent process had: a root checked at
 /// generation `g` that sees another number must have its pid namespace
@@ -35,10 +32,7 @@ static STATE: AtomicU8 = AtomicU8::new(UNKNOWN);
 #[inline]
 pub(crate) fn generation() -> u64 {
     match SENTINEL_WORD.get() {
-        Some(word) => match word.load(Ordering::Acquire) {
-            0 => forked(word),
-            g => g,
-        },
+        Some(word) => current(word),
         None => without_sentinel(),
     }
 }
@@ -50,6 +44,14 @@ pub(crate) fn tag() -> u64 {
     match SENTINEL_WORD.get() {
         Some(_) => (generation() & 0xffff_ffff).max(1),
         None => 0,
+    }
+}
+
+/// The word's number, or a new one in a child forked since it was stored.
+fn current(word: &AtomicU64) -> u64 {
+    match word.load(Ordering::Acquire) {
+        0 => forked(word),
+        g => g,
     }
 }
 
@@ -65,34 +67,19 @@ fn forked(word: &AtomicU64) -> u64 {
     }
 }
 
-/// Sets the sentinel up on first use; where that is impossible, a new
-/// number on every call.
+/// Sets the sentinel up on first use (storing the current number in it);
+/// where that is impossible, a new number on every call.
 #[cold]
 #[inline(never)]
 fn without_sentinel() -> u64 {
-    if STATE.load(Ordering::Acquire) == UNKNOWN {
-        if sentinel_set_up(LAST.load(Ordering::Relaxed)).is_ok() {
-            STATE.store(SENTINEL, Ordering::Release);
-            if let Some(word) = SENTINEL_WORD.get() {
-                return match word.load(Ordering::Acquire) {
-                    0 => forked(word),
-                    g => g,
-                };
-            }
+    if !TRIED.load(Ordering::Acquire) {
+        let set_up = SENTINEL_WORD.set_up(LAST.load(Ordering::Relaxed));
+        TRIED.store(true, Ordering::Release);
+        if let (Ok(()), Some(word)) = (set_up, SENTINEL_WORD.get()) {
+            return current(word);
         }
-        STATE.store(NO_SENTINEL, Ordering::Release);
     }
     LAST.fetch_add(1, Ordering::Relaxed) + 1
-}
-
-/// Maps the sentinel page, marks it wipe-on-fork and stores `generation`
-/// (not 0) in it; keeps the page another thread set up first, if any.
-fn sentinel_set_up(generation: u64) -> Result<(), Errno> {
-    let page = WipeOnForkPage::map()?;
-    page.word().store(generation, Ordering::Release);
-    // Losing the race unmaps our page: the winner's is the sentinel.
-    SENTINEL_WORD.publish(page);
-    Ok(())
 }
 
 #[cfg(test)]
@@ -117,7 +104,7 @@ mod tests {
 
     #[test]
     fn fork_sentinel_is_wiped_in_a_child_only() {
-        sentinel_set_up(7).unwrap();
+        SENTINEL_WORD.set_up(7).unwrap();
         let word = SENTINEL_WORD.get().unwrap();
         let before = word.load(Ordering::Acquire);
         assert_ne!(before, 0);
