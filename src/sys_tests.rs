@@ -7,7 +7,9 @@ use super::*;
 // The skip rule of the integration tests, the same file.
 #[path = "../tests/common/skip.rs"]
 mod skip;
-use crate::arch::{O_CLOEXEC, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_RDONLY};
+use crate::arch::{
+    O_CLOEXEC, O_DIRECTORY, O_LARGEFILE, O_NOFOLLOW, O_PATH, O_RDONLY, O_RDWR, O_WRONLY,
+};
 use skip::{has_cap_sys_admin, skip_unless};
 
 /// Runs `f` in a forked child and returns its answer. The child runs only
@@ -74,10 +76,8 @@ fn statx_gives_inode_one_and_distinct_mount_ids() {
         assert_ne!(sp.mnt_id, 0);
         assert_ne!(sp.mnt_id, sr.mnt_id);
     }
-    assert_eq!(
-        statx(p.as_fd(), c"no-such-entry", 0, mask).err(),
-        Some(Errno::ENOENT)
-    );
+    let missing = statx(p.as_fd(), c"no-such-entry", 0, mask);
+    assert_eq!(missing.err(), Some(Errno::ENOENT));
 }
 
 #[test]
@@ -133,31 +133,18 @@ fn openat2_refuses_escapes_magic_links_and_mount_crossings() {
     );
     // O_PATH with O_LARGEFILE is refused by openat2 (why the crate strips
     // it); qemu-user rewrites the flags and lets it through.
-    let large = crate::arch::O_LARGEFILE;
-    let r = openat2(p.as_fd(), c"self", O_PATH | large, resolve).err();
-    assert_eq!(
-        r,
-        if under_qemu() {
-            None
-        } else {
-            Some(Errno::EINVAL)
-        }
-    );
+    let r = openat2(p.as_fd(), c"self", O_PATH | O_LARGEFILE, resolve).err();
+    assert_eq!(r, (!under_qemu()).then_some(Errno::EINVAL));
 }
 
 #[test]
 fn read_write_close() {
     let p = proc_dir();
-    let f = openat(p.as_fd(), c"self/comm", crate::arch::O_RDWR | O_CLOEXEC).unwrap();
+    let f = openat(p.as_fd(), c"self/comm", O_RDWR | O_CLOEXEC).unwrap();
     let mut buf = [0u8; 32];
     let n = read(f.as_fd(), &mut buf).unwrap();
     assert!(n > 0 && buf[n - 1] == b'\n');
-    let g = openat(
-        p.as_fd(),
-        c"thread-self/comm",
-        crate::arch::O_WRONLY | O_CLOEXEC,
-    )
-    .unwrap();
+    let g = openat(p.as_fd(), c"thread-self/comm", O_WRONLY | O_CLOEXEC).unwrap();
     assert_eq!(write(g.as_fd(), &buf[..n]), Ok(n));
     assert_eq!(write(not_an_fd(), b"x"), Err(Errno::EBADF));
     let file = openat(p.as_fd(), c"uptime", O_RDONLY | O_CLOEXEC).unwrap();
@@ -177,12 +164,9 @@ fn new_mount_api_makes_a_private_procfs() {
         // What the crate's fallback to open_tree and the host /proc rests on.
         assert_eq!(fsopen(c"proc", FSOPEN_CLOEXEC).err(), Some(Errno::EPERM));
     }
+    let why = "needs CAP_SYS_ADMIN (fsopen said EPERM)";
     let test = "new_mount_api_makes_a_private_procfs";
-    if !skip_unless(
-        has_cap_sys_admin(),
-        test,
-        "needs CAP_SYS_ADMIN (fsopen said EPERM)",
-    ) {
+    if !skip_unless(has_cap_sys_admin(), test, why) {
         return;
     }
     let ctx = fsopen(c"proc", FSOPEN_CLOEXEC).expect("fsopen proc");
@@ -212,12 +196,8 @@ fn open_tree_clones_proc() {
             Some(Errno::EPERM)
         );
     }
-    let test = "open_tree_clones_proc";
-    if !skip_unless(
-        has_cap_sys_admin(),
-        test,
-        "needs CAP_SYS_ADMIN (open_tree said EPERM)",
-    ) {
+    let why = "needs CAP_SYS_ADMIN (open_tree said EPERM)";
+    if !skip_unless(has_cap_sys_admin(), "open_tree_clones_proc", why) {
         return;
     }
     let t = open_tree(AT_FDCWD, c"/proc", flags).expect("open_tree");
