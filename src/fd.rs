@@ -30,7 +30,6 @@ pub struct BorrowedFd<'a> {
 
 impl OwnedFd {
     /// The raw descriptor number; `self` still owns it.
-    #[inline(always)]
     pub fn as_raw_fd(&self) -> i32 {
         self.fd
     }
@@ -52,7 +51,6 @@ impl OwnedFd {
     }
 
     /// Lends the descriptor for as long as `self` is borrowed.
-    #[inline(always)]
     pub fn as_fd(&self) -> BorrowedFd<'_> {
         BorrowedFd {
             fd: self.fd,
@@ -78,7 +76,6 @@ impl BorrowedFd<'_> {
     /// and nothing may close it meanwhile. (The crate hands the number to
     /// the kernel and to nothing else: a number that breaks this gets the
     /// kernel's answer, `EBADF` if it is not open, or names another file.)
-    #[inline(always)]
     pub const unsafe fn borrow_raw(fd: i32) -> Self {
         BorrowedFd {
             fd,
@@ -87,7 +84,6 @@ impl BorrowedFd<'_> {
     }
 
     /// The raw descriptor number; its owner still owns it.
-    #[inline(always)]
     pub fn as_raw_fd(&self) -> i32 {
         self.fd
     }

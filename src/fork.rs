@@ -29,7 +29,6 @@ static TRIED: AtomicBool = AtomicBool::new(false);
 /// A number that differs from any a parent process had: a root checked at
 /// generation `g` that sees another number must have its pid namespace
 /// checked again. Not 0.
-#[inline]
 pub(crate) fn generation() -> u64 {
     match SENTINEL_WORD.get() {
         Some(word) => current(word),
@@ -57,8 +56,6 @@ fn current(word: &AtomicU64) -> u64 {
 
 /// The first look after a fork: a new number for this process, the same
 /// for every thread that races here.
-#[cold]
-#[inline(never)]
 fn forked(word: &AtomicU64) -> u64 {
     let new = LAST.fetch_add(1, Ordering::Relaxed) + 1;
     match word.compare_exchange(0, new, Ordering::AcqRel, Ordering::Acquire) {
@@ -69,8 +66,6 @@ fn forked(word: &AtomicU64) -> u64 {
 
 /// Sets the sentinel up on first use (storing the current number in it);
 /// where that is impossible, a new number on every call.
-#[cold]
-#[inline(never)]
 fn without_sentinel() -> u64 {
     if !TRIED.load(Ordering::Acquire) {
         let set_up = SENTINEL_WORD.set_up(LAST.load(Ordering::Relaxed));

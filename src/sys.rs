@@ -57,7 +57,6 @@ trait Arg {
 macro_rules! arg_by_cast {
     ($([$($g:ident)?] $t:ty),*) => {$(
         impl<$($g)?> Arg for $t {
-            #[inline(always)]
             fn to_reg(self) -> usize {
                 self as usize
             }
@@ -67,14 +66,12 @@ macro_rules! arg_by_cast {
 arg_by_cast!([] usize, [] u64, [] u32, [] i32, [T] *const T, [T] *mut T);
 
 impl Arg for BorrowedFd<'_> {
-    #[inline(always)]
     fn to_reg(self) -> usize {
         self.as_raw_fd() as usize
     }
 }
 
 impl Arg for &CStr {
-    #[inline(always)]
     fn to_reg(self) -> usize {
         self.as_ptr() as usize
     }
@@ -151,7 +148,6 @@ pub(crate) struct StatxIds {
     pub(crate) mnt_id: u64,
 }
 
-#[inline(never)]
 pub(crate) fn statx(
     dirfd: BorrowedFd<'_>,
     path: &CStr,
@@ -355,7 +351,6 @@ impl WipeOnForkWord {
 }
 
 /// `uname(2)`: the kernel release (`utsname.release`, NUL-padded).
-#[inline(never)]
 pub(crate) fn uname_release() -> Result<[u8; 65], Errno> {
     let mut buf = MaybeUninit::<Utsname>::uninit();
     // SAFETY: the kernel writes one `struct new_utsname` (size asserted).
