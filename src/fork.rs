@@ -1,17 +1,15 @@
-//! Noticing that the process was forked since a root was last checked,
-//! without a syscall on every call. A forked child may live in another pid
-//! namespace (`unshare(CLONE_NEWPID)`, then `fork`, as container runtimes
-//! do), where a procfs acquired by its parent numbers pids differently.
+//! Noticing a fork since a root was last checked, without a syscall on
+//! every call: a forked child may live in another pid namespace
+//! (`unshare(CLONE_NEWPID)`, then `fork`, as container runtimes do), where
+//! a procfs acquired by its parent numbers pids differently.
 //!
-//! The generation lives in a wipe-on-fork page (`MADV_WIPEONFORK`): a
-//! child reads 0 there and takes a new number, larger than any its parent
-//! handed out. A thread reads either 0 (and takes part in choosing the
-//! child's number) or the child's number: never its parent's, so two
-//! threads of a child cannot disagree about whether it was forked.
-//! Without such a page (kernels before 4.14, a seccomp filter refusing
-//! `madvise`) there is no syscall-free way to tell a fork (the pid number
-//! may be the same in a new pid namespace), so every call counts as a new
-//! generation: its root's pid namespace is checked on every call.
+//! The generation lives in a wipe-on-fork page: a child reads 0 there and
+//! takes a new number, larger than any its parent handed out. A thread
+//! reads either 0 (and takes part in choosing the child's number) or the
+//! child's number, never its parent's: two threads of a child cannot
+//! disagree about whether it was forked. Without such a page (before Linux
+//! 4.14, or `madvise` refused) there is no syscall-free way to tell a fork,
+//! so every call is a new generation: its root's pid namespace is checked.
 
 use crate::sys::WipeOnForkWord;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};

@@ -18,7 +18,10 @@ pub(crate) use crate::arch::{
 use crate::fd::{BorrowedFd, OwnedFd};
 use core::ffi::CStr;
 use core::mem::MaybeUninit;
-use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{
+    AtomicU64, AtomicUsize,
+    Ordering::{AcqRel, Acquire, Release},
+};
 pub(crate) use syscalls::Errno;
 use syscalls::Sysno;
 
@@ -311,27 +314,16 @@ impl WipeOnForkWord {
     /// stored in its first word. The page is unmapped again if `madvise`
     /// fails, or if another thread set up its page first (keeping that one).
     pub(crate) fn set_up(&self, value: u64) -> Result<(), Errno> {
+        let (prot, flags, no_fd) = (PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, usize::MAX);
         // SAFETY: a new anonymous private mapping: no existing memory is touched.
-        let addr = unsafe {
-            syscall!(
-                mmap,
-                0usize,
-                PAGE,
-                PROT_READ_WRITE,
-                MAP_PRIVATE_ANONYMOUS,
-                usize::MAX
-            )
-        }?;
+        let addr = unsafe { syscall!(mmap, 0usize, PAGE, prot, flags, no_fd) }?;
         // SAFETY: advice on the page we just mapped, which nothing refers to.
         let advised = unsafe { syscall!(madvise, addr, PAGE, MADV_WIPEONFORK) };
         if advised.is_ok() {
             // SAFETY: our new page is mapped read-write and page-aligned (so
             // aligned for an AtomicU64), and only ever accessed atomically.
-            unsafe { &*(addr as *const AtomicU64) }.store(value, Ordering::Release);
-            let won = self
-                .0
-                .compare_exchange(0, addr, Ordering::AcqRel, Ordering::Acquire);
-            if won.is_ok() {
+            unsafe { &*(addr as *const AtomicU64) }.store(value, Release);
+            if self.0.compare_exchange(0, addr, AcqRel, Acquire).is_ok() {
                 return Ok(());
             }
         }
@@ -342,7 +334,7 @@ impl WipeOnForkWord {
 
     /// The word, if one was set up.
     pub(crate) fn get(&self) -> Option<&'static AtomicU64> {
-        let addr = self.0.load(Ordering::Acquire);
+        let addr = self.0.load(Acquire);
         // SAFETY: only `set_up` stores a non-zero address: that of a page
         // mapped read-write, page-aligned and never unmapped, whose word is
         // only ever accessed atomically.
