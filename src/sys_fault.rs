@@ -1,13 +1,10 @@
-//! Test-only failure injection, behind the hidden feature `__fault_injection`:
-//! not public API, never to be enabled in production. It stands in for
-//! seccomp filters where there are none (qemu-user), fails the n-th system
-//! call of one library call, or runs a test's function at an exact point
-//! inside one. It can only take capabilities away: every injected failure
-//! is an errno the kernel could have returned.
-//!
-//! `sys`'s `call` asks `run_hook` and `injected` before every system call.
-//! A value is published by a `Release` store of the word that arms it and
-//! read after an `Acquire` load of that word.
+//! Test-only failure injection (hidden feature `__fault_injection`, never
+//! for production): stands in for seccomp filters where there are none
+//! (qemu-user), fails the n-th system call of one library call, or runs a
+//! test's function at an exact point inside one. Every injected failure is
+//! an errno the kernel could have returned. `sys`'s `call` asks `run_hook`
+//! and `injected` before every system call. A value is published by a
+//! `Release` store of the word that arms it, read after an `Acquire` load.
 
 use core::sync::atomic::{
     AtomicBool, AtomicPtr, AtomicUsize,
