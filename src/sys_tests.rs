@@ -205,12 +205,8 @@ fn ids_and_uname() {
     let mut ours: libc::utsname = unsafe { std::mem::zeroed() };
     // SAFETY: a live struct for libc's uname to fill.
     assert_eq!(unsafe { libc::uname(&mut ours) }, 0);
-    let theirs: std::vec::Vec<u8> = ours
-        .release
-        .iter()
-        .map(|&c| c.to_ne_bytes()[0])
-        .take_while(|&c| c != 0)
-        .collect();
-    assert_eq!(&release[..theirs.len()], &theirs[..]);
+    // SAFETY: libc's uname NUL-terminates `release` within the array.
+    let theirs = unsafe { std::ffi::CStr::from_ptr(ours.release.as_ptr()) }.to_bytes();
+    assert_eq!(&release[..theirs.len()], theirs);
     assert_eq!(release[theirs.len()], 0);
 }
