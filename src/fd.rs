@@ -1,7 +1,4 @@
-//! File descriptors and who owns them: an [`OwnedFd`] closes its
-//! descriptor when dropped; a [`BorrowedFd<'a>`](BorrowedFd) names one that
-//! someone else keeps open for `'a`. The lowest layer of the crate: it
-//! names no other module, and the system calls that use descriptors (and
+//! File descriptors and who owns them. The system calls that use them (and
 //! the one that closes them) are in `sys`. The only ways between a number
 //! and these types are [`OwnedFd::from_raw_fd`], [`OwnedFd::into_raw_fd`],
 //! [`BorrowedFd::borrow_raw`] and `as_raw_fd`.
@@ -14,6 +11,7 @@ use core::sync::atomic::{AtomicI32, Ordering};
 /// An owned file descriptor: closed when dropped. Every descriptor this
 /// crate returns carries `O_CLOEXEC`.
 #[repr(transparent)]
+#[derive(Debug)]
 pub struct OwnedFd {
     fd: i32,
 }
@@ -32,7 +30,6 @@ pub struct BorrowedFd<'a> {
 
 impl OwnedFd {
     /// The raw descriptor number; `self` still owns it.
-    #[inline(always)]
     pub fn as_raw_fd(&self) -> i32 {
         self.fd
     }
@@ -54,7 +51,6 @@ impl OwnedFd {
     }
 
     /// Lends the descriptor for as long as `self` is borrowed.
-    #[inline(always)]
     pub fn as_fd(&self) -> BorrowedFd<'_> {
         BorrowedFd {
             fd: self.fd,
@@ -80,7 +76,6 @@ impl BorrowedFd<'_> {
     /// and nothing may close it meanwhile. (The crate hands the number to
     /// the kernel and to nothing else: a number that breaks this gets the
     /// kernel's answer, `EBADF` if it is not open, or names another file.)
-    #[inline(always)]
     pub const unsafe fn borrow_raw(fd: i32) -> Self {
         BorrowedFd {
             fd,
@@ -89,7 +84,6 @@ impl BorrowedFd<'_> {
     }
 
     /// The raw descriptor number; its owner still owns it.
-    #[inline(always)]
     pub fn as_raw_fd(&self) -> i32 {
         self.fd
     }
@@ -106,21 +100,14 @@ impl BorrowedFd<'static> {
     }
 }
 
-impl fmt::Debug for OwnedFd {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OwnedFd").field("fd", &self.fd).finish()
-    }
-}
-
 impl fmt::Debug for BorrowedFd<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BorrowedFd").field("fd", &self.fd).finish()
     }
 }
 
-/// An atomic slot for a descriptor that stays open for the rest of the
-/// process (a `BorrowedFd<'static>`, see [`OwnedFd::leak`]), or for none:
-/// as its complement, so that the empty slot is zero (in `.bss`).
+/// An atomic slot for a `BorrowedFd<'static>` (see [`OwnedFd::leak`]), or
+/// for none: as its complement, so that the empty slot is zero.
 pub(crate) struct AtomicStaticFd(AtomicI32);
 
 impl AtomicStaticFd {
@@ -144,15 +131,13 @@ impl AtomicStaticFd {
 }
 
 /// A value holding an owned descriptor whose end needs the whole value
-/// (to check what the number names before closing it, say): see
-/// [`EndOnDrop`].
+/// (to check what the number names before closing it, say).
 pub(crate) trait EndFd: Sized {
     /// Closes the descriptor, or leaves it open.
     fn end(self);
 }
 
-/// Owns a `T` and hands it by value to [`EndFd::end`] when dropped:
-/// a `Drop` that can consume, without an `Option` to take it out of.
+/// Owns a `T` and hands it by value to [`EndFd::end`] when dropped.
 pub(crate) struct EndOnDrop<T: EndFd>(ManuallyDrop<T>);
 
 impl<T: EndFd> EndOnDrop<T> {
@@ -190,7 +175,6 @@ mod std_interop {
     use super::{BorrowedFd, OwnedFd};
     use std::os::fd::{AsFd, AsRawFd, FromRawFd, IntoRawFd, RawFd};
 
-    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     impl From<OwnedFd> for std::os::fd::OwnedFd {
         fn from(fd: OwnedFd) -> Self {
             // SAFETY: `into_raw_fd` hands over sole ownership of an open fd.
@@ -198,14 +182,12 @@ mod std_interop {
         }
     }
 
-    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     impl From<OwnedFd> for std::fs::File {
         fn from(fd: OwnedFd) -> Self {
             std::fs::File::from(std::os::fd::OwnedFd::from(fd))
         }
     }
 
-    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     impl From<std::os::fd::OwnedFd> for OwnedFd {
         fn from(fd: std::os::fd::OwnedFd) -> Self {
             // SAFETY: std's OwnedFd hands over sole ownership of an open fd.
@@ -213,7 +195,6 @@ mod std_interop {
         }
     }
 
-    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     impl<'a> From<std::os::fd::BorrowedFd<'a>> for BorrowedFd<'a> {
         fn from(fd: std::os::fd::BorrowedFd<'a>) -> Self {
             // SAFETY: std's BorrowedFd is open for 'a, by its own contract.
@@ -221,7 +202,6 @@ mod std_interop {
         }
     }
 
-    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     impl<'a> From<BorrowedFd<'a>> for std::os::fd::BorrowedFd<'a> {
         fn from(fd: BorrowedFd<'a>) -> Self {
             // SAFETY: ours is open for 'a, by the contract of `borrow_raw`
@@ -230,28 +210,24 @@ mod std_interop {
         }
     }
 
-    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     impl AsRawFd for OwnedFd {
         fn as_raw_fd(&self) -> RawFd {
             self.fd
         }
     }
 
-    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     impl AsFd for OwnedFd {
         fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
             OwnedFd::as_fd(self).into()
         }
     }
 
-    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     impl AsRawFd for BorrowedFd<'_> {
         fn as_raw_fd(&self) -> RawFd {
             self.fd
         }
     }
 
-    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     impl AsFd for BorrowedFd<'_> {
         fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
             (*self).into()

@@ -1,44 +1,35 @@
-//! Noticing that the process was forked since a root was last checked,
-//! without a syscall on every call. A forked child may live in another pid
-//! namespace (`unshare(CLONE_NEWPID)`, then `fork`, as container runtimes
-//! do), where a procfs acquired by its parent numbers pids differently.
+//! Noticing a fork since a root was last checked, without a syscall on
+//! every call: a forked child may live in another pid namespace
+//! (`unshare(CLONE_NEWPID)`, then `fork`, as container runtimes do), where
+//! a procfs acquired by its parent numbers pids differently.
 //!
-//! The generation lives in a wipe-on-fork page (`MADV_WIPEONFORK`): a
-//! child reads 0 there and takes a new number, larger than any its parent
-//! handed out. A thread reads either 0 (and takes part in choosing the
-//! child's number) or the child's number: never its parent's, so two
-//! threads of a child cannot disagree about whether it was forked.
-//! Without such a page (kernels before 4.14, a seccomp filter refusing
-//! `madvise`) there is no syscall-free way to tell a fork (the pid number
-//! may be the same in a new pid namespace), so every call counts as a new
-//! generation: its root's pid namespace is checked on every call.
+//! The generation lives in a wipe-on-fork page: a child reads 0 there and
+//! takes a new number, larger than any its parent handed out. A thread
+//! reads either 0 (and takes part in choosing the child's number) or the
+//! child's number, never its parent's: two threads of a child cannot
+//! disagree about whether it was forked. Without such a page (before Linux
+//! 4.14, or `madvise` refused) there is no syscall-free way to tell a fork,
+//! so every call is a new generation: its root's pid namespace is checked.
 
-use crate::sys::{Errno, PageWord, WipeOnForkPage};
-use core::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use crate::sys::WipeOnForkWord;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-/// The first word of a page of our own that the kernel zeroes in a forked
-/// child; empty while there is none. Mapped once, never unmapped.
-static SENTINEL_WORD: PageWord = PageWord::new();
+/// Mapped once, never unmapped.
+static SENTINEL_WORD: WipeOnForkWord = WipeOnForkWord::new();
 
 /// The last generation number handed out in this process (a forked child
 /// starts from its parent's and counts on).
 static LAST: AtomicU64 = AtomicU64::new(1);
 
-const UNKNOWN: u8 = 0;
-const SENTINEL: u8 = 1;
-const NO_SENTINEL: u8 = 2;
-static STATE: AtomicU8 = AtomicU8::new(UNKNOWN);
+/// Whether setting the sentinel up was tried.
+static TRIED: AtomicBool = AtomicBool::new(false);
 
 /// A number that differs from any a parent process had: a root checked at
 /// generation `g` that sees another number must have its pid namespace
 /// checked again. Not 0.
-#[inline]
 pub(crate) fn generation() -> u64 {
     match SENTINEL_WORD.get() {
-        Some(word) => match word.load(Ordering::Acquire) {
-            0 => forked(word),
-            g => g,
-        },
+        Some(word) => current(word),
         None => without_sentinel(),
     }
 }
@@ -53,10 +44,16 @@ pub(crate) fn tag() -> u64 {
     }
 }
 
+/// The word's number, or a new one in a child forked since it was stored.
+fn current(word: &AtomicU64) -> u64 {
+    match word.load(Ordering::Acquire) {
+        0 => forked(word),
+        g => g,
+    }
+}
+
 /// The first look after a fork: a new number for this process, the same
 /// for every thread that races here.
-#[cold]
-#[inline(never)]
 fn forked(word: &AtomicU64) -> u64 {
     let new = LAST.fetch_add(1, Ordering::Relaxed) + 1;
     match word.compare_exchange(0, new, Ordering::AcqRel, Ordering::Acquire) {
@@ -65,34 +62,17 @@ fn forked(word: &AtomicU64) -> u64 {
     }
 }
 
-/// Sets the sentinel up on first use; where that is impossible, a new
-/// number on every call.
-#[cold]
-#[inline(never)]
+/// Sets the sentinel up on first use (storing the current number in it);
+/// where that is impossible, a new number on every call.
 fn without_sentinel() -> u64 {
-    if STATE.load(Ordering::Acquire) == UNKNOWN {
-        if sentinel_set_up(LAST.load(Ordering::Relaxed)).is_ok() {
-            STATE.store(SENTINEL, Ordering::Release);
-            if let Some(word) = SENTINEL_WORD.get() {
-                return match word.load(Ordering::Acquire) {
-                    0 => forked(word),
-                    g => g,
-                };
-            }
+    if !TRIED.load(Ordering::Acquire) {
+        let set_up = SENTINEL_WORD.set_up(LAST.load(Ordering::Relaxed));
+        TRIED.store(true, Ordering::Release);
+        if let (Ok(()), Some(word)) = (set_up, SENTINEL_WORD.get()) {
+            return current(word);
         }
-        STATE.store(NO_SENTINEL, Ordering::Release);
     }
     LAST.fetch_add(1, Ordering::Relaxed) + 1
-}
-
-/// Maps the sentinel page, marks it wipe-on-fork and stores `generation`
-/// (not 0) in it; keeps the page another thread set up first, if any.
-fn sentinel_set_up(generation: u64) -> Result<(), Errno> {
-    let page = WipeOnForkPage::map()?;
-    page.word().store(generation, Ordering::Release);
-    // Losing the race unmaps our page: the winner's is the sentinel.
-    SENTINEL_WORD.publish(page);
-    Ok(())
 }
 
 #[cfg(test)]
@@ -117,7 +97,7 @@ mod tests {
 
     #[test]
     fn fork_sentinel_is_wiped_in_a_child_only() {
-        sentinel_set_up(7).unwrap();
+        SENTINEL_WORD.set_up(7).unwrap();
         let word = SENTINEL_WORD.get().unwrap();
         let before = word.load(Ordering::Acquire);
         assert_ne!(before, 0);

@@ -1,6 +1,5 @@
-//! Reading and writing through an [`OwnedFd`], and duplicating a
-//! descriptor: the public methods that issue system calls. (The types
-//! themselves are in `fd`, below `sys`.)
+//! The public methods of [`OwnedFd`] and [`BorrowedFd`] that issue system
+//! calls (the types are in `fd`, below `sys`).
 
 use crate::error::Error;
 use crate::fd::{BorrowedFd, OwnedFd};
@@ -37,12 +36,7 @@ impl OwnedFd {
     ///
     /// The errno of `read(2)` (`EBADF` for an `O_PATH` fd, `EISDIR`, ...).
     pub fn read(&self, buf: &mut [u8]) -> Result<usize, Error> {
-        loop {
-            match sys::read(self.as_fd(), buf) {
-                Err(Errno::EINTR) => continue,
-                r => return r.map_err(|e| Error::os(e, Step::Read)),
-            }
-        }
+        retry_eintr(|| sys::read(self.as_fd(), buf)).map_err(|e| Error::os(e, Step::Read))
     }
 
     /// `pread64(2)`: reads into `buf` from `offset` of the file, without
@@ -65,12 +59,8 @@ impl OwnedFd {
     /// The errno of `pread64(2)` (`ESPIPE` for a pipe, `EBADF` for an
     /// `O_PATH` fd, `EINVAL` for an offset above `i64::MAX`, ...).
     pub fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize, Error> {
-        loop {
-            match sys::pread64(self.as_fd(), buf, offset) {
-                Err(Errno::EINTR) => continue,
-                r => return r.map_err(|e| Error::os(e, Step::Pread64)),
-            }
-        }
+        retry_eintr(|| sys::pread64(self.as_fd(), buf, offset))
+            .map_err(|e| Error::os(e, Step::Pread64))
     }
 
     /// `lseek(fd, 0, SEEK_SET)`: the next [`read`](OwnedFd::read) starts
@@ -137,13 +127,21 @@ impl OwnedFd {
     /// `EIO` if the kernel accepted 0 bytes.
     pub fn write_all(&self, mut buf: &[u8]) -> Result<(), Error> {
         while !buf.is_empty() {
-            match sys::write(self.as_fd(), buf) {
+            match retry_eintr(|| sys::write(self.as_fd(), buf)) {
                 Ok(0) => return Err(Error::os(Errno::EIO, Step::WriteReturnedZero)),
                 Ok(n) => buf = buf.get(n..).unwrap_or(&[]),
-                Err(Errno::EINTR) => {}
                 Err(e) => return Err(Error::os(e, Step::Write)),
             }
         }
         Ok(())
+    }
+}
+
+fn retry_eintr(mut call: impl FnMut() -> Result<usize, Errno>) -> Result<usize, Errno> {
+    loop {
+        match call() {
+            Err(Errno::EINTR) => {}
+            r => return r,
+        }
     }
 }

@@ -3,12 +3,9 @@
 //! construction (slices, `&CStr`, owned result structs) and returns
 //! `Result<_, Errno>`, never a raw negative number.
 
-pub(crate) use crate::arch::Statx;
 use crate::arch::{
-    self, OpenHow, PIDFD_GET_INFO, PIDFD_INFO_PID, PidfdInfo, Stat, Statfs, Utsname,
-};
-use crate::arch::{
-    F_DUPFD_CLOEXEC, MADV_WIPEONFORK, MAP_PRIVATE_ANONYMOUS, PAGE, PROT_READ_WRITE, SEEK_SET,
+    self, F_DUPFD_CLOEXEC, MADV_WIPEONFORK, MAP_PRIVATE_ANONYMOUS, OpenHow, PAGE, PIDFD_GET_INFO,
+    PIDFD_INFO_PID, PROT_READ_WRITE, PidfdInfo, SEEK_SET, Stat, Statfs, Statx, Utsname,
 };
 // The kernel's constants, defined once in arch/.
 pub(crate) use crate::arch::{
@@ -21,7 +18,10 @@ pub(crate) use crate::arch::{
 use crate::fd::{BorrowedFd, OwnedFd};
 use core::ffi::CStr;
 use core::mem::MaybeUninit;
-use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{
+    AtomicU64, AtomicUsize,
+    Ordering::{AcqRel, Acquire, Release},
+};
 pub(crate) use syscalls::Errno;
 use syscalls::Sysno;
 
@@ -51,65 +51,32 @@ unsafe fn call(nr: Sysno, a: [usize; 6]) -> Result<usize, Errno> {
     }
 }
 
-/// How a wrapper's argument is passed to the kernel: one register each.
+/// How a wrapper's argument goes into its register (an `i32` sign-extended,
+/// as the C ABI passes an `int`).
 trait Arg {
     fn to_reg(self) -> usize;
 }
 
-impl Arg for usize {
-    #[inline(always)]
-    fn to_reg(self) -> usize {
-        self
-    }
+macro_rules! arg_by_cast {
+    ($([$($g:ident)?] $t:ty),*) => {$(
+        impl<$($g)?> Arg for $t {
+            fn to_reg(self) -> usize {
+                self as usize
+            }
+        }
+    )*};
 }
-
-impl Arg for u64 {
-    #[inline(always)]
-    fn to_reg(self) -> usize {
-        self as usize
-    }
-}
-
-impl Arg for u32 {
-    #[inline(always)]
-    fn to_reg(self) -> usize {
-        self as usize
-    }
-}
-
-/// Sign-extended, as the C ABI passes an `int`.
-impl Arg for i32 {
-    #[inline(always)]
-    fn to_reg(self) -> usize {
-        self as usize
-    }
-}
+arg_by_cast!([] usize, [] u64, [] u32, [] i32, [T] *const T, [T] *mut T);
 
 impl Arg for BorrowedFd<'_> {
-    #[inline(always)]
     fn to_reg(self) -> usize {
         self.as_raw_fd() as usize
     }
 }
 
 impl Arg for &CStr {
-    #[inline(always)]
     fn to_reg(self) -> usize {
         self.as_ptr() as usize
-    }
-}
-
-impl<T> Arg for *const T {
-    #[inline(always)]
-    fn to_reg(self) -> usize {
-        self as usize
-    }
-}
-
-impl<T> Arg for *mut T {
-    #[inline(always)]
-    fn to_reg(self) -> usize {
-        self as usize
     }
 }
 
@@ -117,36 +84,14 @@ impl<T> Arg for *mut T {
 /// converted by [`Arg`] and the remaining registers zero. Unsafe as `call`
 /// is.
 macro_rules! syscall {
-    ($nr:ident) => {
-        call(Sysno::$nr, [0; 6])
+    (@ $nr:ident [$a:expr, $b:expr, $c:expr, $d:expr, $e:expr, $f:expr]) => {
+        call(Sysno::$nr, [$a, $b, $c, $d, $e, $f])
     };
-    ($nr:ident, $a:expr) => {
-        call(Sysno::$nr, [$a.to_reg(), 0, 0, 0, 0, 0])
+    (@ $nr:ident [$($r:expr),*]) => {
+        syscall!(@ $nr [$($r,)* 0])
     };
-    ($nr:ident, $a:expr, $b:expr) => {
-        call(Sysno::$nr, [$a.to_reg(), $b.to_reg(), 0, 0, 0, 0])
-    };
-    ($nr:ident, $a:expr, $b:expr, $c:expr) => {
-        call(Sysno::$nr, [$a.to_reg(), $b.to_reg(), $c.to_reg(), 0, 0, 0])
-    };
-    ($nr:ident, $a:expr, $b:expr, $c:expr, $d:expr) => {
-        call(
-            Sysno::$nr,
-            [$a.to_reg(), $b.to_reg(), $c.to_reg(), $d.to_reg(), 0, 0],
-        )
-    };
-    ($nr:ident, $a:expr, $b:expr, $c:expr, $d:expr, $e:expr) => {
-        call(
-            Sysno::$nr,
-            [
-                $a.to_reg(),
-                $b.to_reg(),
-                $c.to_reg(),
-                $d.to_reg(),
-                $e.to_reg(),
-                0,
-            ],
-        )
+    ($nr:ident $(, $a:expr)*) => {
+        syscall!(@ $nr [$($a.to_reg()),*])
     };
 }
 
@@ -157,14 +102,13 @@ fn new_fd(r: Result<usize, Errno>) -> Result<OwnedFd, Errno> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
-/// `openat(2)`.
 pub(crate) fn openat(dirfd: BorrowedFd<'_>, path: &CStr, flags: u64) -> Result<OwnedFd, Errno> {
     // SAFETY: `path` is a valid NUL-terminated string; no mode is needed as
     // the crate never passes O_CREAT/O_TMPFILE (mode 0 is harmless anyway).
     new_fd(unsafe { syscall!(openat, dirfd, path, flags) })
 }
 
-/// `openat2(2)` with `flags` and `resolve` (mode 0).
+/// `openat2(2)` with mode 0.
 pub(crate) fn openat2(
     dirfd: BorrowedFd<'_>,
     path: &CStr,
@@ -182,7 +126,7 @@ pub(crate) fn openat2(
     new_fd(unsafe { syscall!(openat2, dirfd, path, &how as *const OpenHow, size) })
 }
 
-/// `fcntl(fd, F_DUPFD_CLOEXEC, 0)`: a new descriptor for the same file.
+/// `fcntl(fd, F_DUPFD_CLOEXEC, 0)`.
 pub(crate) fn dup_cloexec(fd: BorrowedFd<'_>) -> Result<OwnedFd, Errno> {
     // SAFETY: F_DUPFD_CLOEXEC touches no memory; a bad fd gives EBADF.
     new_fd(unsafe { syscall!(fcntl, fd, F_DUPFD_CLOEXEC) })
@@ -197,8 +141,7 @@ pub(crate) fn fstatfs_type(fd: BorrowedFd<'_>) -> Result<i64, Errno> {
     Ok(unsafe { buf.assume_init_ref() }.f_type)
 }
 
-/// What the crate reads of a `statx(2)` result: the kernel's 256-byte
-/// buffer stays in [`statx`]'s own frame.
+/// What the crate reads of a `statx(2)` result.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct StatxIds {
     /// `stx_mask`: which fields the kernel filled.
@@ -208,8 +151,6 @@ pub(crate) struct StatxIds {
     pub(crate) mnt_id: u64,
 }
 
-/// `statx(2)`: identity, type and mount id of the file.
-#[inline(never)]
 pub(crate) fn statx(
     dirfd: BorrowedFd<'_>,
     path: &CStr,
@@ -217,8 +158,8 @@ pub(crate) fn statx(
     mask: u32,
 ) -> Result<StatxIds, Errno> {
     let mut buf = MaybeUninit::<Statx>::zeroed();
-    // SAFETY: the kernel writes at most one `struct statx` (256 bytes,
-    // asserted in arch/); `path` is NUL-terminated.
+    // SAFETY: the kernel writes at most one `struct statx` (size asserted in
+    // arch/); `path` is NUL-terminated.
     unsafe { syscall!(statx, dirfd, path, flags, mask, buf.as_mut_ptr()) }?;
     // SAFETY: zero-initialised and partially overwritten by the kernel: every
     // bit pattern is a valid `Statx` (plain integers).
@@ -252,9 +193,7 @@ fn nanoseconds(sec: u64, nsec: u32) -> u64 {
         .wrapping_add(u64::from(nsec))
 }
 
-/// A device number as (major << 32) | minor, the form both `statx` and
-/// the decoded `stat.st_dev` give.
-pub(crate) fn dev_number(major: u32, minor: u32) -> u64 {
+fn dev_number(major: u32, minor: u32) -> u64 {
     (u64::from(major) << 32) | u64::from(minor)
 }
 
@@ -281,7 +220,6 @@ pub(crate) fn fstat(fd: BorrowedFd<'_>) -> Result<FileId, Errno> {
     })
 }
 
-/// `readlinkat(2)`: the number of bytes written into `buf`.
 pub(crate) fn readlinkat(
     dirfd: BorrowedFd<'_>,
     path: &CStr,
@@ -291,13 +229,11 @@ pub(crate) fn readlinkat(
     unsafe { syscall!(readlinkat, dirfd, path, buf.as_mut_ptr(), buf.len()) }
 }
 
-/// `read(2)`.
 pub(crate) fn read(fd: BorrowedFd<'_>, buf: &mut [u8]) -> Result<usize, Errno> {
     // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`.
     unsafe { syscall!(read, fd, buf.as_mut_ptr(), buf.len()) }
 }
 
-/// `write(2)`.
 pub(crate) fn write(fd: BorrowedFd<'_>, buf: &[u8]) -> Result<usize, Errno> {
     // SAFETY: the kernel reads at most `buf.len()` bytes from `buf`.
     unsafe { syscall!(write, fd, buf.as_ptr(), buf.len()) }
@@ -308,7 +244,7 @@ pub(crate) fn close(fd: OwnedFd) -> Result<(), Errno> {
     close_number(fd.into_raw_fd())
 }
 
-/// `close(2)`: only [`close`] and the drop of an [`OwnedFd`], which own `fd`.
+/// Only for [`close`] and the drop of an [`OwnedFd`], which own `fd`.
 fn close_number(fd: i32) -> Result<(), Errno> {
     // SAFETY: closing a descriptor touches no memory of ours; callers own `fd`.
     unsafe { syscall!(close, fd) }.map(drop)
@@ -322,13 +258,11 @@ impl Drop for OwnedFd {
     }
 }
 
-/// `fsopen(2)`.
 pub(crate) fn fsopen(fsname: &CStr, flags: u32) -> Result<OwnedFd, Errno> {
     // SAFETY: `fsname` is NUL-terminated.
     new_fd(unsafe { syscall!(fsopen, fsname, flags) })
 }
 
-/// `fsconfig(FSCONFIG_SET_STRING, key, value)`.
 pub(crate) fn fsconfig_set_string(
     fd: BorrowedFd<'_>,
     key: &CStr,
@@ -338,120 +272,80 @@ pub(crate) fn fsconfig_set_string(
     unsafe { syscall!(fsconfig, fd, FSCONFIG_SET_STRING, key, value) }.map(drop)
 }
 
-/// `fsconfig(FSCONFIG_CMD_CREATE)`.
 pub(crate) fn fsconfig_create(fd: BorrowedFd<'_>) -> Result<(), Errno> {
     // SAFETY: CMD_CREATE takes no pointers (key and value must be NULL).
     unsafe { syscall!(fsconfig, fd, FSCONFIG_CMD_CREATE) }.map(drop)
 }
 
-/// `fsmount(2)`.
 pub(crate) fn fsmount(fd: BorrowedFd<'_>, flags: u32, attr: u32) -> Result<OwnedFd, Errno> {
     // SAFETY: no pointers are passed.
     new_fd(unsafe { syscall!(fsmount, fd, flags, attr) })
 }
 
-/// `open_tree(2)`.
 pub(crate) fn open_tree(dirfd: BorrowedFd<'_>, path: &CStr, flags: u32) -> Result<OwnedFd, Errno> {
     // SAFETY: `path` is NUL-terminated.
     new_fd(unsafe { syscall!(open_tree, dirfd, path, flags) })
 }
 
-/// `gettid(2)`: cannot fail.
+/// Cannot fail.
 pub(crate) fn gettid() -> u32 {
     // SAFETY: no arguments, no memory effects.
     unsafe { syscall!(gettid) }.unwrap_or(0) as u32
 }
 
-/// `getpid(2)`: cannot fail.
+/// Cannot fail.
 pub(crate) fn getpid() -> u32 {
     // SAFETY: no arguments, no memory effects.
     unsafe { syscall!(getpid) }.unwrap_or(0) as u32
 }
 
-/// A private anonymous read-write page of our own that the kernel zeroes
-/// in a forked child (`MADV_WIPEONFORK`, Linux 4.14+). Unmapped on drop,
-/// unless [`PageWord::publish`] keeps it for the life of the process.
-pub(crate) struct WipeOnForkPage(usize);
+/// The first word of a private anonymous read-write page that the kernel
+/// zeroes in a forked child (`MADV_WIPEONFORK`, Linux 4.14+): set up at
+/// most once and then mapped for the rest of the process's life; 0 while
+/// there is none.
+pub(crate) struct WipeOnForkWord(AtomicUsize);
 
-impl WipeOnForkPage {
-    /// `mmap(2)` of one anonymous private page, then
-    /// `madvise(MADV_WIPEONFORK)` on it (unmapped again if that fails).
-    pub(crate) fn map() -> Result<WipeOnForkPage, Errno> {
+impl WipeOnForkWord {
+    pub(crate) const fn new() -> WipeOnForkWord {
+        WipeOnForkWord(AtomicUsize::new(0))
+    }
+
+    /// `mmap(2)` of a page, `madvise(MADV_WIPEONFORK)` on it, and `value`
+    /// stored in its first word. The page is unmapped again if `madvise`
+    /// fails, or if another thread set up its page first (keeping that one).
+    pub(crate) fn set_up(&self, value: u64) -> Result<(), Errno> {
+        let (prot, flags, no_fd) = (PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, usize::MAX);
         // SAFETY: a new anonymous private mapping: no existing memory is touched.
-        let addr = unsafe {
-            syscall!(
-                mmap,
-                0usize,
-                PAGE,
-                PROT_READ_WRITE,
-                MAP_PRIVATE_ANONYMOUS,
-                usize::MAX
-            )
-        }?;
-        let page = WipeOnForkPage(addr);
-        // SAFETY: advice on the page we just mapped, which nothing refers to
-        // yet (on failure, dropping `page` unmaps it).
-        unsafe { syscall!(madvise, addr, PAGE, MADV_WIPEONFORK) }?;
-        Ok(page)
-    }
-
-    /// The page's first word (0 in a child forked since it was last stored).
-    pub(crate) fn word(&self) -> &AtomicU64 {
-        // SAFETY: the page is mapped read-write while `self` lives,
-        // page-aligned (so aligned for an AtomicU64), and only ever
-        // accessed atomically.
-        unsafe { &*(self.0 as *const AtomicU64) }
-    }
-}
-
-impl Drop for WipeOnForkPage {
-    fn drop(&mut self) {
-        // SAFETY: unmapping our own page; the borrow checker ended every
-        // reference from `word` before the drop.
-        let _ = unsafe { syscall!(munmap, self.0, PAGE) };
-    }
-}
-
-/// A slot for the first word of one [`WipeOnForkPage`] kept mapped for the
-/// rest of the process's life (inherited, wiped, by a forked child): set
-/// at most once, 0 while empty.
-pub(crate) struct PageWord(AtomicUsize);
-
-impl PageWord {
-    pub(crate) const fn new() -> PageWord {
-        PageWord(AtomicUsize::new(0))
-    }
-
-    /// Publishes `page`'s first word and never unmaps the page; if a page
-    /// was published first (by another thread), `page` is unmapped instead
-    /// and `false` returned.
-    pub(crate) fn publish(&self, page: WipeOnForkPage) -> bool {
-        let won = self
-            .0
-            .compare_exchange(0, page.0, Ordering::AcqRel, Ordering::Acquire)
-            .is_ok();
-        if won {
-            core::mem::forget(page);
+        let addr = unsafe { syscall!(mmap, 0usize, PAGE, prot, flags, no_fd) }?;
+        // SAFETY: advice on the page we just mapped, which nothing refers to.
+        let advised = unsafe { syscall!(madvise, addr, PAGE, MADV_WIPEONFORK) };
+        if advised.is_ok() {
+            // SAFETY: our new page is mapped read-write and page-aligned (so
+            // aligned for an AtomicU64), and only ever accessed atomically.
+            unsafe { &*(addr as *const AtomicU64) }.store(value, Release);
+            if self.0.compare_exchange(0, addr, AcqRel, Acquire).is_ok() {
+                return Ok(());
+            }
         }
-        won
+        // SAFETY: unmapping our new page, which nothing refers to any more.
+        let _ = unsafe { syscall!(munmap, addr, PAGE) };
+        advised.map(drop)
     }
 
-    /// The published word, if any.
+    /// The word, if one was set up.
     pub(crate) fn get(&self) -> Option<&'static AtomicU64> {
-        let addr = self.0.load(Ordering::Acquire);
-        // SAFETY: only `publish` stores a non-zero address: that of a page
-        // mapped read-write, page-aligned and never unmapped (forgotten),
-        // whose word is only ever accessed atomically.
+        let addr = self.0.load(Acquire);
+        // SAFETY: only `set_up` stores a non-zero address: that of a page
+        // mapped read-write, page-aligned and never unmapped, whose word is
+        // only ever accessed atomically.
         (addr != 0).then(|| unsafe { &*(addr as *const AtomicU64) })
     }
 }
 
-/// `uname(2)`: the kernel release (`utsname.release`, NUL-padded); the
-/// rest of the 390-byte answer stays in this frame.
-#[inline(never)]
+/// `uname(2)`: the kernel release (`utsname.release`, NUL-padded).
 pub(crate) fn uname_release() -> Result<[u8; 65], Errno> {
     let mut buf = MaybeUninit::<Utsname>::uninit();
-    // SAFETY: the kernel writes one `struct new_utsname` (390 bytes, asserted).
+    // SAFETY: the kernel writes one `struct new_utsname` (size asserted).
     unsafe { syscall!(uname, buf.as_mut_ptr()) }?;
     // SAFETY: uname succeeded, so the struct was filled.
     Ok(unsafe { buf.assume_init_ref() }.release)
@@ -463,8 +357,7 @@ pub(crate) fn pidfd_open(pid: u32) -> Result<OwnedFd, Errno> {
     new_fd(unsafe { syscall!(pidfd_open, pid) })
 }
 
-/// `pidfd_send_signal(pidfd, sig, NULL, 0)`; signal 0 only checks that the
-/// process exists (alive or an unreaped zombie).
+/// `pidfd_send_signal(pidfd, sig, NULL, 0)`.
 pub(crate) fn pidfd_send_signal(pidfd: BorrowedFd<'_>, sig: i32) -> Result<(), Errno> {
     // SAFETY: a NULL siginfo is allowed; no other pointers are passed.
     unsafe { syscall!(pidfd_send_signal, pidfd, sig) }.map(drop)
@@ -474,15 +367,14 @@ pub(crate) fn pidfd_send_signal(pidfd: BorrowedFd<'_>, sig: i32) -> Result<(), E
 /// `PIDFD_GET_INFO` ioctl (Linux 6.13+). Only call this on an fd that
 /// `pidfd_send_signal` accepted (a pidfd or a `/proc/<pid>` directory):
 /// an unknown ioctl must not reach an arbitrary device. `ESRCH` when the
-/// process was reaped or is not visible here; `ENOTTY`/`EINVAL` where the
-/// kernel lacks the ioctl.
+/// process was reaped or is not visible here.
 pub(crate) fn pidfd_get_pid(pidfd: BorrowedFd<'_>) -> Result<u32, Errno> {
     let mut info = PidfdInfo {
         mask: PIDFD_INFO_PID,
         ..PidfdInfo::default()
     };
-    // SAFETY: the kernel reads and writes one 64-byte `struct pidfd_info`,
-    // the size encoded in the request number.
+    // SAFETY: the kernel reads and writes one `struct pidfd_info`, the size
+    // encoded in the request number.
     unsafe { syscall!(ioctl, pidfd, PIDFD_GET_INFO, &mut info as *mut PidfdInfo) }?;
     if info.mask & PIDFD_INFO_PID == 0 || info.pid == 0 {
         return Err(Errno::ESRCH);
@@ -490,21 +382,20 @@ pub(crate) fn pidfd_get_pid(pidfd: BorrowedFd<'_>) -> Result<u32, Errno> {
     Ok(info.pid)
 }
 
-/// `getdents64(2)`: fills `buf` with `struct linux_dirent64` records and
-/// returns the bytes used (0 at the end of the directory).
+/// Fills `buf` with `struct linux_dirent64` records and returns the bytes
+/// used (0 at the end of the directory).
 pub(crate) fn getdents64(fd: BorrowedFd<'_>, buf: &mut [u8]) -> Result<usize, Errno> {
     // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`.
     unsafe { syscall!(getdents64, fd, buf.as_mut_ptr(), buf.len()) }
 }
 
-/// `lseek(fd, offset, SEEK_SET)`.
 pub(crate) fn lseek_set(fd: BorrowedFd<'_>, offset: u64) -> Result<u64, Errno> {
     // SAFETY: no pointers are passed.
     unsafe { syscall!(lseek, fd, offset, SEEK_SET) }.map(|o| o as u64)
 }
 
-/// `pread64(2)`: reads at `offset` without moving the file offset. (On
-/// the three 64-bit targets the offset is one register.)
+/// Reads at `offset` without moving the file offset (one register on the
+/// three 64-bit targets).
 pub(crate) fn pread64(fd: BorrowedFd<'_>, buf: &mut [u8], offset: u64) -> Result<usize, Errno> {
     // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`.
     unsafe { syscall!(pread64, fd, buf.as_mut_ptr(), buf.len(), offset) }

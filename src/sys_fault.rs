@@ -1,23 +1,16 @@
-//! The syscall layer's test-only failure injection, compiled only with the hidden
-//! feature `__fault_injection` and reachable as
-//! `safe_procfs::__fault_injection`: not part of the public API, never
-//! enabled on docs.rs, never to be enabled in production. It is the
-//! stand-in for seccomp filters where there are none (qemu-user), the
-//! means of failing the n-th system call of one library call, and of
-//! running a test's function at an exact point inside one. It can only
-//! take capabilities away: every injected failure is an errno the kernel
-//! could have returned.
-//!
-//! The raw `call` of `sys` asks `run_hook` and `injected`
-//! before every system call. All state is in atomics: a value is published
-//! with a `Release` store of the word that arms it, and read after an
-//! `Acquire` load of that word.
+//! Test-only failure injection (hidden feature `__fault_injection`, never
+//! for production): stands in for seccomp filters where there are none
+//! (qemu-user), fails the n-th system call of one library call, or runs a
+//! test's function at an exact point inside one. Every injected failure is
+//! an errno the kernel could have returned. `sys`'s `call` asks `run_hook`
+//! and `injected` before every system call. A value is published by a
+//! `Release` store of the word that arms it, read after an `Acquire` load.
 
 use core::sync::atomic::{
     AtomicBool, AtomicPtr, AtomicUsize,
     Ordering::{AcqRel, Acquire, Relaxed, Release},
 };
-use syscalls::Errno;
+use syscalls::{Errno, Sysno};
 
 const SLOTS: usize = 16;
 // Each slot: syscall number + 1 (0 = free) and the errno to return.
@@ -38,9 +31,9 @@ pub fn block(nr: usize, errno: i32) {
 // Calls the kernel never fails: a real `close` releases the fd even
 // when it reports an error.
 const CANNOT_FAIL: [usize; 3] = [
-    syscalls::Sysno::close as usize,
-    syscalls::Sysno::getpid as usize,
-    syscalls::Sysno::gettid as usize,
+    Sysno::close as usize,
+    Sysno::getpid as usize,
+    Sysno::gettid as usize,
 ];
 
 // The n-th system call from now fails once: calls still to let pass
@@ -66,8 +59,8 @@ pub fn disarm() {
     NTH_LEFT.store(usize::MAX, Release);
 }
 
-/// The system calls made (other than `close`) since the last
-/// [`fail_nth`], the failed one included.
+/// The system calls counted since the last [`fail_nth`], the failed one
+/// included.
 pub fn counted() -> usize {
     COUNTED.load(Acquire)
 }
@@ -84,6 +77,11 @@ static HOOK_NR: AtomicUsize = AtomicUsize::new(0);
 static HOOK_SKIP: AtomicUsize = AtomicUsize::new(0);
 static HOOK_FN: AtomicPtr<()> = AtomicPtr::new(core::ptr::null_mut());
 
+/// Not a system call: the number [`hook`] takes to run its function
+/// inside the process-wide cache's write, while the write lock is held (so
+/// that a test can fork there, or hold the lock a while).
+pub const CACHE_WRITE: usize = usize::MAX - 1;
+
 /// Runs `f` once, in this process, right before the call of system call
 /// `nr` that comes after `skip` calls of it (that call then proceeds):
 /// lets a test change the world at an exact point inside a library call
@@ -92,17 +90,12 @@ pub fn hook(nr: usize, skip: usize, f: fn()) {
     HOOK_NR.store(0, Release);
     HOOK_FN.store(f as *mut (), Release);
     HOOK_SKIP.store(skip, Release);
-    // Publishes the two stores above to the thread that runs the hook.
     HOOK_NR.store(nr + 1, Release);
 }
 
 /// Runs the function armed by [`hook`] if `nr` is its system call and
-/// no calls are left to skip, disarming it first.
-/// Not a system call: the number [`hook`] takes to run its function
-/// inside the process-wide cache's write, while the write lock is held (so
-/// that a test can fork there, or hold the lock a while).
-pub const CACHE_WRITE: usize = usize::MAX - 1;
-
+/// no calls are left to skip, disarming it first (the function may make
+/// this system call itself).
 pub(crate) fn run_hook(nr: usize) {
     if HOOK_NR.load(Acquire) != nr + 1 {
         return;
@@ -111,23 +104,14 @@ pub(crate) fn run_hook(nr: usize) {
         HOOK_SKIP.fetch_sub(1, AcqRel);
         return;
     }
-    // Disarm first: the hook itself may make this syscall.
-    if HOOK_NR
-        .compare_exchange(nr + 1, 0, AcqRel, Relaxed)
-        .is_err()
-    {
-        return;
-    }
+    let armed = HOOK_NR.compare_exchange(nr + 1, 0, AcqRel, Relaxed);
     let ptr = HOOK_FN.load(Acquire);
-    if ptr.is_null() {
-        return;
+    if armed.is_ok() && !ptr.is_null() {
+        // SAFETY: a non-null HOOK_FN is an `fn()` stored by `hook` (same
+        // size and representation as a data pointer on the three targets).
+        let f = unsafe { core::mem::transmute::<*mut (), fn()>(ptr) };
+        f();
     }
-    // HOOK_FN is only ever null (checked above) or a pointer made from an
-    // `fn()` by `hook`, stored with Release and read here with Acquire.
-    // SAFETY: a non-null HOOK_FN is an `fn()` (same size and
-    // representation as a data pointer on the three supported targets).
-    let f = unsafe { core::mem::transmute::<*mut (), fn()>(ptr) };
-    f();
 }
 
 /// The errno to fail system call `nr` with, if one is armed (counts the
@@ -135,14 +119,14 @@ pub(crate) fn run_hook(nr: usize) {
 pub(crate) fn injected(nr: usize) -> Option<Errno> {
     if !CANNOT_FAIL.contains(&nr) {
         COUNTED.fetch_add(1, Relaxed);
-        let left = NTH_LEFT.load(Acquire);
-        if left != usize::MAX {
-            if left == 0 {
+        match NTH_LEFT.load(Acquire) {
+            usize::MAX => {}
+            0 => {
                 NTH_LEFT.store(usize::MAX, Relaxed);
                 NTH_FIRED.store(true, Release);
                 return Some(Errno::new(NTH_ERRNO.load(Relaxed) as i32));
             }
-            NTH_LEFT.store(left - 1, Relaxed);
+            left => NTH_LEFT.store(left - 1, Relaxed),
         }
     }
     NR.iter()

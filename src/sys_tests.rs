@@ -7,7 +7,9 @@ use super::*;
 // The skip rule of the integration tests, the same file.
 #[path = "../tests/common/skip.rs"]
 mod skip;
-use crate::arch::{O_CLOEXEC, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_RDONLY};
+use crate::arch::{
+    O_CLOEXEC, O_DIRECTORY, O_LARGEFILE, O_NOFOLLOW, O_PATH, O_RDONLY, O_RDWR, O_WRONLY,
+};
 use skip::{has_cap_sys_admin, skip_unless};
 
 /// Runs `f` in a forked child and returns its answer. The child runs only
@@ -74,10 +76,8 @@ fn statx_gives_inode_one_and_distinct_mount_ids() {
         assert_ne!(sp.mnt_id, 0);
         assert_ne!(sp.mnt_id, sr.mnt_id);
     }
-    assert_eq!(
-        statx(p.as_fd(), c"no-such-entry", 0, mask).err(),
-        Some(Errno::ENOENT)
-    );
+    let missing = statx(p.as_fd(), c"no-such-entry", 0, mask);
+    assert_eq!(missing.err(), Some(Errno::ENOENT));
 }
 
 #[test]
@@ -119,45 +119,26 @@ fn openat2_refuses_escapes_magic_links_and_mount_crossings() {
     let ok = openat2(p.as_fd(), c"self/status", O_RDONLY | O_CLOEXEC, resolve).unwrap();
     let mut buf = [0u8; 16];
     assert!(read(ok.as_fd(), &mut buf).unwrap() > 0);
-    assert_eq!(
-        openat2(p.as_fd(), c"../etc", O_PATH | O_CLOEXEC, resolve).err(),
-        Some(Errno::EXDEV)
-    );
-    assert_eq!(
-        openat2(p.as_fd(), c"self/exe", O_RDONLY | O_CLOEXEC, resolve).err(),
-        Some(Errno::ELOOP)
-    );
-    assert_eq!(
-        openat2(AT_FDCWD, c"/proc", O_PATH | O_CLOEXEC, RESOLVE_NO_XDEV).err(),
-        Some(Errno::EXDEV)
-    );
+    let escape = openat2(p.as_fd(), c"../etc", O_PATH | O_CLOEXEC, resolve);
+    assert_eq!(escape.err(), Some(Errno::EXDEV));
+    let magic_link = openat2(p.as_fd(), c"self/exe", O_RDONLY | O_CLOEXEC, resolve);
+    assert_eq!(magic_link.err(), Some(Errno::ELOOP));
+    let crossing = openat2(AT_FDCWD, c"/proc", O_PATH | O_CLOEXEC, RESOLVE_NO_XDEV);
+    assert_eq!(crossing.err(), Some(Errno::EXDEV));
     // O_PATH with O_LARGEFILE is refused by openat2 (why the crate strips
     // it); qemu-user rewrites the flags and lets it through.
-    let large = crate::arch::O_LARGEFILE;
-    let r = openat2(p.as_fd(), c"self", O_PATH | large, resolve).err();
-    assert_eq!(
-        r,
-        if under_qemu() {
-            None
-        } else {
-            Some(Errno::EINVAL)
-        }
-    );
+    let r = openat2(p.as_fd(), c"self", O_PATH | O_LARGEFILE, resolve).err();
+    assert_eq!(r, (!under_qemu()).then_some(Errno::EINVAL));
 }
 
 #[test]
 fn read_write_close() {
     let p = proc_dir();
-    let f = openat(p.as_fd(), c"self/comm", crate::arch::O_RDWR | O_CLOEXEC).unwrap();
+    let f = openat(p.as_fd(), c"self/comm", O_RDWR | O_CLOEXEC).unwrap();
     let mut buf = [0u8; 32];
     let n = read(f.as_fd(), &mut buf).unwrap();
     assert!(n > 0 && buf[n - 1] == b'\n');
-    let g = openat(
-        p.as_fd(),
-        c"thread-self/comm",
-        crate::arch::O_WRONLY | O_CLOEXEC,
-    )
-    .unwrap();
+    let g = openat(p.as_fd(), c"thread-self/comm", O_WRONLY | O_CLOEXEC).unwrap();
     assert_eq!(write(g.as_fd(), &buf[..n]), Ok(n));
     assert_eq!(write(not_an_fd(), b"x"), Err(Errno::EBADF));
     let file = openat(p.as_fd(), c"uptime", O_RDONLY | O_CLOEXEC).unwrap();
@@ -177,29 +158,22 @@ fn new_mount_api_makes_a_private_procfs() {
         // What the crate's fallback to open_tree and the host /proc rests on.
         assert_eq!(fsopen(c"proc", FSOPEN_CLOEXEC).err(), Some(Errno::EPERM));
     }
+    let why = "needs CAP_SYS_ADMIN (fsopen said EPERM)";
     let test = "new_mount_api_makes_a_private_procfs";
-    if !skip_unless(
-        has_cap_sys_admin(),
-        test,
-        "needs CAP_SYS_ADMIN (fsopen said EPERM)",
-    ) {
+    if !skip_unless(has_cap_sys_admin(), test, why) {
         return;
     }
     let ctx = fsopen(c"proc", FSOPEN_CLOEXEC).expect("fsopen proc");
     fsconfig_set_string(ctx.as_fd(), c"subset", c"pid").unwrap();
-    assert_eq!(
-        fsconfig_set_string(ctx.as_fd(), c"no-such-option", c"x").err(),
-        Some(Errno::EINVAL)
-    );
+    let unknown = fsconfig_set_string(ctx.as_fd(), c"no-such-option", c"x");
+    assert_eq!(unknown.err(), Some(Errno::EINVAL));
     fsconfig_create(ctx.as_fd()).unwrap();
     let attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
     let m = fsmount(ctx.as_fd(), FSMOUNT_CLOEXEC, attrs).unwrap();
     assert_eq!(fstatfs_type(m.as_fd()), Ok(PROC_SUPER_MAGIC));
     // subset=pid hides the global files.
-    assert_eq!(
-        openat(m.as_fd(), c"uptime", O_RDONLY | O_CLOEXEC).err(),
-        Some(Errno::ENOENT)
-    );
+    let hidden = openat(m.as_fd(), c"uptime", O_RDONLY | O_CLOEXEC);
+    assert_eq!(hidden.err(), Some(Errno::ENOENT));
     assert!(openat(m.as_fd(), c"self/status", O_RDONLY | O_CLOEXEC).is_ok());
 }
 
@@ -207,17 +181,11 @@ fn new_mount_api_makes_a_private_procfs() {
 fn open_tree_clones_proc() {
     let flags = OPEN_TREE_CLONE | O_CLOEXEC as u32;
     if !has_cap_sys_admin() {
-        assert_eq!(
-            open_tree(AT_FDCWD, c"/proc", flags).err(),
-            Some(Errno::EPERM)
-        );
+        let refused = open_tree(AT_FDCWD, c"/proc", flags);
+        assert_eq!(refused.err(), Some(Errno::EPERM));
     }
-    let test = "open_tree_clones_proc";
-    if !skip_unless(
-        has_cap_sys_admin(),
-        test,
-        "needs CAP_SYS_ADMIN (open_tree said EPERM)",
-    ) {
+    let why = "needs CAP_SYS_ADMIN (open_tree said EPERM)";
+    if !skip_unless(has_cap_sys_admin(), "open_tree_clones_proc", why) {
         return;
     }
     let t = open_tree(AT_FDCWD, c"/proc", flags).expect("open_tree");
@@ -237,12 +205,8 @@ fn ids_and_uname() {
     let mut ours: libc::utsname = unsafe { std::mem::zeroed() };
     // SAFETY: a live struct for libc's uname to fill.
     assert_eq!(unsafe { libc::uname(&mut ours) }, 0);
-    let theirs: std::vec::Vec<u8> = ours
-        .release
-        .iter()
-        .map(|&c| c.to_ne_bytes()[0])
-        .take_while(|&c| c != 0)
-        .collect();
-    assert_eq!(&release[..theirs.len()], &theirs[..]);
+    // SAFETY: libc's uname NUL-terminates `release` within the array.
+    let theirs = unsafe { std::ffi::CStr::from_ptr(ours.release.as_ptr()) }.to_bytes();
+    assert_eq!(&release[..theirs.len()], theirs);
     assert_eq!(release[theirs.len()], 0);
 }
