@@ -29,7 +29,6 @@ const MISSING: u8 = 1;
 static STATE: [AtomicU8; 5] = [const { AtomicU8::new(UNKNOWN) }; 5];
 
 /// True once `f` has been seen to be missing in this process.
-#[inline]
 pub(crate) fn missing(f: Feature) -> bool {
     STATE
         .get(f as usize)
@@ -64,9 +63,7 @@ pub(crate) fn kernel_at_least(major: u32, minor: u32) -> bool {
     v >= (major << 16) | minor
 }
 
-/// `uname` once: its 390-byte answer lives only in this cold frame.
-#[cold]
-#[inline(never)]
+/// The running kernel's version from `uname`; `u32::MAX` if unreadable.
 fn read_kernel_version() -> u32 {
     sys::uname_release()
         .ok()
