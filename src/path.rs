@@ -64,17 +64,6 @@ impl<const N: usize> PathBuf<N> {
         nul_terminated(&self.buf, 0, self.len)
     }
 
-    /// The last component (what follows the last `/`), a C string as it
-    /// is: the buffer's NUL ends it.
-    pub(crate) fn last_component(&self) -> &CStr {
-        let start = self
-            .as_bytes()
-            .iter()
-            .rposition(|&c| c == b'/')
-            .map_or(0, |i| i + 1);
-        nul_terminated(&self.buf, start, self.len)
-    }
-
     /// Replaces the first `consumed` bytes with `prefix`, in place (no
     /// second buffer): how the walk substitutes a symlink's text for the
     /// part of the path that led to it. On failure the buffer is unchanged.
@@ -203,7 +192,7 @@ impl<'p> Cursor<'p> {
         if text.first() == Some(&b'/') {
             return Err(Error::unsafe_path(Step::AbsoluteSymlink));
         }
-        if has_dotdot(text) {
+        if dotdot(text).is_some() {
             return Err(Error::unsafe_path(Step::SymlinkWithDotDot));
         }
         if self.links >= MAX_SYMLINKS {
@@ -281,11 +270,6 @@ pub(crate) fn fmt_u32(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
         }
     }
     buf.get(start..).unwrap_or_default()
-}
-
-/// Whether a component of `path` is `..`.
-fn has_dotdot(path: &[u8]) -> bool {
-    dotdot(path).is_some()
 }
 
 /// `None` if no component of `path` is `..`; else whether a `..` climbs
@@ -453,9 +437,7 @@ mod tests {
             assert_eq!(name, c"3");
         });
         assert_eq!(p.as_bytes(), b"self/fd/3");
-        assert_eq!(p.last_component(), c"3");
         let mut one = PathBuf::<512>::from_bytes(b"exe").unwrap();
-        assert_eq!(one.last_component(), c"exe");
         one.with_split_last(|parent, name| assert_eq!((parent, name), (None, c"exe")));
         // Replacing a consumed prefix in place, growing and shrinking.
         let mut w = PathBuf::<16>::from_bytes(b"self/status").unwrap();
