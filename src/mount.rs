@@ -216,17 +216,10 @@ const FDINFO_READ: u64 = arch::O_RDONLY | arch::O_CLOEXEC | arch::O_NOCTTY | arc
 /// by mount id here (that is what we are computing); the `ino:` cross-check
 /// in the caller covers the content.
 fn open_fdinfo(proc_root: ProcRootFd<'_>, fd: BorrowedFd<'_>) -> Result<OwnedFd, Error> {
-    if !probe::missing(Feature::Openat2) {
-        let mut path = ShortPathBuf::new();
-        path.push(b"self/fdinfo/")?;
-        path.push_u32(fd.as_raw_fd() as u32)?;
-        let resolve = sys::RESOLVE_BENEATH | sys::RESOLVE_NO_MAGICLINKS | sys::RESOLVE_NO_XDEV;
-        match sys::openat2(proc_root.0, path.as_cstr(), FDINFO_READ, resolve) {
-            Ok(f) => return check_procfs(f.as_fd()).map(|()| f),
-            Err(e) if probe::is_unavailable(e) => probe::mark_missing(Feature::Openat2),
-            Err(Errno::EXDEV) => return Err(Error::unsafe_path(Step::FdinfoCrossesMount)),
-            Err(e) => return Err(Error::os(e, Step::Openat2Fdinfo)),
-        }
+    if !probe::missing(Feature::Openat2)
+        && let Some(file) = open_fdinfo_beneath(proc_root, fd)?
+    {
+        return Ok(file);
     }
     let dir_flags = arch::O_PATH | arch::O_DIRECTORY | arch::O_NOFOLLOW | arch::O_CLOEXEC;
     let mut digits = [0u8; 11];
@@ -235,6 +228,26 @@ fn open_fdinfo(proc_root: ProcRootFd<'_>, fd: BorrowedFd<'_>) -> Result<OwnedFd,
     let dir = open_on_procfs(pid_dir.as_fd(), c"fdinfo", dir_flags)?;
     let name = path::decimal_cstr(fd.as_raw_fd() as u32, &mut digits);
     open_on_procfs(dir.as_fd(), name, FDINFO_READ)
+}
+
+/// `self/fdinfo/<fd>` by one `openat2`; `None` if `openat2` is missing.
+fn open_fdinfo_beneath(
+    proc_root: ProcRootFd<'_>,
+    fd: BorrowedFd<'_>,
+) -> Result<Option<OwnedFd>, Error> {
+    let mut path = ShortPathBuf::new();
+    path.push(b"self/fdinfo/")?;
+    path.push_u32(fd.as_raw_fd() as u32)?;
+    let resolve = sys::RESOLVE_BENEATH | sys::RESOLVE_NO_MAGICLINKS | sys::RESOLVE_NO_XDEV;
+    match sys::openat2(proc_root.0, path.as_cstr(), FDINFO_READ, resolve) {
+        Ok(f) => check_procfs(f.as_fd()).map(|()| Some(f)),
+        Err(e) if probe::is_unavailable(e) => {
+            probe::mark_missing(Feature::Openat2);
+            Ok(None)
+        }
+        Err(Errno::EXDEV) => Err(Error::unsafe_path(Step::FdinfoCrossesMount)),
+        Err(e) => Err(Error::os(e, Step::Openat2Fdinfo)),
+    }
 }
 
 /// `openat` of one step of [`open_fdinfo`], which must be on a procfs.

@@ -167,6 +167,20 @@ fn link_on_root_mount(root: &Root<'_>, dirfd: BorrowedFd<'_>, name: &[u8]) -> Re
     root.check_same_mount(link.as_fd()).map(drop)
 }
 
+/// The walk's follow of the magic-link `name` in `dirfd`, whose own mount
+/// was checked: a mount made on it since (see [`not_mounted_over`]) is
+/// caught after the open.
+fn follow_in_walk(
+    root: &Root<'_>,
+    dirfd: BorrowedFd<'_>,
+    name: &[u8],
+    flags: u64,
+) -> Result<OwnedFd, Error> {
+    let fd = open_name(dirfd, name, flags, Step::OpenMagicLink)?;
+    link_on_root_mount(root, dirfd, name)?;
+    Ok(fd)
+}
+
 /// `openat(dirfd, name, flags)` for one component `name`.
 fn open_name(dirfd: BorrowedFd<'_>, name: &[u8], flags: u64, step: Step) -> Result<OwnedFd, Error> {
     let mut buf = NameBuf::new();
@@ -204,13 +218,7 @@ fn walk(root: &Root<'_>, path: &mut PathBuf, flags: u64) -> Result<OwnedFd, Erro
             }
             // From the link's directory: `place` stays.
             Action::Substitute => substitute_link(&mut at, &fd)?,
-            Action::Follow => {
-                // The link's own mount was checked; a mount made on it since
-                // (see [`not_mounted_over`]) is caught after the open.
-                let fd = open_name(dirfd, at.name(), flags, Step::OpenMagicLink)?;
-                link_on_root_mount(root, dirfd, at.name())?;
-                return Ok(fd);
-            }
+            Action::Follow => return follow_in_walk(root, dirfd, at.name(), flags),
             Action::Reopen => return reopen(root, dirfd, at.name(), flags, Some(info.ino)),
             Action::Hand => return Ok(fd),
             Action::MagicLinkInPath => {
