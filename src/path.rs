@@ -242,19 +242,15 @@ fn nul_terminated(buf: &[u8], start: usize, nul: usize) -> &CStr {
         .unwrap_or(c"")
 }
 
-/// `n` in decimal as a C string, written into `buf` (10 digits at most and
-/// their NUL always fit: never the empty fallback of [`nul_terminated`]).
+/// `n` in decimal as a C string, written into the end of `buf` (10 digits
+/// and the NUL always fit: the empty fallbacks are never taken).
 pub(crate) fn decimal_cstr(n: u32, buf: &mut [u8; 11]) -> &CStr {
-    let mut digits = [0u8; 10];
-    let text = fmt_u32(n, &mut digits);
-    let len = text.len();
-    if let Some(dst) = buf.get_mut(..len) {
-        dst.copy_from_slice(text);
-    }
-    if let Some(nul) = buf.get_mut(len) {
-        *nul = 0;
-    }
-    nul_terminated(buf, 0, len)
+    let Some((digits, nul)) = buf.split_first_chunk_mut::<10>() else {
+        return c"";
+    };
+    let start = digits.len() - fmt_u32(n, digits).len();
+    nul.fill(0);
+    nul_terminated(buf, start, 10)
 }
 
 /// Writes `n` in decimal into `buf` and returns the digits.

@@ -110,23 +110,11 @@ pub(crate) fn followed_into_self(path: &[u8], nofollow: bool) -> bool {
 pub(crate) const THREAD_SELF_SINCE: (u32, u32) = (3, 17);
 
 /// The value of the first line of `text` that starts with `key`, without
-/// the blanks around it (`fdinfo`'s `mnt_id:\t26`, `Pid:\t-1`). A plain
-/// loop: iterator adaptors cost the freestanding init bytes.
+/// the blanks around it (`fdinfo`'s `mnt_id:\t26`, `Pid:\t-1`).
 pub(crate) fn line_value<'t>(text: &'t [u8], key: &[u8]) -> Option<&'t [u8]> {
-    let mut rest = text;
-    loop {
-        let (line, next) = match rest.iter().position(|&b| b == b'\n') {
-            Some(end) => (rest.get(..end)?, rest.get(end + 1..)?),
-            None => (rest, &[][..]),
-        };
-        if let Some(value) = line.strip_prefix(key) {
-            return Some(value.trim_ascii());
-        }
-        if next.is_empty() {
-            return None;
-        }
-        rest = next;
-    }
+    text.split(|&b| b == b'\n')
+        .find_map(|line| line.strip_prefix(key))
+        .map(<[u8]>::trim_ascii)
 }
 
 /// A decimal number of at most 19 digits (so it cannot overflow a u64):
