@@ -57,18 +57,13 @@ static KERNEL: AtomicU32 = AtomicU32::new(0);
 pub(crate) fn kernel_at_least(major: u32, minor: u32) -> bool {
     let mut v = KERNEL.load(Relaxed);
     if v == 0 {
-        v = read_kernel_version();
+        v = sys::uname_release()
+            .ok()
+            .and_then(|r| parse_release(&r))
+            .unwrap_or(u32::MAX);
         KERNEL.store(v, Relaxed);
     }
     v >= (major << 16) | minor
-}
-
-/// The running kernel's version from `uname`; `u32::MAX` if unreadable.
-fn read_kernel_version() -> u32 {
-    sys::uname_release()
-        .ok()
-        .and_then(|r| parse_release(&r))
-        .unwrap_or(u32::MAX)
 }
 
 /// Parses "6.18.44-foo" into `(6 << 16) | 18`.
