@@ -84,7 +84,6 @@ pub(crate) fn identify(fd: BorrowedFd<'_>) -> Result<(FileId, Option<MountId>), 
             Ok(stx) => {
                 let mnt = statx_mount_id(&stx);
                 if mnt.is_none() {
-                    // No usable id (old kernel, or qemu-user's id of 0).
                     probe::mark_missing(Feature::StatxMountId);
                 }
                 return Ok((stx.file, mnt));
@@ -207,14 +206,12 @@ fn read_mount_id(file: &OwnedFd, ino: u64) -> Result<u64, Error> {
 
 const FDINFO_READ: u64 = arch::O_RDONLY | arch::O_CLOEXEC | arch::O_NOCTTY | arch::O_NOFOLLOW;
 
-/// Opens `self/fdinfo/<fd>` beneath `proc_root`, checked to be on a procfs:
-/// by `openat2` where it works, else as `<getpid()>/fdinfo/<fd>` step by
-/// step, each step on a procfs. Our pid comes from the kernel, not from the
-/// "self" symlink: on the host /proc an attacker can bind-mount a symlink
-/// of their own over "self" (and a procfs of another pid namespace is
-/// refused when the root is acquired). The fd's own mount cannot be checked
-/// by mount id here (that is what we are computing); the `ino:` cross-check
-/// in the caller covers the content.
+/// Opens `self/fdinfo/<fd>` beneath `proc_root` by `openat2`, else as
+/// `<getpid()>/fdinfo/<fd>` step by step, each step on a procfs: our pid
+/// from the kernel, as an attacker can bind-mount a symlink over "self" on
+/// the host /proc (a procfs of another pid namespace is refused when the
+/// root is acquired). Its mount id is what we are computing: the caller's
+/// `ino:` cross-check covers the content.
 fn open_fdinfo(proc_root: ProcRootFd<'_>, fd: BorrowedFd<'_>) -> Result<OwnedFd, Error> {
     if !probe::missing(Feature::Openat2)
         && let Some(file) = open_fdinfo_beneath(proc_root, fd)?

@@ -10,9 +10,7 @@ use syscalls::Errno;
 /// prefix plus the caller's path longer than this fails with `ENAMETOOLONG`.
 pub const PATH_BUF_LEN: usize = 512;
 
-/// A path of at most `N - 1` bytes, always NUL-terminated. The default
-/// size is for whole paths; a single name (`NAME_MAX` is 255) or a short
-/// path made by the crate takes a smaller one.
+/// A path of at most `N - 1` bytes, always NUL-terminated.
 #[derive(Clone, Debug)]
 pub(crate) struct PathBuf<const N: usize = PATH_BUF_LEN> {
     /// `buf[..len]` is the path, `buf[len]` its NUL.
@@ -34,7 +32,6 @@ impl<const N: usize> PathBuf<N> {
         }
     }
 
-    /// A buffer holding `s` (which must not contain NUL).
     #[cfg(test)]
     pub(crate) fn from_bytes(s: &[u8]) -> Result<Self, Error> {
         let mut p = Self::new();
@@ -49,7 +46,6 @@ impl<const N: usize> PathBuf<N> {
         Ok(())
     }
 
-    /// Appends the decimal form of `n`.
     pub(crate) fn push_u32(&mut self, n: u32) -> Result<(), Error> {
         let mut digits = [0u8; 10];
         self.push(fmt_u32(n, &mut digits))
@@ -64,9 +60,9 @@ impl<const N: usize> PathBuf<N> {
         nul_terminated(&self.buf, 0, self.len)
     }
 
-    /// Replaces the first `consumed` bytes with `prefix`, in place (no
-    /// second buffer): how the walk substitutes a symlink's text for the
-    /// part of the path that led to it. On failure the buffer is unchanged.
+    /// Replaces the first `consumed` bytes with `prefix`, in place: how the
+    /// walk substitutes a symlink's text for the part of the path that led
+    /// to it. On failure the buffer is unchanged.
     pub(crate) fn replace_prefix(&mut self, consumed: usize, prefix: &[u8]) -> Result<(), Error> {
         if has_nul(prefix) {
             return Err(Error::invalid(Errno::EINVAL, Step::PathHasNul));
@@ -106,14 +102,11 @@ impl<const N: usize> PathBuf<N> {
     }
 }
 
-/// Regular symlinks a walk follows before giving up (`ELOOP`), as the
-/// kernel.
+/// Regular symlinks a walk follows before `ELOOP`, as the kernel.
 const MAX_SYMLINKS: u32 = 40;
 
-/// A walk's position in the path it resolves: the component it is at,
-/// whether that is the last, and the substitution of a symlink's text.
-/// The path is rewritten in place as links are substituted (no second
-/// buffer), so what is left to resolve is always `path[start..]`.
+/// A walk's position in the path it resolves, which it rewrites in place
+/// as links are substituted: what is left is always `path[start..]`.
 pub(crate) struct Cursor<'p> {
     path: &'p mut PathBuf,
     /// The current component is `path[start..end]` (empty before the first).
@@ -121,7 +114,6 @@ pub(crate) struct Cursor<'p> {
     end: usize,
     /// Symlinks substituted so far.
     links: u32,
-    /// Whether the path as given ends in `/` or `/.`.
     dir: bool,
 }
 
@@ -160,7 +152,6 @@ impl<'p> Cursor<'p> {
         }
     }
 
-    /// The current component.
     pub(crate) fn name(&self) -> &[u8] {
         self.path
             .as_bytes()
@@ -176,9 +167,8 @@ impl<'p> Cursor<'p> {
         rest.iter().all(|&b| b == b'/')
     }
 
-    /// Whether the path as given ends in `/` or `/.`: its target must be a
-    /// directory, and a final symlink is followed. (Known from the start:
-    /// substitutions keep the path's end.)
+    /// Whether the path as given (substitutions keep its end) ends in `/`
+    /// or `/.`: its target must be a directory, a final symlink is followed.
     pub(crate) fn wants_dir(&self) -> bool {
         self.dir
     }
@@ -226,8 +216,7 @@ fn append(buf: &mut [u8], len: usize, s: &[u8]) -> Result<usize, Error> {
     Ok(end)
 }
 
-/// Whether `s` holds a NUL byte. A plain loop: paths are short, and
-/// `contains` brings a word-at-a-time search.
+/// Whether `s` holds a NUL byte (`contains` would pull in `memchr`).
 #[allow(clippy::manual_contains)]
 fn has_nul(s: &[u8]) -> bool {
     s.iter().any(|&b| b == 0)
@@ -269,8 +258,7 @@ pub(crate) fn fmt_u32(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
 }
 
 /// `None` if no component of `path` is `..`; else whether a `..` climbs
-/// above the start (`..`, `a/../..`): a lookup beneath a base would leave
-/// it. One pass for both answers.
+/// above the start (`..`, `a/../..`), leaving the base.
 fn dotdot(path: &[u8]) -> Option<bool> {
     let (mut depth, mut seen) = (0usize, false);
     for c in path.split(|&b| b == b'/') {
@@ -416,12 +404,8 @@ mod tests {
         let e = q.push(b"y").unwrap_err();
         assert_eq!(e.raw_os_error(), Some(Errno::ENAMETOOLONG.into_raw()));
         assert_eq!(q.as_bytes().len(), PATH_BUF_LEN - 1);
-        assert_eq!(
-            PathBuf::<512>::from_bytes(b"a\0")
-                .unwrap_err()
-                .raw_os_error(),
-            Some(22)
-        );
+        let e = PathBuf::<512>::from_bytes(b"a\0").unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(22));
         let mut d = [0u8; 10];
         assert_eq!(fmt_u32(0, &mut d), b"0");
         let mut c = [0xffu8; 11];

@@ -192,8 +192,7 @@ fn open_name(dirfd: BorrowedFd<'_>, name: &[u8], flags: u64, step: Step) -> Resu
 /// `O_PATH|O_NOFOLLOW` fd checked to be on the root's procfs mount, and
 /// [`decide`] saying what to do with it. It answers as
 /// `openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV)`
-/// would, plus the trailing magic-link follow. `path` is rewritten as
-/// symlinks are substituted.
+/// would, plus the trailing magic-link follow.
 fn walk(root: &Root<'_>, path: &mut PathBuf, flags: u64) -> Result<OwnedFd, Error> {
     // Measure the root's mount once for the whole walk.
     let root = &root.with_mount_id()?;
