@@ -64,7 +64,6 @@ pub(crate) fn open(root: &Root<'_>, path: &mut PathBuf, flags: u64) -> Result<Ow
     if probe::missing(Feature::Openat2) {
         return walk(root, path, flags);
     }
-    let follow = flags & O_NOFOLLOW == 0;
     // An O_PATH follow of a trailing magic-link starts at once: openat2
     // could only refuse it, and the check after the follow catches a mount
     // on the link before anything is handed out. Any other open asks
@@ -80,7 +79,7 @@ pub(crate) fn open(root: &Root<'_>, path: &mut PathBuf, flags: u64) -> Result<Ow
                 }
                 return Ok(fd);
             }
-            Err(Errno::ELOOP) if follow => {}
+            Err(Errno::ELOOP) if flags & O_NOFOLLOW == 0 => {}
             Err(e) if openat2_unavailable(root, e) => return walk(root, path, flags),
             Err(e) => return Err(resolve_err(e, Step::Openat2)),
         }
