@@ -29,8 +29,7 @@ pub(crate) struct MountId {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct ProcRootFd<'fd>(pub(crate) BorrowedFd<'fd>);
 
-/// What [`inspect`] learns about a file descriptor: only what its callers
-/// use (32 bytes; a whole [`FileId`] beside the [`MountId`] made 48).
+/// What [`inspect`] learns about a file descriptor.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct FileInfo {
     pub(crate) ino: u64,
@@ -67,22 +66,13 @@ pub(crate) fn check_procfs(fd: BorrowedFd<'_>) -> Result<(), Error> {
 /// The mount id in a `statx` result, if the kernel gave a usable one
 /// (qemu-user sets the mask bit with an id of 0; kernels before 5.8 give none).
 fn statx_mount_id(stx: &StatxIds) -> Option<MountId> {
-    if probe::missing(Feature::StatxMountId) || stx.mnt_id == 0 {
-        return None;
-    }
-    if stx.mask & sys::STATX_MNT_ID_UNIQUE != 0 {
-        Some(MountId {
-            id: stx.mnt_id,
-            unique: true,
-        })
-    } else if stx.mask & sys::STATX_MNT_ID != 0 {
-        Some(MountId {
-            id: stx.mnt_id,
-            unique: false,
-        })
-    } else {
-        None
-    }
+    let unique = stx.mask & sys::STATX_MNT_ID_UNIQUE != 0;
+    let given = unique || stx.mask & sys::STATX_MNT_ID != 0;
+    let usable = given && stx.mnt_id != 0 && !probe::missing(Feature::StatxMountId);
+    usable.then_some(MountId {
+        id: stx.mnt_id,
+        unique,
+    })
 }
 
 /// Device, inode and mode of `fd`, and its mount id where `statx` gives
@@ -94,7 +84,6 @@ pub(crate) fn identify(fd: BorrowedFd<'_>) -> Result<(FileId, Option<MountId>), 
             Ok(stx) => {
                 let mnt = statx_mount_id(&stx);
                 if mnt.is_none() {
-                    // No usable id (old kernel, or qemu-user's id of 0).
                     probe::mark_missing(Feature::StatxMountId);
                 }
                 return Ok((stx.file, mnt));
@@ -109,7 +98,6 @@ pub(crate) fn identify(fd: BorrowedFd<'_>) -> Result<(FileId, Option<MountId>), 
 
 /// The mount id of `name` in `dirfd` (a trailing symlink not followed, a
 /// mount on it seen), where `statx` gives one.
-#[inline]
 pub(crate) fn mount_id_at(dirfd: BorrowedFd<'_>, name: &CStr) -> Result<Option<MountId>, Error> {
     if probe::missing(Feature::Statx) || probe::missing(Feature::StatxMountId) {
         return Ok(None);
@@ -124,7 +112,6 @@ pub(crate) fn mount_id_at(dirfd: BorrowedFd<'_>, name: &CStr) -> Result<Option<M
 
 /// Identity and mount id of `fd`. `proc_root` is the procfs root used to
 /// read `fdinfo` when `statx` cannot give the mount id.
-#[inline(never)]
 pub(crate) fn inspect(proc_root: ProcRootFd<'_>, fd: BorrowedFd<'_>) -> Result<FileInfo, Error> {
     let (id, mnt) = identify(fd)?;
     let mnt = match mnt {
@@ -143,7 +130,6 @@ pub(crate) fn inspect(proc_root: ProcRootFd<'_>, fd: BorrowedFd<'_>) -> Result<F
 
 /// Fails with `EXDEV` unless `fd` is on the procfs mount `root_mnt` of
 /// `proc_root`. Returns what it learnt about `fd`.
-#[inline(never)]
 pub(crate) fn check_same_mount(
     proc_root: ProcRootFd<'_>,
     root_mnt: MountId,
@@ -165,8 +151,6 @@ pub(crate) fn check_same_mount(
 /// statx changed behaviour since the root was measured (a seccomp filter
 /// arrived): classic ids, both from fdinfo. Puts `fd`'s in `info` and
 /// returns `proc_root`'s.
-#[cold]
-#[inline(never)]
 fn classic_ids(
     proc_root: ProcRootFd<'_>,
     fd: BorrowedFd<'_>,
@@ -183,19 +167,14 @@ fn classic_ids(
     Ok(root_classic)
 }
 
-#[cold]
-#[inline(never)]
 /// The classic mount id of `fd` from `<proc_root>/self/fdinfo/<fd>`, after
 /// checking that the file's `ino:` line names `fd`'s inode `ino`.
 fn fdinfo_mount_id(proc_root: ProcRootFd<'_>, fd: BorrowedFd<'_>, ino: u64) -> Result<u64, Error> {
-    // Opened first, read in a frame of its own: the read buffer is not
-    // live while the open (the deepest chain) runs.
     let file = open_fdinfo(proc_root, fd)?;
     read_mount_id(&file, ino)
 }
 
 /// The `mnt_id:` of an open fdinfo file, checked against `ino`.
-#[inline(never)]
 fn read_mount_id(file: &OwnedFd, ino: u64) -> Result<u64, Error> {
     // mnt_id: and ino: come in the first lines; a longer fdinfo is cut.
     let mut buf = [0u8; 256];
@@ -225,24 +204,30 @@ fn read_mount_id(file: &OwnedFd, ino: u64) -> Result<u64, Error> {
     }
 }
 
-/// Opens `self/fdinfo/<fd>` beneath `proc_root`: by `openat2` where it
-/// works, else as `<getpid()>/fdinfo/<fd>` step by step, each step checked
-/// to be on a procfs. The fd's
-/// own mount cannot be checked by mount id here (that is what we are
-/// computing); the `ino:` cross-check in the caller covers the content.
+const FDINFO_READ: u64 = arch::O_RDONLY | arch::O_CLOEXEC | arch::O_NOCTTY | arch::O_NOFOLLOW;
+
+/// Opens `self/fdinfo/<fd>` beneath `proc_root` by `openat2`, else as
+/// `<getpid()>/fdinfo/<fd>` step by step, each step on a procfs: our pid
+/// from the kernel, as an attacker can bind-mount a symlink over "self" on
+/// the host /proc (a procfs of another pid namespace is refused when the
+/// root is acquired). Its mount id is what we are computing: the caller's
+/// `ino:` cross-check covers the content.
 fn open_fdinfo(proc_root: ProcRootFd<'_>, fd: BorrowedFd<'_>) -> Result<OwnedFd, Error> {
     if !probe::missing(Feature::Openat2)
         && let Some(file) = open_fdinfo_beneath(proc_root, fd)?
     {
         return Ok(file);
     }
-    open_fdinfo_stepwise(proc_root, fd)
+    let dir_flags = arch::O_PATH | arch::O_DIRECTORY | arch::O_NOFOLLOW | arch::O_CLOEXEC;
+    let mut digits = [0u8; 11];
+    let pid = path::decimal_cstr(sys::getpid(), &mut digits);
+    let pid_dir = open_on_procfs(proc_root.0, pid, dir_flags)?;
+    let dir = open_on_procfs(pid_dir.as_fd(), c"fdinfo", dir_flags)?;
+    let name = path::decimal_cstr(fd.as_raw_fd() as u32, &mut digits);
+    open_on_procfs(dir.as_fd(), name, FDINFO_READ)
 }
 
-const FDINFO_READ: u64 = arch::O_RDONLY | arch::O_CLOEXEC | arch::O_NOCTTY | arch::O_NOFOLLOW;
-
 /// `self/fdinfo/<fd>` by one `openat2`; `None` if `openat2` is missing.
-#[inline(never)]
 fn open_fdinfo_beneath(
     proc_root: ProcRootFd<'_>,
     fd: BorrowedFd<'_>,
@@ -262,30 +247,7 @@ fn open_fdinfo_beneath(
     }
 }
 
-/// `<getpid()>/fdinfo/<fd>` one step at a time, each on a procfs. Our pid
-/// comes from the kernel, not from the "self" symlink: on the host /proc
-/// an attacker can bind-mount a symlink of their own over "self" (and a
-/// procfs of another pid namespace is refused when the root is acquired).
-#[inline(never)]
-fn open_fdinfo_stepwise(proc_root: ProcRootFd<'_>, fd: BorrowedFd<'_>) -> Result<OwnedFd, Error> {
-    let dir_flags = arch::O_PATH | arch::O_DIRECTORY | arch::O_NOFOLLOW | arch::O_CLOEXEC;
-    let mut digits = [0u8; 11];
-    let pid_dir = open_on_procfs(
-        proc_root.0,
-        path::decimal_cstr(sys::getpid(), &mut digits),
-        dir_flags,
-    )?;
-    let dir = open_on_procfs(pid_dir.as_fd(), c"fdinfo", dir_flags)?;
-    open_on_procfs(
-        dir.as_fd(),
-        path::decimal_cstr(fd.as_raw_fd() as u32, &mut digits),
-        FDINFO_READ,
-    )
-}
-
-/// `openat` of one step of [`open_fdinfo_stepwise`], which must be on a
-/// procfs.
-#[inline(never)]
+/// `openat` of one step of [`open_fdinfo`], which must be on a procfs.
 fn open_on_procfs(dirfd: BorrowedFd<'_>, name: &CStr, flags: u64) -> Result<OwnedFd, Error> {
     let fd = sys::openat(dirfd, name, flags).map_err(|e| Error::os(e, Step::OpenFdinfo))?;
     check_procfs(fd.as_fd())?;

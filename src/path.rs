@@ -10,9 +10,7 @@ use syscalls::Errno;
 /// prefix plus the caller's path longer than this fails with `ENAMETOOLONG`.
 pub const PATH_BUF_LEN: usize = 512;
 
-/// A path of at most `N - 1` bytes, always NUL-terminated. The default
-/// size is for whole paths; a single name (`NAME_MAX` is 255) or a short
-/// path made by the crate takes a smaller one.
+/// A path of at most `N - 1` bytes, always NUL-terminated.
 #[derive(Clone, Debug)]
 pub(crate) struct PathBuf<const N: usize = PATH_BUF_LEN> {
     /// `buf[..len]` is the path, `buf[len]` its NUL.
@@ -34,7 +32,6 @@ impl<const N: usize> PathBuf<N> {
         }
     }
 
-    /// A buffer holding `s` (which must not contain NUL).
     #[cfg(test)]
     pub(crate) fn from_bytes(s: &[u8]) -> Result<Self, Error> {
         let mut p = Self::new();
@@ -49,7 +46,6 @@ impl<const N: usize> PathBuf<N> {
         Ok(())
     }
 
-    /// Appends the decimal form of `n`.
     pub(crate) fn push_u32(&mut self, n: u32) -> Result<(), Error> {
         let mut digits = [0u8; 10];
         self.push(fmt_u32(n, &mut digits))
@@ -64,20 +60,9 @@ impl<const N: usize> PathBuf<N> {
         nul_terminated(&self.buf, 0, self.len)
     }
 
-    /// The last component (what follows the last `/`), a C string as it
-    /// is: the buffer's NUL ends it.
-    pub(crate) fn last_component(&self) -> &CStr {
-        let start = self
-            .as_bytes()
-            .iter()
-            .rposition(|&c| c == b'/')
-            .map_or(0, |i| i + 1);
-        nul_terminated(&self.buf, start, self.len)
-    }
-
-    /// Replaces the first `consumed` bytes with `prefix`, in place (no
-    /// second buffer): how the walk substitutes a symlink's text for the
-    /// part of the path that led to it. On failure the buffer is unchanged.
+    /// Replaces the first `consumed` bytes with `prefix`, in place: how the
+    /// walk substitutes a symlink's text for the part of the path that led
+    /// to it. On failure the buffer is unchanged.
     pub(crate) fn replace_prefix(&mut self, consumed: usize, prefix: &[u8]) -> Result<(), Error> {
         if has_nul(prefix) {
             return Err(Error::invalid(Errno::EINVAL, Step::PathHasNul));
@@ -117,14 +102,11 @@ impl<const N: usize> PathBuf<N> {
     }
 }
 
-/// Regular symlinks a walk follows before giving up (`ELOOP`), as the
-/// kernel.
+/// Regular symlinks a walk follows before `ELOOP`, as the kernel.
 const MAX_SYMLINKS: u32 = 40;
 
-/// A walk's position in the path it resolves: the component it is at,
-/// whether that is the last, and the substitution of a symlink's text.
-/// The path is rewritten in place as links are substituted (no second
-/// buffer), so what is left to resolve is always `path[start..]`.
+/// A walk's position in the path it resolves, which it rewrites in place
+/// as links are substituted: what is left is always `path[start..]`.
 pub(crate) struct Cursor<'p> {
     path: &'p mut PathBuf,
     /// The current component is `path[start..end]` (empty before the first).
@@ -132,7 +114,6 @@ pub(crate) struct Cursor<'p> {
     end: usize,
     /// Symlinks substituted so far.
     links: u32,
-    /// Whether the path as given ends in `/` or `/.`.
     dir: bool,
 }
 
@@ -171,7 +152,6 @@ impl<'p> Cursor<'p> {
         }
     }
 
-    /// The current component.
     pub(crate) fn name(&self) -> &[u8] {
         self.path
             .as_bytes()
@@ -187,9 +167,8 @@ impl<'p> Cursor<'p> {
         rest.iter().all(|&b| b == b'/')
     }
 
-    /// Whether the path as given ends in `/` or `/.`: its target must be a
-    /// directory, and a final symlink is followed. (Known from the start:
-    /// substitutions keep the path's end.)
+    /// Whether the path as given (substitutions keep its end) ends in `/`
+    /// or `/.`: its target must be a directory, a final symlink is followed.
     pub(crate) fn wants_dir(&self) -> bool {
         self.dir
     }
@@ -203,7 +182,7 @@ impl<'p> Cursor<'p> {
         if text.first() == Some(&b'/') {
             return Err(Error::unsafe_path(Step::AbsoluteSymlink));
         }
-        if has_dotdot(text) {
+        if dotdot(text).is_some() {
             return Err(Error::unsafe_path(Step::SymlinkWithDotDot));
         }
         if self.links >= MAX_SYMLINKS {
@@ -237,8 +216,7 @@ fn append(buf: &mut [u8], len: usize, s: &[u8]) -> Result<usize, Error> {
     Ok(end)
 }
 
-/// Whether `s` holds a NUL byte. A plain loop: paths are short, and
-/// `contains` brings a word-at-a-time search.
+/// Whether `s` holds a NUL byte (`contains` would pull in `memchr`).
 #[allow(clippy::manual_contains)]
 fn has_nul(s: &[u8]) -> bool {
     s.iter().any(|&b| b == 0)
@@ -253,19 +231,15 @@ fn nul_terminated(buf: &[u8], start: usize, nul: usize) -> &CStr {
         .unwrap_or(c"")
 }
 
-/// `n` in decimal as a C string, written into `buf` (10 digits at most and
-/// their NUL always fit: never the empty fallback of [`nul_terminated`]).
+/// `n` in decimal as a C string, written into the end of `buf` (10 digits
+/// and the NUL always fit: the empty fallbacks are never taken).
 pub(crate) fn decimal_cstr(n: u32, buf: &mut [u8; 11]) -> &CStr {
-    let mut digits = [0u8; 10];
-    let text = fmt_u32(n, &mut digits);
-    let len = text.len();
-    if let Some(dst) = buf.get_mut(..len) {
-        dst.copy_from_slice(text);
-    }
-    if let Some(nul) = buf.get_mut(len) {
-        *nul = 0;
-    }
-    nul_terminated(buf, 0, len)
+    let Some((digits, nul)) = buf.split_first_chunk_mut::<10>() else {
+        return c"";
+    };
+    let start = digits.len() - fmt_u32(n, digits).len();
+    nul.fill(0);
+    nul_terminated(buf, start, 10)
 }
 
 /// Writes `n` in decimal into `buf` and returns the digits.
@@ -283,14 +257,8 @@ pub(crate) fn fmt_u32(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
     buf.get(start..).unwrap_or_default()
 }
 
-/// Whether a component of `path` is `..`.
-fn has_dotdot(path: &[u8]) -> bool {
-    dotdot(path).is_some()
-}
-
 /// `None` if no component of `path` is `..`; else whether a `..` climbs
-/// above the start (`..`, `a/../..`): a lookup beneath a base would leave
-/// it. One pass for both answers.
+/// above the start (`..`, `a/../..`), leaving the base.
 fn dotdot(path: &[u8]) -> Option<bool> {
     let (mut depth, mut seen) = (0usize, false);
     for c in path.split(|&b| b == b'/') {
@@ -436,12 +404,8 @@ mod tests {
         let e = q.push(b"y").unwrap_err();
         assert_eq!(e.raw_os_error(), Some(Errno::ENAMETOOLONG.into_raw()));
         assert_eq!(q.as_bytes().len(), PATH_BUF_LEN - 1);
-        assert_eq!(
-            PathBuf::<512>::from_bytes(b"a\0")
-                .unwrap_err()
-                .raw_os_error(),
-            Some(22)
-        );
+        let e = PathBuf::<512>::from_bytes(b"a\0").unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(22));
         let mut d = [0u8; 10];
         assert_eq!(fmt_u32(0, &mut d), b"0");
         let mut c = [0xffu8; 11];
@@ -453,9 +417,7 @@ mod tests {
             assert_eq!(name, c"3");
         });
         assert_eq!(p.as_bytes(), b"self/fd/3");
-        assert_eq!(p.last_component(), c"3");
         let mut one = PathBuf::<512>::from_bytes(b"exe").unwrap();
-        assert_eq!(one.last_component(), c"exe");
         one.with_split_last(|parent, name| assert_eq!((parent, name), (None, c"exe")));
         // Replacing a consumed prefix in place, growing and shrinking.
         let mut w = PathBuf::<16>::from_bytes(b"self/status").unwrap();

@@ -29,7 +29,6 @@ const MISSING: u8 = 1;
 static STATE: [AtomicU8; 5] = [const { AtomicU8::new(UNKNOWN) }; 5];
 
 /// True once `f` has been seen to be missing in this process.
-#[inline]
 pub(crate) fn missing(f: Feature) -> bool {
     STATE
         .get(f as usize)
@@ -58,20 +57,13 @@ static KERNEL: AtomicU32 = AtomicU32::new(0);
 pub(crate) fn kernel_at_least(major: u32, minor: u32) -> bool {
     let mut v = KERNEL.load(Relaxed);
     if v == 0 {
-        v = read_kernel_version();
+        v = sys::uname_release()
+            .ok()
+            .and_then(|r| parse_release(&r))
+            .unwrap_or(u32::MAX);
         KERNEL.store(v, Relaxed);
     }
     v >= (major << 16) | minor
-}
-
-/// `uname` once: its 390-byte answer lives only in this cold frame.
-#[cold]
-#[inline(never)]
-fn read_kernel_version() -> u32 {
-    sys::uname_release()
-        .ok()
-        .and_then(|r| parse_release(&r))
-        .unwrap_or(u32::MAX)
 }
 
 /// Parses "6.18.44-foo" into `(6 << 16) | 18`.

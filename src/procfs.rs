@@ -110,23 +110,11 @@ pub(crate) fn followed_into_self(path: &[u8], nofollow: bool) -> bool {
 pub(crate) const THREAD_SELF_SINCE: (u32, u32) = (3, 17);
 
 /// The value of the first line of `text` that starts with `key`, without
-/// the blanks around it (`fdinfo`'s `mnt_id:\t26`, `Pid:\t-1`). A plain
-/// loop: iterator adaptors cost the freestanding init bytes.
+/// the blanks around it (`fdinfo`'s `mnt_id:\t26`, `Pid:\t-1`).
 pub(crate) fn line_value<'t>(text: &'t [u8], key: &[u8]) -> Option<&'t [u8]> {
-    let mut rest = text;
-    loop {
-        let (line, next) = match rest.iter().position(|&b| b == b'\n') {
-            Some(end) => (rest.get(..end)?, rest.get(end + 1..)?),
-            None => (rest, &[][..]),
-        };
-        if let Some(value) = line.strip_prefix(key) {
-            return Some(value.trim_ascii());
-        }
-        if next.is_empty() {
-            return None;
-        }
-        rest = next;
-    }
+    text.split(|&b| b == b'\n')
+        .find_map(|line| line.strip_prefix(key))
+        .map(<[u8]>::trim_ascii)
 }
 
 /// A decimal number of at most 19 digits (so it cannot overflow a u64):
@@ -226,19 +214,17 @@ mod tests {
 
     #[test]
     fn fdinfo_lines() {
-        let t = b"pos:\t0\nflags:\t012100000\nmnt_id:\t26\nino:\t4026531840\n";
-        let num = |key: &[u8]| line_value(t, key).and_then(decimal);
-        assert_eq!(num(b"mnt_id:"), Some(26));
-        assert_eq!(num(b"ino:"), Some(4026531840));
-        assert_eq!(num(b"nope:"), None);
-        assert_eq!(
-            line_value(b"mnt_id:\t\n", b"mnt_id:").and_then(decimal),
-            None
-        );
-        assert_eq!(
-            line_value(b"mnt_id:\t12x\n", b"mnt_id:").and_then(decimal),
-            None
-        );
+        let t = "pos:\t0\nflags:\t012100000\nmnt_id:\t26\nino:\t4026531840\n";
+        for (text, key, num) in [
+            (t, "mnt_id:", Some(26)),
+            (t, "ino:", Some(4026531840)),
+            (t, "nope:", None),
+            ("mnt_id:\t\n", "mnt_id:", None),
+            ("mnt_id:\t12x\n", "mnt_id:", None),
+        ] {
+            let got = line_value(text.as_bytes(), key.as_bytes()).and_then(decimal);
+            assert_eq!(got, num, "{text:?} {key}");
+        }
         assert_eq!(decimal(b"99999999999999999999"), None);
         assert_eq!(decimal(b"-1"), None);
         assert_eq!(line_value(b"pos:\t0\n\nino:\t7", b"ino:"), Some(&b"7"[..]));

@@ -64,68 +64,44 @@ pub(crate) fn open(root: &Root<'_>, path: &mut PathBuf, flags: u64) -> Result<Ow
     if probe::missing(Feature::Openat2) {
         return walk(root, path, flags);
     }
-    let follow = flags & O_NOFOLLOW == 0;
-    // An O_PATH follow (O_PATH without O_NOFOLLOW; one test of both bits)
-    // of a trailing magic-link known by its place starts at once: this
-    // openat2 could only refuse it (ELOOP), and the check after the follow
-    // catches a mount on the link before anything is handed out. Any other
-    // open asks openat2 first: it refuses (EXDEV) a file mounted on the
-    // link, which the follow would open with the caller's flags (block on a
-    // FIFO, truncate with O_TRUNC) before the check after it could say no.
+    // An O_PATH follow of a trailing magic-link starts at once: openat2
+    // could only refuse it, and the check after the follow catches a mount
+    // on the link before anything is handed out. Any other open asks
+    // openat2 first: it refuses (EXDEV) a file mounted on the link, which
+    // the follow would open with the caller's flags (block on a FIFO,
+    // truncate) before the check after it could say no.
     if !(flags & (O_PATH | O_NOFOLLOW) == O_PATH && ends_in_magic_link(path.as_bytes())) {
         match sys::openat2(root.fd, path.as_cstr(), flags, RESOLVE) {
             Ok(fd) => {
                 if root.attackable() {
-                    // The kernel has refused crossings; on the host /proc we
-                    // still check where we landed.
+                    // On the host /proc we still check where we landed.
                     root.check_same_mount(fd.as_fd())?;
                 }
                 return Ok(fd);
             }
-            Err(Errno::ELOOP) if follow => {}
+            Err(Errno::ELOOP) if flags & O_NOFOLLOW == 0 => {}
             Err(e) if openat2_unavailable(root, e) => return walk(root, path, flags),
             Err(e) => return Err(resolve_err(e, Step::Openat2)),
         }
     }
-    follow_trailing(root, path, flags)
+    match path.with_split_last(|parent, name| follow_trailing(root, parent, name, flags))? {
+        Some(fd) => Ok(fd),
+        // openat2 went missing meanwhile: the walk does it all.
+        None => walk(root, path, flags),
+    }
 }
 
-/// `openat2` refused a magic-link: if it is the last component, open the
-/// parent safely, make sure the link is not itself a mount point, follow it
-/// with a plain `openat` relative to the parent, and check that no mount
-/// covers it now.
-fn follow_trailing(root: &Root<'_>, path: &mut PathBuf, flags: u64) -> Result<OwnedFd, Error> {
-    let (fd, parent) =
-        match path.with_split_last(|parent, name| follow_split(root, parent, name, flags))? {
-            Split::Followed { fd, parent } => (fd, parent),
-            // openat2 went missing meanwhile: the walk does it all.
-            Split::Openat2Missing => return walk(root, path, flags),
-        };
-    let dirfd = parent.as_ref().map_or(root.fd, OwnedFd::as_fd);
-    not_mounted_over(root, dirfd, path.last_component())?;
-    Ok(fd)
-}
-
-/// What [`follow_split`] did.
-enum Split {
-    /// Followed the link, which is still to be checked for a mount over it
-    /// (in `parent`, `None`: the root).
-    Followed {
-        fd: OwnedFd,
-        parent: Option<OwnedFd>,
-    },
-    /// `openat2` turned out to be missing: nothing was followed.
-    Openat2Missing,
-}
-
-/// [`follow_trailing`]'s follow, on the path cut into `parent` (`None`: the
-/// root) and the last component `name`.
-fn follow_split(
+/// Follows the trailing magic-link `name` of a path cut into `parent`
+/// (`None`: the root) and `name`: opens the parent safely, makes sure the
+/// link is not itself a mount point, follows it with a plain `openat`
+/// relative to the parent, and checks that no mount covers it now. `None`
+/// if `openat2` turned out to be missing: nothing was followed.
+fn follow_trailing(
     root: &Root<'_>,
     parent: Option<&CStr>,
     name: &CStr,
     flags: u64,
-) -> Result<Split, Error> {
+) -> Result<Option<OwnedFd>, Error> {
     if name.is_empty() || name == c"." {
         return Err(eloop(Step::MagicLinkInPath));
     }
@@ -134,7 +110,7 @@ fn follow_split(
         Some(p) => match sys::openat2(root.fd, p, O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE) {
             Ok(fd) => Some(fd),
             Err(Errno::ELOOP) => return Err(eloop(Step::MagicLinkInPath)),
-            Err(e) if openat2_unavailable(root, e) => return Ok(Split::Openat2Missing),
+            Err(e) if openat2_unavailable(root, e) => return Ok(None),
             Err(e) => return Err(resolve_err(e, Step::Openat2Parent)),
         },
     };
@@ -145,7 +121,7 @@ fn follow_split(
         // one); the check after the open below narrows the race.
         let link = match sys::openat2(dirfd, name, STEP, RESOLVE) {
             Ok(fd) => fd,
-            Err(e) if openat2_unavailable(root, e) => return Ok(Split::Openat2Missing),
+            Err(e) if openat2_unavailable(root, e) => return Ok(None),
             Err(e) => return Err(resolve_err(e, Step::Openat2Link)),
         };
         if !root.check_same_mount(link.as_fd())?.is_symlink() {
@@ -153,10 +129,8 @@ fn follow_split(
         }
     }
     let fd = sys::openat(dirfd, name, flags).map_err(|e| Error::os(e, Step::OpenMagicLink))?;
-    Ok(Split::Followed {
-        fd,
-        parent: parent_fd,
-    })
+    not_mounted_over(root, dirfd, name)?;
+    Ok(Some(fd))
 }
 
 /// After a magic-link `name` in `dirfd` was followed: fails (and the caller
@@ -181,12 +155,15 @@ fn not_mounted_over(root: &Root<'_>, dirfd: BorrowedFd<'_>, name: &CStr) -> Resu
     match sys::openat2(dirfd, name, STEP, RESOLVE) {
         Ok(_) => Ok(()),
         Err(Errno::EXDEV) => Err(covered()),
-        Err(e) if probe::is_unavailable(e) => {
-            let link = open_name_c(dirfd, name, STEP, Step::OpenMagicLink)?;
-            root.check_same_mount(link.as_fd()).map(drop)
-        }
+        Err(e) if probe::is_unavailable(e) => link_on_root_mount(root, dirfd, name.to_bytes()),
         Err(e) => Err(Error::os(e, Step::Openat2MagicLink)),
     }
+}
+
+/// Fails unless the link `name` in `dirfd` is on the root's mount.
+fn link_on_root_mount(root: &Root<'_>, dirfd: BorrowedFd<'_>, name: &[u8]) -> Result<(), Error> {
+    let link = open_name(dirfd, name, STEP, Step::OpenMagicLink)?;
+    root.check_same_mount(link.as_fd()).map(drop)
 }
 
 /// The walk's follow of the magic-link `name` in `dirfd`, whose own mount
@@ -199,34 +176,22 @@ fn follow_in_walk(
     flags: u64,
 ) -> Result<OwnedFd, Error> {
     let fd = open_name(dirfd, name, flags, Step::OpenMagicLink)?;
-    let link = open_name(dirfd, name, STEP, Step::OpenMagicLink)?;
-    root.check_same_mount(link.as_fd())?;
+    link_on_root_mount(root, dirfd, name)?;
     Ok(fd)
-}
-
-/// `openat(dirfd, name, flags)` with a C-string name.
-fn open_name_c(
-    dirfd: BorrowedFd<'_>,
-    name: &CStr,
-    flags: u64,
-    step: Step,
-) -> Result<OwnedFd, Error> {
-    sys::openat(dirfd, name, flags).map_err(|e| Error::os(e, step))
 }
 
 /// `openat(dirfd, name, flags)` for one component `name`.
 fn open_name(dirfd: BorrowedFd<'_>, name: &[u8], flags: u64, step: Step) -> Result<OwnedFd, Error> {
     let mut buf = NameBuf::new();
     buf.push(name)?;
-    open_name_c(dirfd, buf.as_cstr(), flags, step)
+    sys::openat(dirfd, buf.as_cstr(), flags).map_err(|e| Error::os(e, step))
 }
 
 /// The fallback resolver: one component at a time, every step an
 /// `O_PATH|O_NOFOLLOW` fd checked to be on the root's procfs mount, and
 /// [`decide`] saying what to do with it. It answers as
 /// `openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV)`
-/// would, plus the trailing magic-link follow. `path` is rewritten as
-/// symlinks are substituted.
+/// would, plus the trailing magic-link follow.
 fn walk(root: &Root<'_>, path: &mut PathBuf, flags: u64) -> Result<OwnedFd, Error> {
     // Measure the root's mount once for the whole walk.
     let root = &root.with_mount_id()?;
@@ -344,10 +309,7 @@ fn decide(found: Found, last: bool, slash: bool, flags: u64) -> Action {
     }
 }
 
-/// Substitutes the text of the regular symlink `link` at the cursor. Not
-/// inlined: its buffer would stay in the walk's frame below every mount
-/// check (`scripts/stack.sh`).
-#[inline(never)]
+/// Substitutes the text of the regular symlink `link` at the cursor.
 fn substitute_link(at: &mut Cursor<'_>, link: &OwnedFd) -> Result<(), Error> {
     let mut text = [0u8; 256];
     let n =
