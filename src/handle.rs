@@ -8,7 +8,7 @@ use crate::arch::{
 use crate::base::ProcBase;
 use crate::cache::{self, Published};
 use crate::error::{Error, ErrorKind};
-use crate::fallback::{self, Masking, Retry};
+use crate::fallback::{self, Retry};
 use crate::fd::{BorrowedFd, EndFd, EndOnDrop, OwnedFd};
 use crate::flags::{HandleBuilder, OpenFlags, OpenOption, ProcfsOpenFlags, ProcfsOpenHow};
 use crate::fork;
@@ -18,7 +18,7 @@ use crate::pidfd;
 use crate::probe;
 use crate::procfs;
 use crate::resolve;
-use crate::root::{self, HandleKind, OwnedRoot, Root};
+use crate::root::{HandleKind, OwnedRoot, Root};
 use crate::step::Step;
 use crate::sys::{self, Errno, S_IFDIR, S_IFMT};
 use crate::thread::{ThreadCloser, ThreadPin};
@@ -111,30 +111,28 @@ impl Handle {
     /// The one path of [`open`](Handle::open) and [`HandleBuilder::open`]:
     /// what the accumulated options mean.
     pub(crate) fn open_how(how: ProcfsOpenHow) -> Result<Handle, Error> {
-        let want = Want {
-            unmasked: how.flags.contains(ProcfsOpenFlags::UNMASKED),
-            no_host: how.flags.contains(ProcfsOpenFlags::NO_HOST_FALLBACK),
-            for_one_call: false,
-        };
-        if !want.unmasked
-            && let Some(c) = cache::cached()
-        {
+        let unmasked = how.flags.contains(ProcfsOpenFlags::UNMASKED);
+        let no_host = how.flags.contains(ProcfsOpenFlags::NO_HOST_FALLBACK);
+        if !unmasked && let Some(c) = cache::cached() {
             return Ok(Handle {
                 source: Source::Cached(c.root.fd),
                 kind: c.root.kind,
                 checked: AtomicU64::new(0),
-                no_host: want.no_host,
+                no_host,
             });
         }
-        Ok(Handle::on(acquire::acquire(want)?, want))
+        Ok(Handle::on(
+            acquire::acquire(want(unmasked, no_host, false))?,
+            unmasked,
+            no_host,
+        ))
     }
 
     /// A handle on the root just acquired: published to the cache unless
-    /// unmasked. (In a debug build a frame of its own, not live while the
-    /// root is acquired; inlined when optimised, where it is smaller.)
+    /// unmasked.
     #[cfg_attr(debug_assertions, inline(never))]
-    fn on(root: OwnedRoot, want: Want) -> Handle {
-        let published = if want.unmasked {
+    fn on(root: OwnedRoot, unmasked: bool, no_host: bool) -> Handle {
+        let published = if unmasked {
             Published::Kept(root)
         } else {
             cache::publish(root, None)
@@ -150,9 +148,10 @@ impl Handle {
             source,
             kind,
             checked: AtomicU64::new(fork::generation()),
-            no_host: want.no_host,
+            no_host,
         }
     }
+
     /// Adopts `fd`, a procfs root opened by the caller (for a C caller's
     /// `proc_rootfd`, say), as a handle of its own. It is verified as an
     /// acquired root is: a procfs, its root directory (inode 1), of our pid
@@ -390,29 +389,20 @@ impl Handle {
         let cached = match &self.source {
             Source::Owned(root) => {
                 let root = root.get().0.borrow();
-                root.check_still_ours()?;
-                let now = fork::generation();
-                if self.checked.load(Ordering::Acquire) != now {
-                    root::check_pid_namespace(&root)?;
-                    self.checked.store(now, Ordering::Release);
-                }
+                let mark = |now| self.checked.store(now, Ordering::Release);
+                root.check(|| self.checked.load(Ordering::Acquire), mark)?;
                 return Ok(root);
             }
             Source::Cached(_) => cache::cached(),
         };
         // No entry (being re-published by another thread): a root of our
-        // own is made. One call of refresh for both ways there.
-        if let Some(cached) = cached {
-            let now = fork::generation();
-            let verdict = cached.root.check_still_ours().and_then(|()| {
-                if cached.checked != now {
-                    root::check_pid_namespace(&cached.root)?;
-                    cache::mark_checked(&cached, now);
-                }
-                Ok(())
-            });
-            match verdict {
-                Ok(()) => return Ok(cached.root),
+        // own is made.
+        if let Some(c) = cached {
+            match c
+                .root
+                .check(|| c.checked, |now| cache::mark_checked(&c, now))
+            {
+                Ok(()) => return Ok(c.root),
                 // Another file took the number, or a procfs of our parent's
                 // pid namespace: replace it. An error of a check is returned.
                 Err(e) if e.kind() == ErrorKind::SafetyViolation => {}
@@ -432,15 +422,12 @@ impl Handle {
         stale: Option<cache::Cached>,
         call_fd: &'a mut Option<OwnedFd>,
     ) -> Result<Root<'a>, Error> {
-        let want = Want {
-            unmasked: false,
-            no_host: self.no_host,
-            for_one_call: false,
-        };
-        Ok(match cache::publish(acquire::acquire(want)?, stale) {
-            Published::Cached(root) => root,
-            Published::Kept(root) => root.keep_in(call_fd),
-        })
+        Ok(
+            match cache::publish(acquire::acquire(want(false, self.no_host, false))?, stale) {
+                Published::Cached(root) => root,
+                Published::Kept(root) => root.keep_in(call_fd),
+            },
+        )
     }
 
     /// Whether this handle's procfs hides global files (`subset=pid`),
@@ -497,7 +484,6 @@ impl Handle {
     }
 
     /// The `Pid:` line of `self/fdinfo/<pidfd>`, read through this handle.
-    /// Not inlined: its buffers stay out of the caller's frame.
     #[inline(never)]
     fn pid_from_fdinfo(&self, pidfd: BorrowedFd<'_>) -> Result<u32, Error> {
         let mut call_fd = None;
@@ -511,7 +497,6 @@ impl Handle {
         pidfd::pid_from_fdinfo(text)
     }
 
-    // Always inlined: one frame less under every lookup, also in debug builds.
     #[inline(always)]
     fn open_plain(
         &self,
@@ -530,14 +515,12 @@ impl Handle {
             }
             // On a subset=pid instance the global files are not there at all:
             // go straight to the unmasked instance instead of failing first.
-            return self.open_unmasked(base, path, kflags);
+            return self.open_on_new(true, base, path, kflags);
         }
         self.open_on_handle(base, path, kflags)
     }
 
-    /// Resolves `<base>/<path>` on this handle's own procfs. The root is
-    /// checked before the path buffer's frame exists, so the two never
-    /// stack up.
+    /// Resolves `<base>/<path>` on this handle's own procfs.
     #[inline(never)]
     fn open_on_handle(
         &self,
@@ -547,8 +530,7 @@ impl Handle {
     ) -> Result<OwnedFd, Error> {
         // The fd of a root made for this call, closed on return.
         let mut call_fd = None;
-        // The root is used where checked_root left it: moved out, it was
-        // copied, 32 bytes more in this frame on every lookup's deepest path.
+        // Borrowed where checked_root left it, not moved out: no copy.
         let checked = self.checked_root(&mut call_fd);
         let root = match &checked {
             Ok(root) => root,
@@ -564,8 +546,7 @@ impl Handle {
         }
     }
 
-    /// After a failed lookup on this handle's root: the retries (a frame
-    /// of its own, entered only on failure).
+    /// After a failed lookup on this handle's root: the retries.
     #[cold]
     #[inline(never)]
     fn retry(
@@ -576,52 +557,32 @@ impl Handle {
         path: &[u8],
         kflags: u64,
     ) -> Result<OwnedFd, Error> {
-        let hides = Masking {
-            masked: root.masked(),
-            hidepid: root.hidepid(),
-            subset: root.subset(),
-        };
-        let no_thread_self = !has_thread_self();
-        match fallback::after_failure(e.errno(), base, hides, self.is_cached(), no_thread_self) {
+        match fallback::after_failure(e.errno(), base, root, self.is_cached(), !has_thread_self()) {
             Retry::No => Err(e),
-            Retry::OnFreshInstance => {
-                let want = Want {
-                    unmasked: false,
-                    no_host: self.no_host,
-                    for_one_call: true,
-                };
-                let fresh = acquire::acquire(want)?;
-                let fresh = fresh.borrow();
-                let fd = resolve_at(&fresh, base, path, kflags)?;
-                if fresh.subset() {
-                    Ok(fd)
-                } else {
-                    no_unmasked_directory(fd)
-                }
-            }
-            Retry::OnUnmasked => self.open_unmasked(base, path, kflags),
+            Retry::OnFreshInstance => self.open_on_new(false, base, path, kflags),
+            Retry::OnUnmasked => self.open_on_new(true, base, path, kflags),
             Retry::UnderSelf => resolve_at(root, ProcBase::ProcSelf, path, kflags),
         }
     }
 
-    /// Resolves `<base>/<path>` on a temporary unmasked procfs, closed
-    /// right after. Only entries absent from a masked handle come here, so
-    /// it never hands out the unmasked root itself.
+    /// Resolves `<base>/<path>` on a procfs acquired for this call (masked
+    /// unless `unmasked`), closed right after. Unless that procfs hides
+    /// global files, its directories are never handed out: only entries
+    /// absent from a masked handle come here, never the root itself.
     #[cold]
     #[inline(never)]
-    fn open_unmasked(
+    fn open_on_new(
         &self,
+        unmasked: bool,
         base: ProcBase<'_>,
         path: &[u8],
         kflags: u64,
     ) -> Result<OwnedFd, Error> {
-        let want = Want {
-            unmasked: true,
-            no_host: self.no_host,
-            for_one_call: true,
-        };
-        let root = acquire::acquire(want)?;
+        let root = acquire::acquire(want(unmasked, self.no_host, true))?;
         let fd = resolve_at(&root.borrow(), base, path, kflags)?;
+        if root.subset() {
+            return Ok(fd);
+        }
         drop(root);
         no_unmasked_directory(fd)
     }
@@ -705,14 +666,22 @@ fn kernel_flags(flags: OpenFlags) -> Result<u64, Error> {
     })
 }
 
+/// What [`acquire::acquire`] may fall back to.
+fn want(unmasked: bool, no_host: bool, for_one_call: bool) -> Want {
+    Want {
+        unmasked,
+        no_host,
+        for_one_call,
+    }
+}
+
 /// Whether this kernel has `thread-self`.
 fn has_thread_self() -> bool {
     let (major, minor) = procfs::THREAD_SELF_SINCE;
     probe::kernel_at_least(major, minor)
 }
 
-/// `readlinkat(fd, "")` into `buf` (a frame of its own, not live while
-/// the link is looked up).
+/// `readlinkat(fd, "")` into `buf`.
 #[inline(never)]
 fn read_link<'b>(fd: &OwnedFd, buf: &'b mut [u8]) -> Result<&'b [u8], Error> {
     if buf.is_empty() {
@@ -729,8 +698,7 @@ fn read_link<'b>(fd: &OwnedFd, buf: &'b mut [u8]) -> Result<&'b [u8], Error> {
     }
 }
 
-/// Resolves `<base>/<path>` beneath `root`: the one frame that holds a
-/// path buffer, entered after the root was checked or acquired.
+/// Resolves `<base>/<path>` beneath `root`.
 #[inline(never)]
 fn resolve_at(
     root: &Root<'_>,
