@@ -18,7 +18,7 @@ use crate::pidfd;
 use crate::probe;
 use crate::procfs;
 use crate::resolve;
-use crate::root::{HandleKind, OwnedRoot, Root};
+use crate::root::{self, HandleKind, OwnedRoot, Root};
 use crate::step::Step;
 use crate::sys::{self, Errno, S_IFDIR, S_IFMT};
 use crate::thread::{ThreadCloser, ThreadPin};
@@ -389,20 +389,29 @@ impl Handle {
         let cached = match &self.source {
             Source::Owned(root) => {
                 let root = root.get().0.borrow();
-                let mark = |now| self.checked.store(now, Ordering::Release);
-                root.check(|| self.checked.load(Ordering::Acquire), mark)?;
+                root.check_still_ours()?;
+                let now = fork::generation();
+                if self.checked.load(Ordering::Acquire) != now {
+                    root::check_pid_namespace(&root)?;
+                    self.checked.store(now, Ordering::Release);
+                }
                 return Ok(root);
             }
             Source::Cached(_) => cache::cached(),
         };
         // No entry (being re-published by another thread): a root of our
-        // own is made.
-        if let Some(c) = cached {
-            match c
-                .root
-                .check(|| c.checked, |now| cache::mark_checked(&c, now))
-            {
-                Ok(()) => return Ok(c.root),
+        // own is made. One call of refresh for both ways there.
+        if let Some(cached) = cached {
+            let now = fork::generation();
+            let verdict = cached.root.check_still_ours().and_then(|()| {
+                if cached.checked != now {
+                    root::check_pid_namespace(&cached.root)?;
+                    cache::mark_checked(&cached, now);
+                }
+                Ok(())
+            });
+            match verdict {
+                Ok(()) => return Ok(cached.root),
                 // Another file took the number, or a procfs of our parent's
                 // pid namespace: replace it. An error of a check is returned.
                 Err(e) if e.kind() == ErrorKind::SafetyViolation => {}
@@ -515,7 +524,7 @@ impl Handle {
             }
             // On a subset=pid instance the global files are not there at all:
             // go straight to the unmasked instance instead of failing first.
-            return self.open_on_new(true, base, path, kflags);
+            return open_for_call(want(true, self.no_host, true), base, path, kflags);
         }
         self.open_on_handle(base, path, kflags)
     }
@@ -559,32 +568,12 @@ impl Handle {
     ) -> Result<OwnedFd, Error> {
         match fallback::after_failure(e.errno(), base, root, self.is_cached(), !has_thread_self()) {
             Retry::No => Err(e),
-            Retry::OnFreshInstance => self.open_on_new(false, base, path, kflags),
-            Retry::OnUnmasked => self.open_on_new(true, base, path, kflags),
+            Retry::OnFreshInstance => {
+                open_for_call(want(false, self.no_host, true), base, path, kflags)
+            }
+            Retry::OnUnmasked => open_for_call(want(true, self.no_host, true), base, path, kflags),
             Retry::UnderSelf => resolve_at(root, ProcBase::ProcSelf, path, kflags),
         }
-    }
-
-    /// Resolves `<base>/<path>` on a procfs acquired for this call (masked
-    /// unless `unmasked`), closed right after. Unless that procfs hides
-    /// global files, its directories are never handed out: only entries
-    /// absent from a masked handle come here, never the root itself.
-    #[cold]
-    #[inline(never)]
-    fn open_on_new(
-        &self,
-        unmasked: bool,
-        base: ProcBase<'_>,
-        path: &[u8],
-        kflags: u64,
-    ) -> Result<OwnedFd, Error> {
-        let root = acquire::acquire(want(unmasked, self.no_host, true))?;
-        let fd = resolve_at(&root.borrow(), base, path, kflags)?;
-        if root.subset() {
-            return Ok(fd);
-        }
-        drop(root);
-        no_unmasked_directory(fd)
     }
 }
 
@@ -598,6 +587,26 @@ impl HandleBuilder {
     pub fn open(self) -> Result<Handle, Error> {
         Handle::open_how(self.how())
     }
+}
+
+/// Resolves `<base>/<path>` on a procfs acquired as `want` says for this
+/// call, closed right after. Unless that procfs hides global files, its directories are
+/// never handed out: only entries absent from a masked handle come here.
+#[cold]
+#[inline(never)]
+fn open_for_call(
+    want: Want,
+    base: ProcBase<'_>,
+    path: &[u8],
+    kflags: u64,
+) -> Result<OwnedFd, Error> {
+    let root = acquire::acquire(want)?;
+    let fd = resolve_at(&root.borrow(), base, path, kflags)?;
+    if root.subset() {
+        return Ok(fd);
+    }
+    drop(root);
+    no_unmasked_directory(fd)
 }
 
 /// `fd`, found on an unmasked procfs for a masked handle, unless it is a

@@ -8,7 +8,6 @@
 use crate::arch;
 use crate::error::{Error, ErrorKind};
 use crate::fd::{BorrowedFd, OwnedFd};
-use crate::fork;
 use crate::lines::LineReader;
 use crate::mount::{self, FileInfo, MountId, ProcRootFd};
 use crate::path;
@@ -224,23 +223,6 @@ impl<'fd> Root<'fd> {
     /// Fails with `EXDEV` unless `fd` is on this root's procfs mount.
     pub(crate) fn check_same_mount(&self, fd: BorrowedFd<'_>) -> Result<FileInfo, Error> {
         mount::check_same_mount(self.proc_fd(), self.mount_id()?, fd)
-    }
-
-    /// Checks that the fd number still names this root and, unless that was
-    /// done at this fork generation (`checked()`), that it is of our pid
-    /// namespace; `mark(now)` records that it was.
-    pub(crate) fn check(
-        &self,
-        checked: impl FnOnce() -> u64,
-        mark: impl FnOnce(u64),
-    ) -> Result<(), Error> {
-        self.check_still_ours()?;
-        let now = fork::generation();
-        if checked() != now {
-            check_pid_namespace(self)?;
-            mark(now);
-        }
-        Ok(())
     }
 
     /// Checks, before anything is resolved beneath it, that the fd number
