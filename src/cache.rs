@@ -25,7 +25,6 @@ pub(crate) struct Cached {
 }
 
 /// The cached root, if one is published (no syscalls).
-#[inline]
 pub(crate) fn cached() -> Option<Cached> {
     let (fd, [a, b, c, d, checked], seq) = CACHE.read()?;
     let root = ProcRoot::unpack(fd, [a, b, c, d]);

@@ -130,7 +130,6 @@ impl Handle {
 
     /// A handle on the root just acquired: published to the cache unless
     /// unmasked.
-    #[cfg_attr(debug_assertions, inline(never))]
     fn on(root: OwnedRoot, unmasked: bool, no_host: bool) -> Handle {
         let published = if unmasked {
             Published::Kept(root)
@@ -424,8 +423,6 @@ impl Handle {
     /// The cached fd was closed or its number reused, or it is of another
     /// pid namespace: acquire anew and re-publish. The old number is left
     /// alone (not ours any more, or maybe in use by another thread).
-    #[cold]
-    #[inline(never)]
     fn refresh<'a>(
         &self,
         stale: Option<cache::Cached>,
@@ -493,7 +490,6 @@ impl Handle {
     }
 
     /// The `Pid:` line of `self/fdinfo/<pidfd>`, read through this handle.
-    #[inline(never)]
     fn pid_from_fdinfo(&self, pidfd: BorrowedFd<'_>) -> Result<u32, Error> {
         let mut call_fd = None;
         let root = self.checked_root(&mut call_fd)?;
@@ -530,7 +526,6 @@ impl Handle {
     }
 
     /// Resolves `<base>/<path>` on this handle's own procfs.
-    #[inline(never)]
     fn open_on_handle(
         &self,
         base: ProcBase<'_>,
@@ -539,7 +534,6 @@ impl Handle {
     ) -> Result<OwnedFd, Error> {
         // The fd of a root made for this call, closed on return.
         let mut call_fd = None;
-        // Borrowed where checked_root left it, not moved out: no copy.
         let checked = self.checked_root(&mut call_fd);
         let root = match &checked {
             Ok(root) => root,
@@ -557,7 +551,6 @@ impl Handle {
 
     /// After a failed lookup on this handle's root: the retries.
     #[cold]
-    #[inline(never)]
     fn retry(
         &self,
         root: &Root<'_>,
@@ -592,8 +585,6 @@ impl HandleBuilder {
 /// Resolves `<base>/<path>` on a procfs acquired as `want` says for this
 /// call, closed right after. Unless that procfs hides global files, its directories are
 /// never handed out: only entries absent from a masked handle come here.
-#[cold]
-#[inline(never)]
 fn open_for_call(
     want: Want,
     base: ProcBase<'_>,
@@ -614,8 +605,6 @@ fn open_for_call(
 /// Files (and links followed out of procfs) are handed out. Fails closed:
 /// a directory is handed out only when `fstatfs` positively says it is not
 /// on a procfs.
-#[cold]
-#[inline(never)]
 fn no_unmasked_directory(fd: OwnedFd) -> Result<OwnedFd, Error> {
     if mount::identify(fd.as_fd())?.0.mode & S_IFMT != S_IFDIR {
         return Ok(fd);
@@ -691,7 +680,6 @@ fn has_thread_self() -> bool {
 }
 
 /// `readlinkat(fd, "")` into `buf`.
-#[inline(never)]
 fn read_link<'b>(fd: &OwnedFd, buf: &'b mut [u8]) -> Result<&'b [u8], Error> {
     if buf.is_empty() {
         return Err(Error::invalid(Errno::ERANGE, Step::ReadlinkTargetTooLong));
@@ -708,7 +696,6 @@ fn read_link<'b>(fd: &OwnedFd, buf: &'b mut [u8]) -> Result<&'b [u8], Error> {
 }
 
 /// Resolves `<base>/<path>` beneath `root`.
-#[inline(never)]
 fn resolve_at(
     root: &Root<'_>,
     base: ProcBase<'_>,

@@ -49,10 +49,7 @@ pub enum HandleKind {
 /// it. A root is used as a [`Root<'fd>`](Root), which borrows its fd: from
 /// the process-wide cache for `'static` (that fd is never closed), from
 /// a [`Handle`](crate::Handle) that owns it, or from an [`OwnedRoot`]
-/// made for one call, in the caller's frame, closed after the call.
-///
-/// 32 bytes: the masks and the mount id's presence and kind share one
-/// byte; the 4-byte fd fits beside it. Every acquire and check copies it.
+/// made for one call, closed after the call.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct ProcRoot<F> {
     pub(crate) fd: F,
@@ -126,7 +123,6 @@ impl<F> ProcRoot<F> {
         }
     }
 
-    /// Records `mnt` as the root's mount id.
     fn set_mount_id(&mut self, mnt: MountId) {
         self.mnt_id = mnt.id;
         self.bits |= ROOT_HAS_MNT;
@@ -141,7 +137,6 @@ impl<F> ProcRoot<F> {
         facts.with_fd(fd(self.fd))
     }
 
-    /// The same facts with `fd`.
     fn with_fd<G>(&self, fd: G) -> ProcRoot<G> {
         ProcRoot {
             fd,
@@ -153,12 +148,10 @@ impl<F> ProcRoot<F> {
         }
     }
 
-    /// `subset=pid` is in force: global files are hidden.
     pub(crate) fn subset(&self) -> bool {
         self.bits & ROOT_SUBSET != 0
     }
 
-    /// `hidepid=ptraceable` is in force: other users' pids are hidden.
     pub(crate) fn hidepid(&self) -> bool {
         self.bits & ROOT_HIDEPID != 0
     }
@@ -200,7 +193,6 @@ impl OwnedRoot {
 }
 
 impl<'fd> Root<'fd> {
-    /// The fd as the procfs root that `mount` reads `fdinfo` through.
     fn proc_fd(&self) -> ProcRootFd<'fd> {
         ProcRootFd(self.fd)
     }
@@ -303,8 +295,6 @@ impl<'fd> Root<'fd> {
 
     /// The rest of [`check_still_ours`](Root::check_still_ours) where no
     /// mount id could be compared.
-    #[cold]
-    #[inline(never)]
     fn check_weakly_identified(&self) -> Result<(), Error> {
         mount::check_procfs(self.fd)?;
         if self.subset() {
@@ -324,7 +314,6 @@ impl<'fd> Root<'fd> {
 
 /// Checks that `fd` is the root directory of a procfs of our pid namespace
 /// and records what identifies it.
-#[inline(never)]
 pub(crate) fn verify(fd: OwnedFd, kind: HandleKind, masks: u8) -> Result<OwnedRoot, Error> {
     let raw = fd.as_fd();
     mount::check_procfs(raw)?;
@@ -360,16 +349,13 @@ pub(crate) fn verify(fd: OwnedFd, kind: HandleKind, masks: u8) -> Result<OwnedRo
 /// our own namespace. In a procfs where we are not visible, `self` does
 /// not resolve. Nothing is looked up across a mount, so a file or symlink
 /// mounted over `self` or `status` cannot vouch for the procfs.
-#[inline(never)]
 pub(crate) fn check_pid_namespace(root: &Root) -> Result<(), Error> {
-    // Two frames: the read's buffers are not live during the open.
     let status = open_own_status(root)?;
     nspid_is_ours(&status)
 }
 
 /// Whether the `NSpid:` line of `status` (ours, in the procfs checked) is
 /// exactly our pid.
-#[inline(never)]
 fn nspid_is_ours(status: &OwnedFd) -> Result<(), Error> {
     // Longer lines (`Groups:` of many groups) are skipped; an `NSpid:`
     // line too long for the buffer lists more than one namespace: not ours.
