@@ -673,7 +673,6 @@ fn want(unmasked: bool, no_host: bool, for_one_call: bool) -> Want {
     }
 }
 
-/// Whether this kernel has `thread-self`.
 fn has_thread_self() -> bool {
     let (major, minor) = procfs::THREAD_SELF_SINCE;
     probe::kernel_at_least(major, minor)
@@ -707,8 +706,7 @@ fn resolve_at(
     resolve::open(root, &mut full, kflags)
 }
 
-/// Writes `<base>/<path>`, relative to the procfs root, into `full`
-/// (in place: a path buffer is never returned by value).
+/// Writes `<base>/<path>`, relative to the procfs root, into `full`.
 fn build_path(full: &mut PathBuf, base: ProcBase<'_>, path: &[u8]) -> Result<(), Error> {
     match base {
         ProcBase::ProcRoot => {}

@@ -206,9 +206,7 @@ impl<'fd> Root<'fd> {
     /// This root with its mount id measured.
     pub(crate) fn with_mount_id(&self) -> Result<Root<'fd>, Error> {
         let mut root = *self;
-        if root.bits & ROOT_HAS_MNT == 0 {
-            root.set_mount_id(mount::inspect(self.proc_fd(), self.fd)?.mnt);
-        }
+        root.set_mount_id(self.mount_id()?);
         Ok(root)
     }
 
@@ -241,18 +239,13 @@ impl<'fd> Root<'fd> {
             }
             Err(e) => return Err(e),
         };
-        if !self.is_this_root(&id) {
+        if self.is_another_file(&id, mnt) {
             return Err(replaced());
         }
-        let mut compared = None;
-        if let (Some(then), Some(now)) = (self.mnt(), mnt)
-            && then.unique == now.unique
-        {
-            if then.id != now.id {
-                return Err(replaced());
-            }
-            compared = Some(then.unique);
-        }
+        let compared = match (self.mnt(), mnt) {
+            (Some(then), Some(now)) if then.unique == now.unique => Some(then.unique),
+            _ => None,
+        };
         match compared {
             // A unique mount id is never reused: this is our mount (which
             // pins our superblock), whatever else happened to its root.
@@ -283,14 +276,7 @@ impl<'fd> Root<'fd> {
     /// closed number (closing it again does nothing), an error of the
     /// check, or a changed creation time alone (a `chmod` of our root).
     pub(crate) fn names_another_file(&self) -> bool {
-        match mount::identify(self.fd) {
-            Ok((id, mnt)) => {
-                !self.is_this_root(&id)
-                    || matches!((self.mnt(), mnt), (Some(then), Some(now))
-                        if then.unique == now.unique && then.id != now.id)
-            }
-            Err(_) => false,
-        }
+        mount::identify(self.fd).is_ok_and(|(id, mnt)| self.is_another_file(&id, mnt))
     }
 
     /// The rest of [`check_still_ours`](Root::check_still_ours) where no
@@ -307,8 +293,15 @@ impl<'fd> Root<'fd> {
         check_pid_namespace(self)
     }
 
-    fn is_this_root(&self, id: &FileId) -> bool {
-        id.dev == self.dev && id.ino == sys::PROC_ROOT_INO && id.mode & sys::S_IFMT == sys::S_IFDIR
+    /// Whether `identify`'s answer is another device or inode, or another
+    /// mount by a mount id of the same kind.
+    fn is_another_file(&self, id: &FileId, mnt: Option<MountId>) -> bool {
+        let this_root = id.dev == self.dev
+            && id.ino == sys::PROC_ROOT_INO
+            && id.mode & sys::S_IFMT == sys::S_IFDIR;
+        !this_root
+            || matches!((self.mnt(), mnt), (Some(then), Some(now))
+                if then.unique == now.unique && then.id != now.id)
     }
 }
 
