@@ -399,7 +399,7 @@ impl Handle {
             Source::Cached(_) => cache::cached(),
         };
         // No entry (being re-published by another thread): a root of our
-        // own is made. One call of refresh for both ways there.
+        // own is made.
         if let Some(cached) = cached {
             let now = fork::generation();
             let verdict = cached.root.check_still_ours().and_then(|()| {
@@ -428,12 +428,11 @@ impl Handle {
         stale: Option<cache::Cached>,
         call_fd: &'a mut Option<OwnedFd>,
     ) -> Result<Root<'a>, Error> {
-        Ok(
-            match cache::publish(acquire::acquire(want(false, self.no_host, false))?, stale) {
-                Published::Cached(root) => root,
-                Published::Kept(root) => root.keep_in(call_fd),
-            },
-        )
+        let root = acquire::acquire(want(false, self.no_host, false))?;
+        Ok(match cache::publish(root, stale) {
+            Published::Cached(root) => root,
+            Published::Kept(root) => root.keep_in(call_fd),
+        })
     }
 
     /// Whether this handle's procfs hides global files (`subset=pid`),
