@@ -123,18 +123,17 @@ impl Handle {
         }
         Ok(Handle::on(
             acquire::acquire(want(unmasked, no_host, false))?,
-            unmasked,
+            !unmasked,
             no_host,
         ))
     }
 
-    /// A handle on the root just acquired: published to the cache unless
-    /// unmasked.
-    fn on(root: OwnedRoot, unmasked: bool, no_host: bool) -> Handle {
-        let published = if unmasked {
-            Published::Kept(root)
-        } else {
+    /// A handle on `root`, published to the cache if `cache` and it may be.
+    fn on(root: OwnedRoot, cache: bool, no_host: bool) -> Handle {
+        let published = if cache {
             cache::publish(root, None)
+        } else {
+            Published::Kept(root)
         };
         let (source, kind) = match published {
             Published::Cached(root) => (Source::Cached(root.fd), root.kind),
@@ -166,13 +165,7 @@ impl Handle {
     /// [`SafetyViolation`](crate::ErrorKind::SafetyViolation) (`EXDEV`, or
     /// the kernel's errno) when `fd` is not such a root.
     pub fn from_fd(fd: OwnedFd) -> Result<Handle, Error> {
-        let root = acquire::adopt(fd)?;
-        Ok(Handle {
-            kind: root.kind,
-            source: Source::Owned(EndOnDrop::new(HandleRoot(root))),
-            checked: AtomicU64::new(fork::generation()),
-            no_host: false,
-        })
+        Ok(Handle::on(acquire::adopt(fd)?, false, false))
     }
 
     /// Opens `path` relative to the procfs root (the Go `OpenRoot`).
