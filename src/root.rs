@@ -355,20 +355,18 @@ fn nspid_is_ours(status: &OwnedFd) -> Result<(), Error> {
     let mut buf = [0u8; 128];
     let mut digits = [0u8; 10];
     let mut lines = LineReader::new(status, &mut buf);
-    let mut nspid = None;
-    loop {
+    let nspid = loop {
         match lines.next_line() {
             Ok(Some(line)) => {
                 if let Some(value) = line.strip_prefix(b"NSpid:") {
-                    nspid = Some(value.trim_ascii() == path::fmt_u32(sys::getpid(), &mut digits));
-                    break;
+                    break Some(value.trim_ascii() == path::fmt_u32(sys::getpid(), &mut digits));
                 }
             }
-            Ok(None) => break,
+            Ok(None) => break None,
             Err(e) if e.is_step(Step::LineTooLong) => {}
             Err(e) => return Err(e),
         }
-    }
+    };
     match nspid {
         Some(true) => Ok(()),
         // NSpid appeared in Linux 4.1: before that, `self` naming our pid
