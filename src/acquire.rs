@@ -27,7 +27,6 @@ pub(crate) struct Want {
 
 /// Obtains and verifies a procfs root, which owns its fd: the first of
 /// the candidates, strongest first, that is available and works.
-#[inline(never)]
 pub(crate) fn acquire(want: Want) -> Result<OwnedRoot, Error> {
     use HandleKind::*;
     for kind in [PrivateInstance, DetachedClone, HostMount] {
@@ -60,7 +59,6 @@ pub(crate) fn acquire(want: Want) -> Result<OwnedRoot, Error> {
 /// candidate `kind`, rather than try the next. A resource error is
 /// returned as it is, never a reason for a weaker or unmasked procfs; the
 /// host `/proc`'s failure is a verdict on it. A missing facility is noted.
-#[inline(never)]
 fn stops(e: &mut Error, kind: HandleKind) -> bool {
     use Errno as E;
     if matches!(
@@ -123,7 +121,6 @@ fn private_instance(want: Want) -> Result<OwnedRoot, Error> {
     ))
 }
 
-#[inline(never)]
 fn detached_clone() -> Result<OwnedRoot, Error> {
     let flags = sys::OPEN_TREE_CLONE | arch::O_CLOEXEC as u32;
     let fd = sys::open_tree(sys::AT_FDCWD, c"/proc", flags)
@@ -131,7 +128,6 @@ fn detached_clone() -> Result<OwnedRoot, Error> {
     verify(fd, HandleKind::DetachedClone, 0)
 }
 
-#[inline(never)]
 fn host_mount() -> Result<OwnedRoot, Error> {
     let flags = arch::O_PATH | arch::O_DIRECTORY | arch::O_CLOEXEC;
     let fd =

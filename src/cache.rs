@@ -25,7 +25,6 @@ pub(crate) struct Cached {
 }
 
 /// The cached root, if one is published (no syscalls).
-#[inline]
 pub(crate) fn cached() -> Option<Cached> {
     let (fd, [a, b, c, d, checked], seq) = CACHE.read()?;
     let root = ProcRoot::unpack(fd, [a, b, c, d]);
@@ -62,11 +61,9 @@ pub(crate) fn publish(root: OwnedRoot, stale: Option<Cached>) -> Published {
     if let Some(writer) = CACHE.begin(stale.map_or(0, |c| c.seq)) {
         let root = root.map_fd(OwnedFd::leak);
         writer.set_fd(root.fd);
-        let [a, b, c, d] = root.pack();
-        writer.set(0, a);
-        writer.set(1, b);
-        writer.set(2, c);
-        writer.set(3, d);
+        for (i, word) in root.pack().into_iter().enumerate() {
+            writer.set(i, word);
+        }
         writer.set(CHECKED, checked);
         return Published::Cached(root);
     }

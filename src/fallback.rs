@@ -4,6 +4,7 @@
 //! carries it out. Nothing else in the crate retries a lookup.
 
 use crate::base::ProcBase;
+use crate::root::ProcRoot;
 use crate::sys::Errno;
 
 /// Where a failed lookup is made again.
@@ -23,17 +24,6 @@ pub(crate) enum Retry {
     UnderSelf,
 }
 
-/// What a handle's procfs hides.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct Masking {
-    /// Any masking at all (`subset=pid` or `hidepid`).
-    pub(crate) masked: bool,
-    /// `hidepid=ptraceable`: other processes' directories.
-    pub(crate) hidepid: bool,
-    /// `subset=pid`: every global file (and, on Linux 5.10, `<pid>/net`).
-    pub(crate) subset: bool,
-}
-
 /// Whether and where a lookup that failed with `errno` on the handle's
 /// own procfs is made again. The first row that matches decides:
 ///
@@ -47,17 +37,17 @@ pub(crate) struct Masking {
 /// | other    | -        | -                     | -                    | `No`              |
 ///
 /// A `ProcPidFd` base was resolved to `ProcPid` before its lookup.
-pub(crate) fn after_failure(
+pub(crate) fn after_failure<F>(
     errno: Errno,
     base: ProcBase<'_>,
-    hides: Masking,
+    root: &ProcRoot<F>,
     cached: bool,
     no_thread_self: bool,
 ) -> Retry {
     let hidden = match base {
-        ProcBase::ProcRoot => hides.masked,
-        ProcBase::ProcPid(_) => hides.hidepid,
-        ProcBase::ProcSelf | ProcBase::ProcThreadSelf => hides.subset,
+        ProcBase::ProcRoot => root.masked(),
+        ProcBase::ProcPid(_) => root.hidepid(),
+        ProcBase::ProcSelf | ProcBase::ProcThreadSelf => root.subset(),
         ProcBase::ProcPidFd(_) => false,
     };
     match errno {
@@ -72,90 +62,45 @@ pub(crate) fn after_failure(
 mod tests {
     use super::*;
     use crate::fd::BorrowedFd;
+    use crate::root::{HandleKind, ROOT_HIDEPID, ROOT_SUBSET};
 
     /// [`after_failure`]'s table, row by row as in its doc: every
     /// combination of the inputs gets the retry of the first row that
     /// matches it, and every row is the first match of some combination.
     #[test]
     fn after_failure_follows_its_table() {
+        use Errno as E;
+        use ProcBase as B;
         let pidfd = BorrowedFd::number_only(3);
         let bases = [
-            ProcBase::ProcRoot,
-            ProcBase::ProcPid(1),
-            ProcBase::ProcSelf,
-            ProcBase::ProcThreadSelf,
-            ProcBase::ProcPidFd(pidfd),
+            B::ProcRoot,
+            B::ProcPid(1),
+            B::ProcSelf,
+            B::ProcThreadSelf,
+            B::ProcPidFd(pidfd),
         ];
-        type Row = (
-            Option<Errno>,
-            Option<bool>,
-            fn(ProcBase<'_>, Masking, bool) -> bool,
-            Retry,
-        );
-        let any_base = |_: ProcBase<'_>, _: Masking, _: bool| true;
-        let rows: [Row; 6] = [
-            (
-                Some(Errno::EXDEV),
-                Some(true),
-                any_base,
-                Retry::OnFreshInstance,
-            ),
-            (
-                Some(Errno::ENOENT),
-                None,
-                |b, m, _| b == ProcBase::ProcRoot && m.masked,
-                Retry::OnUnmasked,
-            ),
-            (
-                Some(Errno::ENOENT),
-                None,
-                |b, m, _| matches!(b, ProcBase::ProcPid(_)) && m.hidepid,
-                Retry::OnUnmasked,
-            ),
-            (
-                Some(Errno::ENOENT),
-                None,
-                |b, m, _| matches!(b, ProcBase::ProcSelf | ProcBase::ProcThreadSelf) && m.subset,
-                Retry::OnUnmasked,
-            ),
-            (
-                Some(Errno::ENOENT),
-                None,
-                |b, _, old| b == ProcBase::ProcThreadSelf && old,
-                Retry::UnderSelf,
-            ),
-            (None, None, any_base, Retry::No),
-        ];
+        // The row of the table that matches first, and its retry.
+        let first_row = |errno, cached, base, root: &ProcRoot<()>, old| match (errno, base) {
+            (E::EXDEV, _) if cached => (0, Retry::OnFreshInstance),
+            (E::ENOENT, B::ProcRoot) if root.masked() => (1, Retry::OnUnmasked),
+            (E::ENOENT, B::ProcPid(_)) if root.hidepid() => (2, Retry::OnUnmasked),
+            (E::ENOENT, B::ProcSelf | B::ProcThreadSelf) if root.subset() => (3, Retry::OnUnmasked),
+            (E::ENOENT, B::ProcThreadSelf) if old => (4, Retry::UnderSelf),
+            _ => (5, Retry::No),
+        };
         let mut used = [false; 6];
-        for errno in [Errno::EXDEV, Errno::ENOENT, Errno::EACCES, Errno::EMFILE] {
+        for errno in [E::EXDEV, E::ENOENT, E::EACCES, E::EMFILE] {
             for cached in [false, true] {
                 for base in bases {
-                    for (masked, hidepid, subset) in [
-                        (false, false, false),
-                        (true, true, false),
-                        (true, false, true),
-                        (true, true, true),
-                    ] {
+                    for masks in [0, ROOT_HIDEPID, ROOT_SUBSET, ROOT_SUBSET | ROOT_HIDEPID] {
+                        let root = ProcRoot::unidentified((), HandleKind::PrivateInstance, masks);
                         for old in [false, true] {
-                            let m = Masking {
-                                masked,
-                                hidepid,
-                                subset,
-                            };
-                            let (i, row) = rows
-                                .iter()
-                                .enumerate()
-                                .find(|(_, (e, c, when, _))| {
-                                    e.is_none_or(|e| e == errno)
-                                        && c.is_none_or(|c| c == cached)
-                                        && when(base, m, old)
-                                })
-                                .unwrap();
-                            used[i] = true;
+                            let (row, retry) = first_row(errno, cached, base, &root, old);
+                            used[row] = true;
                             assert_eq!(
-                                after_failure(errno, base, m, cached, old),
-                                row.3,
-                                "{errno:?} cached {cached} {base:?} {m:?} old {old}"
+                                after_failure(errno, base, &root, cached, old),
+                                retry,
+                                "{errno:?} cached {cached} {base:?} masks {masks} old {old}"
                             );
                         }
                     }

@@ -8,7 +8,7 @@ use crate::arch::{
 use crate::base::ProcBase;
 use crate::cache::{self, Published};
 use crate::error::{Error, ErrorKind};
-use crate::fallback::{self, Masking, Retry};
+use crate::fallback::{self, Retry};
 use crate::fd::{BorrowedFd, EndFd, EndOnDrop, OwnedFd};
 use crate::flags::{HandleBuilder, OpenFlags, OpenOption, ProcfsOpenFlags, ProcfsOpenHow};
 use crate::fork;
@@ -111,33 +111,29 @@ impl Handle {
     /// The one path of [`open`](Handle::open) and [`HandleBuilder::open`]:
     /// what the accumulated options mean.
     pub(crate) fn open_how(how: ProcfsOpenHow) -> Result<Handle, Error> {
-        let want = Want {
-            unmasked: how.flags.contains(ProcfsOpenFlags::UNMASKED),
-            no_host: how.flags.contains(ProcfsOpenFlags::NO_HOST_FALLBACK),
-            for_one_call: false,
-        };
-        if !want.unmasked
-            && let Some(c) = cache::cached()
-        {
+        let unmasked = how.flags.contains(ProcfsOpenFlags::UNMASKED);
+        let no_host = how.flags.contains(ProcfsOpenFlags::NO_HOST_FALLBACK);
+        if !unmasked && let Some(c) = cache::cached() {
             return Ok(Handle {
                 source: Source::Cached(c.root.fd),
                 kind: c.root.kind,
                 checked: AtomicU64::new(0),
-                no_host: want.no_host,
+                no_host,
             });
         }
-        Ok(Handle::on(acquire::acquire(want)?, want))
+        Ok(Handle::on(
+            acquire::acquire(want(unmasked, no_host, false))?,
+            !unmasked,
+            no_host,
+        ))
     }
 
-    /// A handle on the root just acquired: published to the cache unless
-    /// unmasked. (In a debug build a frame of its own, not live while the
-    /// root is acquired; inlined when optimised, where it is smaller.)
-    #[cfg_attr(debug_assertions, inline(never))]
-    fn on(root: OwnedRoot, want: Want) -> Handle {
-        let published = if want.unmasked {
-            Published::Kept(root)
-        } else {
+    /// A handle on `root`, published to the cache if `cache` and it may be.
+    fn on(root: OwnedRoot, cache: bool, no_host: bool) -> Handle {
+        let published = if cache {
             cache::publish(root, None)
+        } else {
+            Published::Kept(root)
         };
         let (source, kind) = match published {
             Published::Cached(root) => (Source::Cached(root.fd), root.kind),
@@ -150,9 +146,10 @@ impl Handle {
             source,
             kind,
             checked: AtomicU64::new(fork::generation()),
-            no_host: want.no_host,
+            no_host,
         }
     }
+
     /// Adopts `fd`, a procfs root opened by the caller (for a C caller's
     /// `proc_rootfd`, say), as a handle of its own. It is verified as an
     /// acquired root is: a procfs, its root directory (inode 1), of our pid
@@ -168,13 +165,7 @@ impl Handle {
     /// [`SafetyViolation`](crate::ErrorKind::SafetyViolation) (`EXDEV`, or
     /// the kernel's errno) when `fd` is not such a root.
     pub fn from_fd(fd: OwnedFd) -> Result<Handle, Error> {
-        let root = acquire::adopt(fd)?;
-        Ok(Handle {
-            kind: root.kind,
-            source: Source::Owned(EndOnDrop::new(HandleRoot(root))),
-            checked: AtomicU64::new(fork::generation()),
-            no_host: false,
-        })
+        Ok(Handle::on(acquire::adopt(fd)?, false, false))
     }
 
     /// Opens `path` relative to the procfs root (the Go `OpenRoot`).
@@ -401,7 +392,7 @@ impl Handle {
             Source::Cached(_) => cache::cached(),
         };
         // No entry (being re-published by another thread): a root of our
-        // own is made. One call of refresh for both ways there.
+        // own is made.
         if let Some(cached) = cached {
             let now = fork::generation();
             let verdict = cached.root.check_still_ours().and_then(|()| {
@@ -425,19 +416,13 @@ impl Handle {
     /// The cached fd was closed or its number reused, or it is of another
     /// pid namespace: acquire anew and re-publish. The old number is left
     /// alone (not ours any more, or maybe in use by another thread).
-    #[cold]
-    #[inline(never)]
     fn refresh<'a>(
         &self,
         stale: Option<cache::Cached>,
         call_fd: &'a mut Option<OwnedFd>,
     ) -> Result<Root<'a>, Error> {
-        let want = Want {
-            unmasked: false,
-            no_host: self.no_host,
-            for_one_call: false,
-        };
-        Ok(match cache::publish(acquire::acquire(want)?, stale) {
+        let root = acquire::acquire(want(false, self.no_host, false))?;
+        Ok(match cache::publish(root, stale) {
             Published::Cached(root) => root,
             Published::Kept(root) => root.keep_in(call_fd),
         })
@@ -497,8 +482,6 @@ impl Handle {
     }
 
     /// The `Pid:` line of `self/fdinfo/<pidfd>`, read through this handle.
-    /// Not inlined: its buffers stay out of the caller's frame.
-    #[inline(never)]
     fn pid_from_fdinfo(&self, pidfd: BorrowedFd<'_>) -> Result<u32, Error> {
         let mut call_fd = None;
         let root = self.checked_root(&mut call_fd)?;
@@ -511,7 +494,6 @@ impl Handle {
         pidfd::pid_from_fdinfo(text)
     }
 
-    // Always inlined: one frame less under every lookup, also in debug builds.
     #[inline(always)]
     fn open_plain(
         &self,
@@ -530,15 +512,12 @@ impl Handle {
             }
             // On a subset=pid instance the global files are not there at all:
             // go straight to the unmasked instance instead of failing first.
-            return self.open_unmasked(base, path, kflags);
+            return open_for_call(want(true, self.no_host, true), base, path, kflags);
         }
         self.open_on_handle(base, path, kflags)
     }
 
-    /// Resolves `<base>/<path>` on this handle's own procfs. The root is
-    /// checked before the path buffer's frame exists, so the two never
-    /// stack up.
-    #[inline(never)]
+    /// Resolves `<base>/<path>` on this handle's own procfs.
     fn open_on_handle(
         &self,
         base: ProcBase<'_>,
@@ -547,8 +526,6 @@ impl Handle {
     ) -> Result<OwnedFd, Error> {
         // The fd of a root made for this call, closed on return.
         let mut call_fd = None;
-        // The root is used where checked_root left it: moved out, it was
-        // copied, 32 bytes more in this frame on every lookup's deepest path.
         let checked = self.checked_root(&mut call_fd);
         let root = match &checked {
             Ok(root) => root,
@@ -564,10 +541,8 @@ impl Handle {
         }
     }
 
-    /// After a failed lookup on this handle's root: the retries (a frame
-    /// of its own, entered only on failure).
+    /// After a failed lookup on this handle's root: the retries.
     #[cold]
-    #[inline(never)]
     fn retry(
         &self,
         root: &Root<'_>,
@@ -576,54 +551,14 @@ impl Handle {
         path: &[u8],
         kflags: u64,
     ) -> Result<OwnedFd, Error> {
-        let hides = Masking {
-            masked: root.masked(),
-            hidepid: root.hidepid(),
-            subset: root.subset(),
-        };
-        let no_thread_self = !has_thread_self();
-        match fallback::after_failure(e.errno(), base, hides, self.is_cached(), no_thread_self) {
+        match fallback::after_failure(e.errno(), base, root, self.is_cached(), !has_thread_self()) {
             Retry::No => Err(e),
             Retry::OnFreshInstance => {
-                let want = Want {
-                    unmasked: false,
-                    no_host: self.no_host,
-                    for_one_call: true,
-                };
-                let fresh = acquire::acquire(want)?;
-                let fresh = fresh.borrow();
-                let fd = resolve_at(&fresh, base, path, kflags)?;
-                if fresh.subset() {
-                    Ok(fd)
-                } else {
-                    no_unmasked_directory(fd)
-                }
+                open_for_call(want(false, self.no_host, true), base, path, kflags)
             }
-            Retry::OnUnmasked => self.open_unmasked(base, path, kflags),
+            Retry::OnUnmasked => open_for_call(want(true, self.no_host, true), base, path, kflags),
             Retry::UnderSelf => resolve_at(root, ProcBase::ProcSelf, path, kflags),
         }
-    }
-
-    /// Resolves `<base>/<path>` on a temporary unmasked procfs, closed
-    /// right after. Only entries absent from a masked handle come here, so
-    /// it never hands out the unmasked root itself.
-    #[cold]
-    #[inline(never)]
-    fn open_unmasked(
-        &self,
-        base: ProcBase<'_>,
-        path: &[u8],
-        kflags: u64,
-    ) -> Result<OwnedFd, Error> {
-        let want = Want {
-            unmasked: true,
-            no_host: self.no_host,
-            for_one_call: true,
-        };
-        let root = acquire::acquire(want)?;
-        let fd = resolve_at(&root.borrow(), base, path, kflags)?;
-        drop(root);
-        no_unmasked_directory(fd)
     }
 }
 
@@ -639,13 +574,29 @@ impl HandleBuilder {
     }
 }
 
+/// Resolves `<base>/<path>` on a procfs acquired as `want` says for this
+/// call, closed right after. Unless that procfs hides global files, its directories are
+/// never handed out: only entries absent from a masked handle come here.
+fn open_for_call(
+    want: Want,
+    base: ProcBase<'_>,
+    path: &[u8],
+    kflags: u64,
+) -> Result<OwnedFd, Error> {
+    let root = acquire::acquire(want)?;
+    let fd = resolve_at(&root.borrow(), base, path, kflags)?;
+    if root.subset() {
+        return Ok(fd);
+    }
+    drop(root);
+    no_unmasked_directory(fd)
+}
+
 /// `fd`, found on an unmasked procfs for a masked handle, unless it is a
 /// directory of that procfs: `..` from any of them is its unmasked root.
 /// Files (and links followed out of procfs) are handed out. Fails closed:
 /// a directory is handed out only when `fstatfs` positively says it is not
 /// on a procfs.
-#[cold]
-#[inline(never)]
 fn no_unmasked_directory(fd: OwnedFd) -> Result<OwnedFd, Error> {
     if mount::identify(fd.as_fd())?.0.mode & S_IFMT != S_IFDIR {
         return Ok(fd);
@@ -705,15 +656,21 @@ fn kernel_flags(flags: OpenFlags) -> Result<u64, Error> {
     })
 }
 
-/// Whether this kernel has `thread-self`.
+/// What [`acquire::acquire`] may fall back to.
+fn want(unmasked: bool, no_host: bool, for_one_call: bool) -> Want {
+    Want {
+        unmasked,
+        no_host,
+        for_one_call,
+    }
+}
+
 fn has_thread_self() -> bool {
     let (major, minor) = procfs::THREAD_SELF_SINCE;
     probe::kernel_at_least(major, minor)
 }
 
-/// `readlinkat(fd, "")` into `buf` (a frame of its own, not live while
-/// the link is looked up).
-#[inline(never)]
+/// `readlinkat(fd, "")` into `buf`.
 fn read_link<'b>(fd: &OwnedFd, buf: &'b mut [u8]) -> Result<&'b [u8], Error> {
     if buf.is_empty() {
         return Err(Error::invalid(Errno::ERANGE, Step::ReadlinkTargetTooLong));
@@ -729,9 +686,7 @@ fn read_link<'b>(fd: &OwnedFd, buf: &'b mut [u8]) -> Result<&'b [u8], Error> {
     }
 }
 
-/// Resolves `<base>/<path>` beneath `root`: the one frame that holds a
-/// path buffer, entered after the root was checked or acquired.
-#[inline(never)]
+/// Resolves `<base>/<path>` beneath `root`.
 fn resolve_at(
     root: &Root<'_>,
     base: ProcBase<'_>,
@@ -743,8 +698,7 @@ fn resolve_at(
     resolve::open(root, &mut full, kflags)
 }
 
-/// Writes `<base>/<path>`, relative to the procfs root, into `full`
-/// (in place: a path buffer is never returned by value).
+/// Writes `<base>/<path>`, relative to the procfs root, into `full`.
 fn build_path(full: &mut PathBuf, base: ProcBase<'_>, path: &[u8]) -> Result<(), Error> {
     match base {
         ProcBase::ProcRoot => {}

@@ -49,10 +49,7 @@ pub enum HandleKind {
 /// it. A root is used as a [`Root<'fd>`](Root), which borrows its fd: from
 /// the process-wide cache for `'static` (that fd is never closed), from
 /// a [`Handle`](crate::Handle) that owns it, or from an [`OwnedRoot`]
-/// made for one call, in the caller's frame, closed after the call.
-///
-/// 32 bytes: the masks and the mount id's presence and kind share one
-/// byte; the 4-byte fd fits beside it. Every acquire and check copies it.
+/// made for one call, closed after the call.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct ProcRoot<F> {
     pub(crate) fd: F,
@@ -126,7 +123,6 @@ impl<F> ProcRoot<F> {
         }
     }
 
-    /// Records `mnt` as the root's mount id.
     fn set_mount_id(&mut self, mnt: MountId) {
         self.mnt_id = mnt.id;
         self.bits |= ROOT_HAS_MNT;
@@ -141,7 +137,6 @@ impl<F> ProcRoot<F> {
         facts.with_fd(fd(self.fd))
     }
 
-    /// The same facts with `fd`.
     fn with_fd<G>(&self, fd: G) -> ProcRoot<G> {
         ProcRoot {
             fd,
@@ -153,12 +148,10 @@ impl<F> ProcRoot<F> {
         }
     }
 
-    /// `subset=pid` is in force: global files are hidden.
     pub(crate) fn subset(&self) -> bool {
         self.bits & ROOT_SUBSET != 0
     }
 
-    /// `hidepid=ptraceable` is in force: other users' pids are hidden.
     pub(crate) fn hidepid(&self) -> bool {
         self.bits & ROOT_HIDEPID != 0
     }
@@ -200,7 +193,6 @@ impl OwnedRoot {
 }
 
 impl<'fd> Root<'fd> {
-    /// The fd as the procfs root that `mount` reads `fdinfo` through.
     fn proc_fd(&self) -> ProcRootFd<'fd> {
         ProcRootFd(self.fd)
     }
@@ -214,9 +206,7 @@ impl<'fd> Root<'fd> {
     /// This root with its mount id measured.
     pub(crate) fn with_mount_id(&self) -> Result<Root<'fd>, Error> {
         let mut root = *self;
-        if root.bits & ROOT_HAS_MNT == 0 {
-            root.set_mount_id(mount::inspect(self.proc_fd(), self.fd)?.mnt);
-        }
+        root.set_mount_id(self.mount_id()?);
         Ok(root)
     }
 
@@ -249,18 +239,13 @@ impl<'fd> Root<'fd> {
             }
             Err(e) => return Err(e),
         };
-        if !self.is_this_root(&id) {
+        if self.is_another_file(&id, mnt) {
             return Err(replaced());
         }
-        let mut compared = None;
-        if let (Some(then), Some(now)) = (self.mnt(), mnt)
-            && then.unique == now.unique
-        {
-            if then.id != now.id {
-                return Err(replaced());
-            }
-            compared = Some(then.unique);
-        }
+        let compared = match (self.mnt(), mnt) {
+            (Some(then), Some(now)) if then.unique == now.unique => Some(then.unique),
+            _ => None,
+        };
         match compared {
             // A unique mount id is never reused: this is our mount (which
             // pins our superblock), whatever else happened to its root.
@@ -291,20 +276,11 @@ impl<'fd> Root<'fd> {
     /// closed number (closing it again does nothing), an error of the
     /// check, or a changed creation time alone (a `chmod` of our root).
     pub(crate) fn names_another_file(&self) -> bool {
-        match mount::identify(self.fd) {
-            Ok((id, mnt)) => {
-                !self.is_this_root(&id)
-                    || matches!((self.mnt(), mnt), (Some(then), Some(now))
-                        if then.unique == now.unique && then.id != now.id)
-            }
-            Err(_) => false,
-        }
+        mount::identify(self.fd).is_ok_and(|(id, mnt)| self.is_another_file(&id, mnt))
     }
 
     /// The rest of [`check_still_ours`](Root::check_still_ours) where no
     /// mount id could be compared.
-    #[cold]
-    #[inline(never)]
     fn check_weakly_identified(&self) -> Result<(), Error> {
         mount::check_procfs(self.fd)?;
         if self.subset() {
@@ -317,14 +293,20 @@ impl<'fd> Root<'fd> {
         check_pid_namespace(self)
     }
 
-    fn is_this_root(&self, id: &FileId) -> bool {
-        id.dev == self.dev && id.ino == sys::PROC_ROOT_INO && id.mode & sys::S_IFMT == sys::S_IFDIR
+    /// Whether `identify`'s answer is another device or inode, or another
+    /// mount by a mount id of the same kind.
+    fn is_another_file(&self, id: &FileId, mnt: Option<MountId>) -> bool {
+        let this_root = id.dev == self.dev
+            && id.ino == sys::PROC_ROOT_INO
+            && id.mode & sys::S_IFMT == sys::S_IFDIR;
+        !this_root
+            || matches!((self.mnt(), mnt), (Some(then), Some(now))
+                if then.unique == now.unique && then.id != now.id)
     }
 }
 
 /// Checks that `fd` is the root directory of a procfs of our pid namespace
 /// and records what identifies it.
-#[inline(never)]
 pub(crate) fn verify(fd: OwnedFd, kind: HandleKind, masks: u8) -> Result<OwnedRoot, Error> {
     let raw = fd.as_fd();
     mount::check_procfs(raw)?;
@@ -360,36 +342,31 @@ pub(crate) fn verify(fd: OwnedFd, kind: HandleKind, masks: u8) -> Result<OwnedRo
 /// our own namespace. In a procfs where we are not visible, `self` does
 /// not resolve. Nothing is looked up across a mount, so a file or symlink
 /// mounted over `self` or `status` cannot vouch for the procfs.
-#[inline(never)]
 pub(crate) fn check_pid_namespace(root: &Root) -> Result<(), Error> {
-    // Two frames: the read's buffers are not live during the open.
     let status = open_own_status(root)?;
     nspid_is_ours(&status)
 }
 
 /// Whether the `NSpid:` line of `status` (ours, in the procfs checked) is
 /// exactly our pid.
-#[inline(never)]
 fn nspid_is_ours(status: &OwnedFd) -> Result<(), Error> {
     // Longer lines (`Groups:` of many groups) are skipped; an `NSpid:`
     // line too long for the buffer lists more than one namespace: not ours.
     let mut buf = [0u8; 128];
     let mut digits = [0u8; 10];
     let mut lines = LineReader::new(status, &mut buf);
-    let mut nspid = None;
-    loop {
+    let nspid = loop {
         match lines.next_line() {
             Ok(Some(line)) => {
                 if let Some(value) = line.strip_prefix(b"NSpid:") {
-                    nspid = Some(value.trim_ascii() == path::fmt_u32(sys::getpid(), &mut digits));
-                    break;
+                    break Some(value.trim_ascii() == path::fmt_u32(sys::getpid(), &mut digits));
                 }
             }
-            Ok(None) => break,
+            Ok(None) => break None,
             Err(e) if e.is_step(Step::LineTooLong) => {}
             Err(e) => return Err(e),
         }
-    }
+    };
     match nspid {
         Some(true) => Ok(()),
         // NSpid appeared in Linux 4.1: before that, `self` naming our pid

@@ -29,7 +29,6 @@ impl<const N: usize> SeqCell<N> {
     /// The fd and words last published, and the lock word they were read
     /// at; `None` if nothing was (no syscalls). A writer of this process is
     /// waited for only a bounded spin (a few loads a round).
-    #[inline]
     pub(crate) fn read(&self) -> Option<(BorrowedFd<'static>, [u64; N], u64)> {
         for _ in 0..1 << 16 {
             let seq = self.lock.load(Ordering::Acquire);
@@ -63,7 +62,6 @@ impl<const N: usize> SeqCell<N> {
 
     /// Becomes the writer of what was read at `seen` (0: the empty cell),
     /// if nobody wrote since. Dropping the writer publishes its stores.
-    #[inline(always)]
     pub(crate) fn begin(&self, seen: u64) -> Option<Writer<'_, N>> {
         let (writer, count) = (fork::tag() << 32, seen & COUNT);
         let writing = writer | ((count + 1) & COUNT);
