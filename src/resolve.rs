@@ -309,7 +309,9 @@ fn decide(found: Found, last: bool, slash: bool, flags: u64) -> Action {
     }
 }
 
-/// Substitutes the text of the regular symlink `link` at the cursor.
+/// Substitutes the text of the regular symlink `link` at the cursor. Not
+/// inlined: its buffer would stay in the walk's frame (`scripts/stack.sh`).
+#[inline(never)]
 fn substitute_link(at: &mut Cursor<'_>, link: &OwnedFd) -> Result<(), Error> {
     let mut text = [0u8; 256];
     let n =
