@@ -16,7 +16,9 @@
 
 use core::panic::PanicInfo;
 use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
-use safe_procfs::{Handle, HandleKind, LineReader, NoPin, OpenFlags, OwnedFd, ProcBase, ReadDir, errno};
+use safe_procfs::{
+    Handle, HandleKind, LineReader, NoPin, OpenFlags, OwnedFd, ProcBase, ReadDir, errno,
+};
 
 mod rt;
 
