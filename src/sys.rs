@@ -4,16 +4,15 @@
 //! `Result<_, Errno>`, never a raw negative number.
 
 use crate::arch::{
-    self, F_DUPFD_CLOEXEC, MADV_WIPEONFORK, MAP_PRIVATE_ANONYMOUS, OpenHow, PAGE, PIDFD_GET_INFO,
-    PIDFD_INFO_PID, PROT_READ_WRITE, PidfdInfo, SEEK_SET, Stat, Statfs, Statx, Utsname,
+    self, F_DUPFD_CLOEXEC, FSCONFIG_CMD_CREATE, FSCONFIG_SET_STRING, MADV_WIPEONFORK,
+    MAP_PRIVATE_ANONYMOUS, OpenHow, PAGE, PIDFD_GET_INFO, PIDFD_INFO_PID, PROT_READ_WRITE,
+    PidfdInfo, SEEK_SET, Stat, Statfs, Statx, Utsname,
 };
-// The kernel's constants, defined once in arch/.
 pub(crate) use crate::arch::{
-    AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW, FSCONFIG_CMD_CREATE, FSCONFIG_SET_STRING, FSMOUNT_CLOEXEC,
-    FSOPEN_CLOEXEC, MOUNT_ATTR_NODEV, MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NOSUID, OPEN_TREE_CLONE,
-    PROC_ROOT_INO, PROC_SUPER_MAGIC, RESOLVE_BENEATH, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_XDEV,
-    S_IFDIR, S_IFLNK, S_IFMT, STATX_CTIME, STATX_INO, STATX_MNT_ID, STATX_MNT_ID_UNIQUE,
-    STATX_MODE, STATX_TYPE,
+    AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW, FSMOUNT_CLOEXEC, FSOPEN_CLOEXEC, MOUNT_ATTR_NODEV,
+    MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NOSUID, OPEN_TREE_CLONE, PROC_ROOT_INO, PROC_SUPER_MAGIC,
+    RESOLVE_BENEATH, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_XDEV, S_IFDIR, S_IFLNK, S_IFMT, STATX_CTIME,
+    STATX_INO, STATX_MNT_ID, STATX_MNT_ID_UNIQUE, STATX_MODE, STATX_TYPE,
 };
 use crate::fd::{BorrowedFd, OwnedFd};
 use core::ffi::CStr;
@@ -25,10 +24,10 @@ use core::sync::atomic::{
 pub(crate) use syscalls::Errno;
 use syscalls::Sysno;
 
-/// `AT_FDCWD` as a directory fd: the current directory, which nothing closes.
 // SAFETY: not a descriptor but the kernel's name for the current directory,
 // valid for as long as the process lives; it is never closed.
 pub(crate) const AT_FDCWD: BorrowedFd<'static> = unsafe { BorrowedFd::borrow_raw(-100) };
+
 /// Issues a system call and turns `-errno` into `Err`.
 ///
 /// # Safety
@@ -36,11 +35,8 @@ pub(crate) const AT_FDCWD: BorrowedFd<'static> = unsafe { BorrowedFd::borrow_raw
 #[inline(always)]
 unsafe fn call(nr: Sysno, a: [usize; 6]) -> Result<usize, Errno> {
     #[cfg(feature = "__fault_injection")]
-    {
-        crate::__fault_injection::run_hook(nr as usize);
-        if let Some(e) = crate::__fault_injection::injected(nr as usize) {
-            return Err(e);
-        }
+    if let Some(e) = crate::__fault_injection::injected(nr as usize) {
+        return Err(e);
     }
     // SAFETY: forwarded from this function's own contract.
     let ret = unsafe { arch::syscall6(nr as usize, a) };
@@ -103,12 +99,10 @@ fn new_fd(r: Result<usize, Errno>) -> Result<OwnedFd, Errno> {
 }
 
 pub(crate) fn openat(dirfd: BorrowedFd<'_>, path: &CStr, flags: u64) -> Result<OwnedFd, Errno> {
-    // SAFETY: `path` is a valid NUL-terminated string; no mode is needed as
-    // the crate never passes O_CREAT/O_TMPFILE (mode 0 is harmless anyway).
+    // SAFETY: `path` is NUL-terminated.
     new_fd(unsafe { syscall!(openat, dirfd, path, flags) })
 }
 
-/// `openat2(2)` with mode 0.
 pub(crate) fn openat2(
     dirfd: BorrowedFd<'_>,
     path: &CStr,
@@ -121,12 +115,10 @@ pub(crate) fn openat2(
         resolve,
     };
     let size = core::mem::size_of::<OpenHow>();
-    // SAFETY: `how` is a live `struct open_how` of the size we pass; `path`
-    // is NUL-terminated.
+    // SAFETY: `how` is a live `open_how` of the size passed; `path` ends in NUL.
     new_fd(unsafe { syscall!(openat2, dirfd, path, &how as *const OpenHow, size) })
 }
 
-/// `fcntl(fd, F_DUPFD_CLOEXEC, 0)`.
 pub(crate) fn dup_cloexec(fd: BorrowedFd<'_>) -> Result<OwnedFd, Errno> {
     // SAFETY: F_DUPFD_CLOEXEC touches no memory; a bad fd gives EBADF.
     new_fd(unsafe { syscall!(fcntl, fd, F_DUPFD_CLOEXEC) })
@@ -200,8 +192,7 @@ fn dev_number(major: u32, minor: u32) -> u64 {
 /// `fstat(2)`, for when `statx` is unavailable.
 pub(crate) fn fstat(fd: BorrowedFd<'_>) -> Result<FileId, Errno> {
     let mut buf = MaybeUninit::<Stat>::uninit();
-    // SAFETY: the kernel writes one `struct stat` of this architecture's
-    // layout (asserted in arch/).
+    // SAFETY: the kernel writes one `struct stat` (layout asserted in arch/).
     unsafe { syscall!(fstat, fd, buf.as_mut_ptr()) }?;
     // SAFETY: fstat succeeded, so the struct was filled.
     let st = unsafe { buf.assume_init_ref() };
@@ -299,10 +290,9 @@ pub(crate) fn getpid() -> u32 {
     unsafe { syscall!(getpid) }.unwrap_or(0) as u32
 }
 
-/// The first word of a private anonymous read-write page that the kernel
-/// zeroes in a forked child (`MADV_WIPEONFORK`, Linux 4.14+): set up at
-/// most once and then mapped for the rest of the process's life; 0 while
-/// there is none.
+/// The first word of a private page that the kernel zeroes in a forked
+/// child (`MADV_WIPEONFORK`, Linux 4.14+), set up at most once and never
+/// unmapped: the page's address, 0 while there is none.
 pub(crate) struct WipeOnForkWord(AtomicUsize);
 
 impl WipeOnForkWord {
@@ -310,9 +300,8 @@ impl WipeOnForkWord {
         WipeOnForkWord(AtomicUsize::new(0))
     }
 
-    /// `mmap(2)` of a page, `madvise(MADV_WIPEONFORK)` on it, and `value`
-    /// stored in its first word. The page is unmapped again if `madvise`
-    /// fails, or if another thread set up its page first (keeping that one).
+    /// Maps the page and stores `value` in its word; unmaps it again if
+    /// `madvise` fails or another thread's page came first (which stays).
     pub(crate) fn set_up(&self, value: u64) -> Result<(), Errno> {
         let (prot, flags, no_fd) = (PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, usize::MAX);
         // SAFETY: a new anonymous private mapping: no existing memory is touched.
@@ -357,7 +346,6 @@ pub(crate) fn pidfd_open(pid: u32) -> Result<OwnedFd, Errno> {
     new_fd(unsafe { syscall!(pidfd_open, pid) })
 }
 
-/// `pidfd_send_signal(pidfd, sig, NULL, 0)`.
 pub(crate) fn pidfd_send_signal(pidfd: BorrowedFd<'_>, sig: i32) -> Result<(), Errno> {
     // SAFETY: a NULL siginfo is allowed; no other pointers are passed.
     unsafe { syscall!(pidfd_send_signal, pidfd, sig) }.map(drop)

@@ -1,9 +1,8 @@
-//! Test-only failure injection (hidden feature `__fault_injection`, never
-//! for production): stands in for seccomp filters where there are none
-//! (qemu-user), fails the n-th system call of one library call, or runs a
-//! test's function at an exact point inside one. Every injected failure is
-//! an errno the kernel could have returned. `sys`'s `call` asks `run_hook`
-//! and `injected` before every system call. A value is published by a
+//! Test-only failure injection: stands in for seccomp filters where there
+//! are none (qemu-user), fails the n-th system call of one library call, or
+//! runs a test's function at an exact point inside one; every injected
+//! failure is an errno the kernel could have returned. `sys`'s `call` asks
+//! [`injected`] before every system call. A value is published by a
 //! `Release` store of the word that arms it, read after an `Acquire` load.
 
 use core::sync::atomic::{
@@ -114,9 +113,10 @@ pub(crate) fn run_hook(nr: usize) {
     }
 }
 
-/// The errno to fail system call `nr` with, if one is armed (counts the
-/// call for [`fail_nth`]).
+/// Runs the [`hook`], then the errno to fail system call `nr` with, if one
+/// is armed (counts the call for [`fail_nth`]).
 pub(crate) fn injected(nr: usize) -> Option<Errno> {
+    run_hook(nr);
     if !CANNOT_FAIL.contains(&nr) {
         COUNTED.fetch_add(1, Relaxed);
         match NTH_LEFT.load(Acquire) {
