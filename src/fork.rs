@@ -12,9 +12,11 @@
 //! so every call is a new generation: its root's pid namespace is checked.
 
 use crate::sys::WipeOnForkWord;
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::sync::atomic::{
+    AtomicBool, AtomicU64,
+    Ordering::{AcqRel, Acquire, Relaxed, Release},
+};
 
-/// Mapped once, never unmapped.
 static SENTINEL_WORD: WipeOnForkWord = WipeOnForkWord::new();
 
 /// The last generation number handed out in this process (a forked child
@@ -44,35 +46,31 @@ pub(crate) fn tag() -> u64 {
     }
 }
 
-/// The word's number, or a new one in a child forked since it was stored.
+/// The word's number; on the first look after a fork (0), a new number for
+/// this process, the same for every thread that races here.
 fn current(word: &AtomicU64) -> u64 {
-    match word.load(Ordering::Acquire) {
-        0 => forked(word),
+    match word.load(Acquire) {
+        0 => {
+            let new = LAST.fetch_add(1, Relaxed) + 1;
+            word.compare_exchange(0, new, AcqRel, Acquire)
+                .err()
+                .unwrap_or(new)
+        }
         g => g,
-    }
-}
-
-/// The first look after a fork: a new number for this process, the same
-/// for every thread that races here.
-fn forked(word: &AtomicU64) -> u64 {
-    let new = LAST.fetch_add(1, Ordering::Relaxed) + 1;
-    match word.compare_exchange(0, new, Ordering::AcqRel, Ordering::Acquire) {
-        Ok(_) => new,
-        Err(chosen) => chosen,
     }
 }
 
 /// Sets the sentinel up on first use (storing the current number in it);
 /// where that is impossible, a new number on every call.
 fn without_sentinel() -> u64 {
-    if !TRIED.load(Ordering::Acquire) {
-        let set_up = SENTINEL_WORD.set_up(LAST.load(Ordering::Relaxed));
-        TRIED.store(true, Ordering::Release);
+    if !TRIED.load(Acquire) {
+        let set_up = SENTINEL_WORD.set_up(LAST.load(Relaxed));
+        TRIED.store(true, Release);
         if let (Ok(()), Some(word)) = (set_up, SENTINEL_WORD.get()) {
             return current(word);
         }
     }
-    LAST.fetch_add(1, Ordering::Relaxed) + 1
+    LAST.fetch_add(1, Relaxed) + 1
 }
 
 #[cfg(test)]
@@ -99,10 +97,10 @@ mod tests {
     fn fork_sentinel_is_wiped_in_a_child_only() {
         SENTINEL_WORD.set_up(7).unwrap();
         let word = SENTINEL_WORD.get().unwrap();
-        let before = word.load(Ordering::Acquire);
+        let before = word.load(Acquire);
         assert_ne!(before, 0);
-        let child_ok = in_forked_child(|| word.load(Ordering::Acquire) == 0);
+        let child_ok = in_forked_child(|| word.load(Acquire) == 0);
         assert!(child_ok, "the child did not see the sentinel wiped");
-        assert_eq!(word.load(Ordering::Acquire), before, "wiped in the parent");
+        assert_eq!(word.load(Acquire), before, "wiped in the parent");
     }
 }
