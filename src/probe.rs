@@ -5,14 +5,13 @@
 
 use crate::procfs;
 use crate::sys::{self, Errno};
-use core::sync::atomic::{AtomicU8, AtomicU32, Ordering::Relaxed};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering::Relaxed};
 
 /// A kernel facility with a fallback.
 #[derive(Clone, Copy)]
 pub(crate) enum Feature {
     /// `openat2(2)` with `RESOLVE_*`.
     Openat2 = 0,
-    /// `statx(2)` itself.
     Statx = 1,
     /// A non-zero mount id from `statx` (qemu-user reports the mask bit
     /// with an id of 0).
@@ -23,22 +22,17 @@ pub(crate) enum Feature {
     OpenTree = 4,
 }
 
-const UNKNOWN: u8 = 0;
-const MISSING: u8 = 1;
-
-static STATE: [AtomicU8; 5] = [const { AtomicU8::new(UNKNOWN) }; 5];
+static MISSING: [AtomicBool; 5] = [const { AtomicBool::new(false) }; 5];
 
 /// True once `f` has been seen to be missing in this process.
 pub(crate) fn missing(f: Feature) -> bool {
-    STATE
-        .get(f as usize)
-        .is_some_and(|s| s.load(Relaxed) == MISSING)
+    MISSING.get(f as usize).is_some_and(|m| m.load(Relaxed))
 }
 
 /// Records that `f` is missing: later calls go straight to the fallback.
 pub(crate) fn mark_missing(f: Feature) {
-    if let Some(s) = STATE.get(f as usize) {
-        s.store(MISSING, Relaxed);
+    if let Some(m) = MISSING.get(f as usize) {
+        m.store(true, Relaxed);
     }
 }
 
@@ -70,7 +64,7 @@ pub(crate) fn kernel_at_least(major: u32, minor: u32) -> bool {
 fn parse_release(release: &[u8]) -> Option<u32> {
     let mut parts = release
         .split(|&b| b == b'.' || b == b'-' || b == 0)
-        .map(parse_num);
+        .map(|p| u32::try_from(procfs::decimal(p)?).ok());
     // Each part: `None` at the end, `Some(None)` if it is not a number.
     let major = parts.next()??;
     let minor = parts.next()??;
@@ -81,10 +75,6 @@ fn parse_release(release: &[u8]) -> Option<u32> {
         return None;
     }
     Some((major.min(0xffff) << 16) | minor.min(0xffff))
-}
-
-fn parse_num(s: &[u8]) -> Option<u32> {
-    u32::try_from(procfs::decimal(s)?).ok()
 }
 
 #[cfg(test)]
