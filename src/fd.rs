@@ -1,7 +1,6 @@
-//! File descriptors and who owns them. The system calls that use them (and
-//! the one that closes them) are in `sys`. The only ways between a number
-//! and these types are [`OwnedFd::from_raw_fd`], [`OwnedFd::into_raw_fd`],
-//! [`BorrowedFd::borrow_raw`] and `as_raw_fd`.
+//! File descriptors and who owns them (`sys` closes them). A number becomes
+//! one only by the unsafe [`OwnedFd::from_raw_fd`] and
+//! [`BorrowedFd::borrow_raw`].
 
 use core::fmt;
 use core::marker::PhantomData;
@@ -89,11 +88,10 @@ impl BorrowedFd<'_> {
     }
 }
 
-/// For unit tests of the layers above, which have no `unsafe`.
 #[cfg(test)]
 impl BorrowedFd<'static> {
-    /// A number that is only packed and compared, never used as a
-    /// descriptor.
+    /// For unit tests of the layers above (which have no `unsafe`): a
+    /// number that is only packed and compared, never used as a descriptor.
     pub(crate) fn number_only(fd: i32) -> Self {
         // SAFETY: the callers never hand it to the kernel or close it.
         unsafe { BorrowedFd::borrow_raw(fd) }
@@ -111,7 +109,6 @@ impl fmt::Debug for BorrowedFd<'_> {
 pub(crate) struct AtomicStaticFd(AtomicI32);
 
 impl AtomicStaticFd {
-    /// The empty slot.
     pub(crate) const fn empty() -> Self {
         AtomicStaticFd(AtomicI32::new(0))
     }
