@@ -35,9 +35,7 @@ impl OwnedFd {
 
     /// Gives up ownership: the caller must close the returned descriptor.
     pub fn into_raw_fd(self) -> i32 {
-        let fd = self.fd;
-        core::mem::forget(self);
-        fd
+        ManuallyDrop::new(self).fd
     }
 
     /// Takes ownership of `fd`.

@@ -26,9 +26,8 @@ static LAST: AtomicU64 = AtomicU64::new(1);
 /// Whether setting the sentinel up was tried.
 static TRIED: AtomicBool = AtomicBool::new(false);
 
-/// A number that differs from any a parent process had: a root checked at
-/// generation `g` that sees another number must have its pid namespace
-/// checked again. Not 0.
+/// This process's generation: never 0 nor a number its parents had, so a
+/// root checked under another number checks its pid namespace again.
 pub(crate) fn generation() -> u64 {
     match SENTINEL_WORD.get() {
         Some(word) => current(word),
@@ -36,9 +35,8 @@ pub(crate) fn generation() -> u64 {
     }
 }
 
-/// Names this process among its parents and children where a fork
-/// sentinel can tell them apart (the low 32 bits of its generation, never
-/// 0); 0 where it cannot.
+/// Names this process among its parents and children in 32 bits (never 0),
+/// or 0 where no fork sentinel can tell them apart.
 pub(crate) fn tag() -> u64 {
     match SENTINEL_WORD.get() {
         Some(_) => (generation() & 0xffff_ffff).max(1),

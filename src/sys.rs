@@ -197,10 +197,8 @@ pub(crate) fn fstat(fd: BorrowedFd<'_>) -> Result<FileId, Errno> {
     // SAFETY: fstat succeeded, so the struct was filled.
     let st = unsafe { buf.assume_init_ref() };
     // st_dev is the kernel's new_encode_dev(): 12 bits of major, 20 of minor.
-    let (major, minor) = (
-        (st.st_dev >> 8) & 0xfff,
-        (st.st_dev & 0xff) | ((st.st_dev >> 12) & 0xfff00),
-    );
+    let major = (st.st_dev >> 8) & 0xfff;
+    let minor = (st.st_dev & 0xff) | ((st.st_dev >> 12) & 0xfff00);
     // st_times: atime, its ns, mtime, its ns, ctime, its ns.
     let [.., ctime, ctime_nsec] = st.st_times;
     Ok(FileId {
