@@ -91,7 +91,6 @@ macro_rules! syscall {
     };
 }
 
-/// Wraps a syscall result that is a new file descriptor.
 fn new_fd(r: Result<usize, Errno>) -> Result<OwnedFd, Errno> {
     let fd = r? as i32;
     // SAFETY: the kernel just returned `fd` as a new descriptor owned by us.
