@@ -2,7 +2,7 @@
 //! are none (qemu-user), fails the n-th system call of one library call, or
 //! runs a test's function at an exact point inside one; every injected
 //! failure is an errno the kernel could have returned. `sys`'s `call` asks
-//! [`injected`] before every system call. A value is published by a
+//! `injected` before every system call. A value is published by a
 //! `Release` store of the word that arms it, read after an `Acquire` load.
 
 use core::sync::atomic::{
