@@ -86,8 +86,8 @@ fn fstat_matches_statx_inode() {
     let id = fstat(p.as_fd()).unwrap();
     assert_eq!(id.ino, PROC_ROOT_INO);
     assert_eq!(id.mode & S_IFMT, S_IFDIR);
-    // The decoded st_dev is the device statx reports (a regular file on
-    // another filesystem too, whose device has a non-zero major).
+    // The decoded st_dev is the device statx reports (of `/` too, on another
+    // filesystem, whose device may have a non-zero major).
     let ids = STATX_INO | STATX_TYPE | STATX_MODE | STATX_CTIME;
     let stx = statx(p.as_fd(), c"", AT_EMPTY_PATH, ids).unwrap();
     assert_eq!(stx.file, id);
