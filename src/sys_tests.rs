@@ -37,31 +37,29 @@ fn not_an_fd() -> BorrowedFd<'static> {
     unsafe { BorrowedFd::borrow_raw(-1) }
 }
 
-fn proc_dir() -> OwnedFd {
-    openat(AT_FDCWD, c"/proc", O_PATH | O_DIRECTORY | O_CLOEXEC).expect("open /proc")
+fn dir(path: &CStr) -> OwnedFd {
+    openat(AT_FDCWD, path, O_PATH | O_DIRECTORY | O_CLOEXEC).expect("open dir")
 }
 
 fn under_qemu() -> bool {
     // qemu-user fakes absolute /proc/self/exe; relative to a procfs dirfd it
     // shows the emulator itself.
     let mut buf = [0u8; 256];
-    let n = readlinkat(proc_dir().as_fd(), c"self/exe", &mut buf).unwrap();
+    let n = readlinkat(dir(c"/proc").as_fd(), c"self/exe", &mut buf).unwrap();
     buf[..n].windows(4).any(|w| w == b"qemu")
 }
 
 #[test]
 fn fstatfs_of_proc_is_procfs_and_of_root_is_not() {
-    let p = proc_dir();
+    let p = dir(c"/proc");
     assert_eq!(fstatfs_type(p.as_fd()), Ok(PROC_SUPER_MAGIC));
-    let root = openat(AT_FDCWD, c"/", O_PATH | O_CLOEXEC).unwrap();
-    assert_ne!(fstatfs_type(root.as_fd()), Ok(PROC_SUPER_MAGIC));
+    assert_ne!(fstatfs_type(dir(c"/").as_fd()), Ok(PROC_SUPER_MAGIC));
     assert_eq!(fstatfs_type(not_an_fd()), Err(Errno::EBADF));
 }
 
 #[test]
 fn statx_gives_inode_one_and_distinct_mount_ids() {
-    let p = proc_dir();
-    let root = openat(AT_FDCWD, c"/", O_PATH | O_CLOEXEC).unwrap();
+    let (p, root) = (dir(c"/proc"), dir(c"/"));
     let mask = STATX_INO | STATX_MNT_ID | STATX_MNT_ID_UNIQUE | STATX_TYPE;
     let sp = statx(p.as_fd(), c"", AT_EMPTY_PATH, mask).unwrap();
     let sr = statx(root.as_fd(), c"", AT_EMPTY_PATH, mask).unwrap();
@@ -82,7 +80,7 @@ fn statx_gives_inode_one_and_distinct_mount_ids() {
 
 #[test]
 fn fstat_matches_statx_inode() {
-    let p = proc_dir();
+    let p = dir(c"/proc");
     let id = fstat(p.as_fd()).unwrap();
     assert_eq!(id.ino, PROC_ROOT_INO);
     assert_eq!(id.mode & S_IFMT, S_IFDIR);
@@ -92,14 +90,14 @@ fn fstat_matches_statx_inode() {
     let stx = statx(p.as_fd(), c"", AT_EMPTY_PATH, ids).unwrap();
     assert_eq!(stx.file, id);
     assert_ne!(id.ctime, 0);
-    let root = openat(AT_FDCWD, c"/", O_PATH | O_CLOEXEC).unwrap();
+    let root = dir(c"/");
     let stx = statx(root.as_fd(), c"", AT_EMPTY_PATH, ids).unwrap();
     assert_eq!(stx.file, fstat(root.as_fd()).unwrap());
 }
 
 #[test]
 fn readlinkat_empty_path_on_a_magic_link() {
-    let p = proc_dir();
+    let p = dir(c"/proc");
     let link = openat(p.as_fd(), c"self/fd/0", O_PATH | O_NOFOLLOW | O_CLOEXEC).unwrap();
     let mut buf = [0u8; 256];
     let n = readlinkat(link.as_fd(), c"", &mut buf).unwrap();
@@ -114,7 +112,7 @@ fn readlinkat_empty_path_on_a_magic_link() {
 
 #[test]
 fn openat2_refuses_escapes_magic_links_and_mount_crossings() {
-    let p = proc_dir();
+    let p = dir(c"/proc");
     let resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
     let ok = openat2(p.as_fd(), c"self/status", O_RDONLY | O_CLOEXEC, resolve).unwrap();
     let mut buf = [0u8; 16];
@@ -133,7 +131,7 @@ fn openat2_refuses_escapes_magic_links_and_mount_crossings() {
 
 #[test]
 fn read_write_close() {
-    let p = proc_dir();
+    let p = dir(c"/proc");
     let f = openat(p.as_fd(), c"self/comm", O_RDWR | O_CLOEXEC).unwrap();
     let mut buf = [0u8; 32];
     let n = read(f.as_fd(), &mut buf).unwrap();
