@@ -107,9 +107,6 @@ mod tests {
                 }
             }
         }
-        assert_eq!(
-            used, [true; 6],
-            "a row of the table is never the first match"
-        );
+        assert_eq!(used, [true; 6], "rows that never match first");
     }
 }
