@@ -144,11 +144,7 @@ fn not_mounted_over(root: &Root<'_>, dirfd: BorrowedFd<'_>, name: &CStr) -> Resu
         && let Some(now) = mount::mount_id_at(dirfd, name)?
         && now.unique == ours.unique
     {
-        return if now.id == ours.id {
-            Ok(())
-        } else {
-            Err(covered())
-        };
+        return (now.id == ours.id).then_some(()).ok_or_else(covered);
     }
     match sys::openat2(dirfd, name, STEP, RESOLVE) {
         Ok(_) => Ok(()),
@@ -186,10 +182,9 @@ fn open_name(dirfd: BorrowedFd<'_>, name: &[u8], flags: u64, step: Step) -> Resu
     sys::openat(dirfd, buf.as_cstr(), flags).map_err(|e| Error::os(e, step))
 }
 
-/// The fallback resolver: one component at a time, every step an
-/// `O_PATH|O_NOFOLLOW` fd checked to be on the root's procfs mount, and
-/// [`decide`] saying what to do with it. It answers as
-/// `openat2` with [`RESOLVE`] would, plus the trailing magic-link follow.
+/// The walk of the module doc, [`decide`] saying what to do at each step:
+/// it answers as `openat2` with [`RESOLVE`] would, plus the trailing
+/// magic-link follow.
 fn walk(root: &Root<'_>, path: &mut PathBuf, flags: u64) -> Result<OwnedFd, Error> {
     // Measure the root's mount once for the whole walk.
     let root = &root.with_mount_id()?;

@@ -72,8 +72,7 @@ pub(crate) struct ProcRoot<F> {
 /// A root in use: its fd borrowed for `'fd`.
 pub(crate) type Root<'fd> = ProcRoot<BorrowedFd<'fd>>;
 
-/// A root that owns its fd: acquired, not yet published to the cache or
-/// kept by a handle, or made for one call.
+/// A root that owns its fd (see [`ProcRoot`]).
 pub(crate) type OwnedRoot = ProcRoot<OwnedFd>;
 
 /// `subset=pid` is in force: global files are hidden.
