@@ -7,7 +7,7 @@
 use crate::arch;
 use crate::error::{Error, ErrorKind};
 use crate::fd::{BorrowedFd, OwnedFd};
-use crate::path::{PathBuf, ShortPathBuf};
+use crate::path::{self, ShortPathBuf};
 use crate::probe::{self, Feature};
 use crate::procfs;
 use crate::resolve;
@@ -206,11 +206,12 @@ fn open_fdinfo(proc_root: ProcRootFd<'_>, fd: BorrowedFd<'_>) -> Result<OwnedFd,
         return Ok(file);
     }
     let dir_flags = arch::O_PATH | arch::O_DIRECTORY | arch::O_NOFOLLOW | arch::O_CLOEXEC;
-    let pid = PathBuf::<11>::decimal(sys::getpid())?;
-    let pid_dir = open_on_procfs(proc_root.0, pid.as_cstr(), dir_flags)?;
+    let mut digits = [0u8; 11];
+    let pid = path::decimal_cstr(sys::getpid(), &mut digits);
+    let pid_dir = open_on_procfs(proc_root.0, pid, dir_flags)?;
     let dir = open_on_procfs(pid_dir.as_fd(), c"fdinfo", dir_flags)?;
-    let name = PathBuf::<11>::decimal(fd.as_raw_fd() as u32)?;
-    open_on_procfs(dir.as_fd(), name.as_cstr(), FDINFO_READ)
+    let name = path::decimal_cstr(fd.as_raw_fd() as u32, &mut digits);
+    open_on_procfs(dir.as_fd(), name, FDINFO_READ)
 }
 
 /// `self/fdinfo/<fd>` by one `openat2`; `None` if `openat2` is missing.

@@ -32,13 +32,6 @@ impl<const N: usize> PathBuf<N> {
         }
     }
 
-    /// `n` in decimal.
-    pub(crate) fn decimal(n: u32) -> Result<Self, Error> {
-        let mut p = Self::new();
-        p.push_u32(n)?;
-        Ok(p)
-    }
-
     #[cfg(test)]
     pub(crate) fn from_bytes(s: &[u8]) -> Result<Self, Error> {
         let mut p = Self::new();
@@ -248,6 +241,18 @@ pub(crate) fn fmt_u32(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
     buf.get(start..).unwrap_or_default()
 }
 
+/// `n` in decimal as a C string, written into the end of `buf` (10 digits
+/// and the NUL always fit: the empty fallbacks are never taken). Not a
+/// `PathBuf<11>`: that grows the fdinfo frames of a debug build.
+pub(crate) fn decimal_cstr(n: u32, buf: &mut [u8; 11]) -> &CStr {
+    let Some((digits, nul)) = buf.split_first_chunk_mut::<10>() else {
+        return c"";
+    };
+    let start = digits.len() - fmt_u32(n, digits).len();
+    nul.fill(0);
+    nul_terminated(buf, start, 10)
+}
+
 /// `None` if no component of `path` is `..`; else whether a `..` climbs
 /// above the start (`..`, `a/../..`), leaving the base.
 fn dotdot(path: &[u8]) -> Option<bool> {
@@ -398,11 +403,9 @@ mod tests {
         assert_eq!(errno(q.push(b"a\0")), Errno::EINVAL.into_raw());
         let mut d = [0u8; 10];
         assert_eq!(fmt_u32(0, &mut d), b"0");
-        assert_eq!(
-            PathBuf::<11>::decimal(u32::MAX).unwrap().as_cstr(),
-            c"4294967295"
-        );
-        assert_eq!(PathBuf::<11>::decimal(7).unwrap().as_cstr(), c"7");
+        let mut c = [0xffu8; 11];
+        assert_eq!(decimal_cstr(4_294_967_295, &mut c), c"4294967295");
+        assert_eq!(decimal_cstr(7, &mut c), c"7");
         let mut p = PathBuf::<512>::from_bytes(b"self/fd/3").unwrap();
         p.with_split_last(|parent, name| {
             assert_eq!(parent, Some(c"self/fd"));

@@ -10,7 +10,7 @@ use crate::error::{Error, ErrorKind};
 use crate::fd::{BorrowedFd, OwnedFd};
 use crate::lines::LineReader;
 use crate::mount::{self, FileInfo, MountId, ProcRootFd};
-use crate::path::{self, PathBuf};
+use crate::path;
 use crate::probe::{self, Feature};
 use crate::procfs;
 use crate::resolve;
@@ -381,11 +381,12 @@ fn open_own_status(root: &Root) -> Result<OwnedFd, Error> {
         Err(Errno::ENOENT) => return Err(Error::unsafe_path(Step::OtherPidNamespace)),
         Err(e) => return Err(Error::os(e, Step::ReadlinkSelf)),
     };
-    let ours = PathBuf::<11>::decimal(sys::getpid())?;
-    if target.get(..n) != Some(ours.as_bytes()) {
+    let mut digits = [0u8; 11];
+    let ours = path::decimal_cstr(sys::getpid(), &mut digits);
+    if target.get(..n) != Some(ours.to_bytes()) {
         return Err(Error::unsafe_path(Step::OtherPidNamespace));
     }
     let dir_flags = arch::O_PATH | arch::O_DIRECTORY | arch::O_NOFOLLOW | arch::O_CLOEXEC;
-    let dir = on_root(sys::openat(root.fd, ours.as_cstr(), dir_flags))?;
+    let dir = on_root(sys::openat(root.fd, ours, dir_flags))?;
     on_root(sys::openat(dir.as_fd(), c"status", read))
 }
