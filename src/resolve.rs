@@ -242,9 +242,7 @@ enum Found {
 /// What the walk does with a component: [`decide`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Action {
-    /// Step into the directory.
     Enter,
-    /// Resolve the symlink's text in its place.
     Substitute,
     /// Follow the magic-link with the caller's flags (it is the last).
     Follow,

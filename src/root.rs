@@ -199,7 +199,7 @@ impl<'fd> Root<'fd> {
         // Only a verdict (another file, or closed) is a SafetyViolation: an
         // error of a check itself (ENOMEM, EMFILE, EINTR, a seccomp filter)
         // is returned as it is: the call fails, and nothing is replaced.
-        let replaced = || Error::unsafe_path(Step::HandleFdReused);
+        let reused = || Error::unsafe_path(Step::HandleFdReused);
         let (id, mnt) = match mount::identify(self.fd) {
             Ok(r) => r,
             Err(e) if e.errno() == Errno::EBADF => {
@@ -212,7 +212,7 @@ impl<'fd> Root<'fd> {
             Err(e) => return Err(e),
         };
         if self.is_another_file(&id, mnt) {
-            return Err(replaced());
+            return Err(reused());
         }
         let compared = match (self.mnt(), mnt) {
             (Some(then), Some(now)) if then.unique == now.unique => Some(then.unique),
@@ -224,7 +224,7 @@ impl<'fd> Root<'fd> {
             Some(true) => Ok(()),
             // A device number or classic mount id reused by a newer
             // instance (see `ctime`).
-            _ if id.ctime != self.ctime => Err(replaced()),
+            _ if id.ctime != self.ctime => Err(reused()),
             // Classic ids (kernels 5.8-6.7): make sure it is a procfs.
             Some(false) => mount::check_procfs(self.fd),
             // No mount id at all (statx refused, qemu-user, kernels before
@@ -232,13 +232,7 @@ impl<'fd> Root<'fd> {
             // namespace, as masked.
             None => self.check_weakly_identified(),
         }
-        .map_err(|e| {
-            if e.kind() == ErrorKind::SafetyViolation {
-                replaced()
-            } else {
-                e
-            }
-        })
+        .map_err(|e| if e.is_safety_violation() { reused() } else { e })
     }
 
     /// Whether the fd number provably names another file now: another
