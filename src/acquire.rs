@@ -114,11 +114,8 @@ fn private_instance(want: Want) -> Result<OwnedRoot, Error> {
     // namespace, and it is closed after this one call: a procfs is all
     // there is to check.
     mount::check_procfs(fd.as_fd())?;
-    Ok(ProcRoot::unidentified(
-        fd,
-        HandleKind::PrivateInstance,
-        masks,
-    ))
+    let root = ProcRoot::unidentified(fd, HandleKind::PrivateInstance, masks);
+    Ok(root)
 }
 
 fn detached_clone() -> Result<OwnedRoot, Error> {

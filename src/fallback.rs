@@ -71,13 +71,12 @@ mod tests {
     fn after_failure_follows_its_table() {
         use Errno as E;
         use ProcBase as B;
-        let pidfd = BorrowedFd::number_only(3);
         let bases = [
             B::ProcRoot,
             B::ProcPid(1),
             B::ProcSelf,
             B::ProcThreadSelf,
-            B::ProcPidFd(pidfd),
+            B::ProcPidFd(BorrowedFd::number_only(3)),
         ];
         // The row of the table that matches first, and its retry.
         let first_row = |errno, cached, base, root: &ProcRoot<()>, old| match (errno, base) {
@@ -107,9 +106,6 @@ mod tests {
                 }
             }
         }
-        assert_eq!(
-            used, [true; 6],
-            "a row of the table is never the first match"
-        );
+        assert_eq!(used, [true; 6], "rows that never match first");
     }
 }

@@ -10,6 +10,7 @@ use crate::fd::{BorrowedFd, OwnedFd};
 use crate::path::{self, ShortPathBuf};
 use crate::probe::{self, Feature};
 use crate::procfs;
+use crate::resolve;
 use crate::step::Step;
 use crate::sys::{self, Errno, FileId, StatxIds};
 use core::ffi::CStr;
@@ -21,6 +22,12 @@ use core::ffi::CStr;
 pub(crate) struct MountId {
     pub(crate) id: u64,
     pub(crate) unique: bool,
+}
+
+impl MountId {
+    fn classic(id: u64) -> Self {
+        MountId { id, unique: false }
+    }
 }
 
 /// The fd of a procfs root, through which `fdinfo` files are read: a
@@ -46,14 +53,6 @@ impl FileInfo {
     }
 }
 
-/// The `statx` mask asking for everything [`identify`] and [`inspect`] use.
-const STATX_ALL_IDS: u32 = sys::STATX_TYPE
-    | sys::STATX_MODE
-    | sys::STATX_INO
-    | sys::STATX_CTIME
-    | sys::STATX_MNT_ID
-    | sys::STATX_MNT_ID_UNIQUE;
-
 /// Fails with `EXDEV` unless `fd` is on a procfs.
 pub(crate) fn check_procfs(fd: BorrowedFd<'_>) -> Result<(), Error> {
     match sys::fstatfs_type(fd) {
@@ -66,13 +65,10 @@ pub(crate) fn check_procfs(fd: BorrowedFd<'_>) -> Result<(), Error> {
 /// The mount id in a `statx` result, if the kernel gave a usable one
 /// (qemu-user sets the mask bit with an id of 0; kernels before 5.8 give none).
 fn statx_mount_id(stx: &StatxIds) -> Option<MountId> {
-    let unique = stx.mask & sys::STATX_MNT_ID_UNIQUE != 0;
+    let (id, unique) = (stx.mnt_id, stx.mask & sys::STATX_MNT_ID_UNIQUE != 0);
     let given = unique || stx.mask & sys::STATX_MNT_ID != 0;
-    let usable = given && stx.mnt_id != 0 && !probe::missing(Feature::StatxMountId);
-    usable.then_some(MountId {
-        id: stx.mnt_id,
-        unique,
-    })
+    let usable = given && id != 0 && !probe::missing(Feature::StatxMountId);
+    usable.then_some(MountId { id, unique })
 }
 
 /// Device, inode and mode of `fd`, and its mount id where `statx` gives
@@ -80,7 +76,9 @@ fn statx_mount_id(stx: &StatxIds) -> Option<MountId> {
 pub(crate) fn identify(fd: BorrowedFd<'_>) -> Result<(FileId, Option<MountId>), Error> {
     if !probe::missing(Feature::Statx) {
         let flags = sys::AT_EMPTY_PATH | sys::AT_SYMLINK_NOFOLLOW;
-        match sys::statx(fd, c"", flags, STATX_ALL_IDS) {
+        let mask = sys::STATX_TYPE | sys::STATX_MODE | sys::STATX_INO | sys::STATX_CTIME;
+        let mask = mask | sys::STATX_MNT_ID | sys::STATX_MNT_ID_UNIQUE;
+        match sys::statx(fd, c"", flags, mask) {
             Ok(stx) => {
                 let mnt = statx_mount_id(&stx);
                 if mnt.is_none() {
@@ -115,17 +113,11 @@ pub(crate) fn mount_id_at(dirfd: BorrowedFd<'_>, name: &CStr) -> Result<Option<M
 pub(crate) fn inspect(proc_root: ProcRootFd<'_>, fd: BorrowedFd<'_>) -> Result<FileInfo, Error> {
     let (id, mnt) = identify(fd)?;
     let mnt = match mnt {
-        Some(m) => m,
-        None => MountId {
-            id: fdinfo_mount_id(proc_root, fd, id.ino)?,
-            unique: false,
-        },
+        Some(mnt) => mnt,
+        None => MountId::classic(fdinfo_mount_id(proc_root, fd, id.ino)?),
     };
-    Ok(FileInfo {
-        ino: id.ino,
-        mnt,
-        mode: id.mode,
-    })
+    let (ino, mode) = (id.ino, id.mode);
+    Ok(FileInfo { ino, mnt, mode })
 }
 
 /// Fails with `EXDEV` unless `fd` is on the procfs mount `root_mnt` of
@@ -141,40 +133,35 @@ pub(crate) fn check_same_mount(
     if info.mnt.unique != root_mnt.unique {
         root_id = classic_ids(proc_root, fd, &mut info)?;
     }
-    if info.mnt.id == root_id {
-        Ok(info)
-    } else {
-        Err(Error::unsafe_path(Step::CrossesMount))
+    if info.mnt.id != root_id {
+        return Err(Error::unsafe_path(Step::CrossesMount));
     }
+    Ok(info)
 }
 
 /// statx changed behaviour since the root was measured (a seccomp filter
 /// arrived): classic ids, both from fdinfo. Puts `fd`'s in `info` and
-/// returns `proc_root`'s.
+/// returns `proc_root`'s. Apart from [`check_same_mount`]: their frames
+/// would add up in a debug build.
 fn classic_ids(
     proc_root: ProcRootFd<'_>,
     fd: BorrowedFd<'_>,
     info: &mut FileInfo,
 ) -> Result<u64, Error> {
-    let root_ino = sys::fstat(proc_root.0)
-        .map_err(|e| Error::os(e, Step::Fstat))?
-        .ino;
-    let root_classic = fdinfo_mount_id(proc_root, proc_root.0, root_ino)?;
-    info.mnt = MountId {
-        id: fdinfo_mount_id(proc_root, fd, info.ino)?,
-        unique: false,
-    };
+    let root = sys::fstat(proc_root.0).map_err(|e| Error::os(e, Step::Fstat))?;
+    let root_classic = fdinfo_mount_id(proc_root, proc_root.0, root.ino)?;
+    info.mnt = MountId::classic(fdinfo_mount_id(proc_root, fd, info.ino)?);
     Ok(root_classic)
 }
 
 /// The classic mount id of `fd` from `<proc_root>/self/fdinfo/<fd>`, after
 /// checking that the file's `ino:` line names `fd`'s inode `ino`.
 fn fdinfo_mount_id(proc_root: ProcRootFd<'_>, fd: BorrowedFd<'_>, ino: u64) -> Result<u64, Error> {
-    let file = open_fdinfo(proc_root, fd)?;
-    read_mount_id(&file, ino)
+    read_mount_id(&open_fdinfo(proc_root, fd)?, ino)
 }
 
-/// The `mnt_id:` of an open fdinfo file, checked against `ino`.
+/// The `mnt_id:` of an open fdinfo file, checked against `ino`. Apart from
+/// [`open_fdinfo`]: their frames would add up in a debug build.
 fn read_mount_id(file: &OwnedFd, ino: u64) -> Result<u64, Error> {
     // mnt_id: and ino: come in the first lines; a longer fdinfo is cut.
     let mut buf = [0u8; 256];
@@ -235,8 +222,7 @@ fn open_fdinfo_beneath(
     let mut path = ShortPathBuf::new();
     path.push(b"self/fdinfo/")?;
     path.push_u32(fd.as_raw_fd() as u32)?;
-    let resolve = sys::RESOLVE_BENEATH | sys::RESOLVE_NO_MAGICLINKS | sys::RESOLVE_NO_XDEV;
-    match sys::openat2(proc_root.0, path.as_cstr(), FDINFO_READ, resolve) {
+    match sys::openat2(proc_root.0, path.as_cstr(), FDINFO_READ, resolve::RESOLVE) {
         Ok(f) => check_procfs(f.as_fd()).map(|()| Some(f)),
         Err(e) if probe::is_unavailable(e) => {
             probe::mark_missing(Feature::Openat2);

@@ -72,7 +72,6 @@ impl<const N: usize> PathBuf<N> {
         if new_len >= N {
             return Err(Error::invalid(Errno::ENAMETOOLONG, Step::PathTooLong));
         }
-        // Move the kept tail and its NUL, then write the prefix before it.
         self.buf.copy_within(consumed..=self.len, prefix.len());
         if let Some(head) = self.buf.get_mut(..prefix.len()) {
             head.copy_from_slice(prefix);
@@ -114,19 +113,21 @@ pub(crate) struct Cursor<'p> {
     end: usize,
     /// Symlinks substituted so far.
     links: u32,
-    dir: bool,
+    /// Whether the path as given (substitutions keep its end) ends in `/`
+    /// or `/.`: its target must be a directory, a final symlink is followed.
+    pub(crate) wants_dir: bool,
 }
 
 impl<'p> Cursor<'p> {
     /// A cursor before the first component of `path`.
     pub(crate) fn new(path: &'p mut PathBuf) -> Self {
-        let dir = matches!(path.as_bytes(), [.., b'/'] | [.., b'/', b'.']);
+        let wants_dir = matches!(path.as_bytes(), [.., b'/'] | [.., b'/', b'.']);
         Cursor {
             path,
             start: 0,
             end: 0,
             links: 0,
-            dir,
+            wants_dir,
         }
     }
 
@@ -165,12 +166,6 @@ impl<'p> Cursor<'p> {
     pub(crate) fn is_last(&self) -> bool {
         let rest = self.path.as_bytes().get(self.end..).unwrap_or_default();
         rest.iter().all(|&b| b == b'/')
-    }
-
-    /// Whether the path as given (substitutions keep its end) ends in `/`
-    /// or `/.`: its target must be a directory, a final symlink is followed.
-    pub(crate) fn wants_dir(&self) -> bool {
-        self.dir
     }
 
     /// Resolves the text of the symlink at the current component in its
@@ -231,17 +226,6 @@ fn nul_terminated(buf: &[u8], start: usize, nul: usize) -> &CStr {
         .unwrap_or(c"")
 }
 
-/// `n` in decimal as a C string, written into the end of `buf` (10 digits
-/// and the NUL always fit: the empty fallbacks are never taken).
-pub(crate) fn decimal_cstr(n: u32, buf: &mut [u8; 11]) -> &CStr {
-    let Some((digits, nul)) = buf.split_first_chunk_mut::<10>() else {
-        return c"";
-    };
-    let start = digits.len() - fmt_u32(n, digits).len();
-    nul.fill(0);
-    nul_terminated(buf, start, 10)
-}
-
 /// Writes `n` in decimal into `buf` and returns the digits.
 pub(crate) fn fmt_u32(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
     let mut start = buf.len();
@@ -255,6 +239,18 @@ pub(crate) fn fmt_u32(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
         }
     }
     buf.get(start..).unwrap_or_default()
+}
+
+/// `n` in decimal as a C string, written into the end of `buf` (10 digits
+/// and the NUL always fit: the empty fallbacks are never taken). Not a
+/// `PathBuf<11>`: that grows the fdinfo frames of a debug build.
+pub(crate) fn decimal_cstr(n: u32, buf: &mut [u8; 11]) -> &CStr {
+    let Some((digits, nul)) = buf.split_first_chunk_mut::<10>() else {
+        return c"";
+    };
+    let start = digits.len() - fmt_u32(n, digits).len();
+    nul.fill(0);
+    nul_terminated(buf, start, 10)
 }
 
 /// `None` if no component of `path` is `..`; else whether a `..` climbs
@@ -275,12 +271,10 @@ fn dotdot(path: &[u8]) -> Option<bool> {
     seen.then_some(false)
 }
 
-/// Checks a caller's path: not empty, relative, no NUL, no `..` component.
-/// Length is checked when the path is copied into a [`PathBuf`].
-///
-/// An absolute path, or a `..` that would climb out of the base, is
-/// refused with `EXDEV`, as `openat2(RESOLVE_BENEATH)` (and libpathrs)
-/// answer it; a `..` that stays inside the base with `EINVAL`.
+/// Checks a caller's path against the rules of [`crate#paths`]. An
+/// absolute path, or a `..` that would climb out of the base, is refused
+/// with `EXDEV`, as `openat2(RESOLVE_BENEATH)` (and libpathrs) answer it; a
+/// `..` that stays inside the base with `EINVAL`.
 pub(crate) fn validate(path: &[u8]) -> Result<(), Error> {
     if path.is_empty() {
         return Err(Error::invalid(Errno::EINVAL, Step::PathEmpty));
@@ -333,29 +327,33 @@ mod tests {
 
     /// The components a cursor visits in `path`, each with whether it is
     /// the last.
-    fn visits(path: &[u8]) -> std::vec::Vec<(std::vec::Vec<u8>, bool)> {
+    fn visits(path: &[u8]) -> std::vec::Vec<(std::string::String, bool)> {
         let mut p = PathBuf::from_bytes(path).unwrap();
         let mut at = Cursor::new(&mut p);
         let mut seen = std::vec::Vec::new();
         while at.advance() {
-            seen.push((at.name().into(), at.is_last()));
+            let name = core::str::from_utf8(at.name()).unwrap().into();
+            seen.push((name, at.is_last()));
         }
         seen
     }
 
     #[test]
     fn cursor_components() {
-        let v = |s: &[(&str, bool)]| -> std::vec::Vec<(std::vec::Vec<u8>, bool)> {
-            s.iter().map(|&(c, l)| (c.as_bytes().into(), l)).collect()
-        };
-        assert_eq!(visits(b"a/b"), v(&[("a", false), ("b", true)]));
-        assert_eq!(visits(b"./a//b/"), v(&[("a", false), ("b", true)]));
+        assert_eq!(visits(b"a/b"), [("a".into(), false), ("b".into(), true)]);
+        assert_eq!(
+            visits(b"./a//b/"),
+            [("a".into(), false), ("b".into(), true)]
+        );
         // A trailing "." is looked up: `b` is not the last.
-        assert_eq!(visits(b"a/./b/."), v(&[("a", false), ("b", false)]));
+        assert_eq!(
+            visits(b"a/./b/."),
+            [("a".into(), false), ("b".into(), false)]
+        );
         for empty in [&b"."[..], b"./", b".//./"] {
-            assert_eq!(visits(empty), v(&[]), "{empty:?}");
+            assert!(visits(empty).is_empty(), "{empty:?}");
         }
-        let wants_dir = |p: &[u8]| Cursor::new(&mut PathBuf::from_bytes(p).unwrap()).wants_dir();
+        let wants_dir = |p: &[u8]| Cursor::new(&mut PathBuf::from_bytes(p).unwrap()).wants_dir;
         assert!(wants_dir(b"self/") && wants_dir(b"self/.") && wants_dir(b"a//"));
         assert!(!wants_dir(b"self") && !wants_dir(b".") && !wants_dir(b"self/.x"));
     }
@@ -380,7 +378,6 @@ mod tests {
         let mut p = PathBuf::from_bytes(b"a/b").unwrap();
         let mut at = Cursor::new(&mut p);
         assert!(at.advance());
-        let errno = |r: Result<(), Error>| r.unwrap_err().raw_os_error().unwrap();
         assert_eq!(errno(at.substitute(b"/sys/x")), Errno::EXDEV.into_raw());
         assert_eq!(errno(at.substitute(b"x/../y")), Errno::EXDEV.into_raw());
         assert_eq!(errno(at.substitute(b"x\0")), Errno::EINVAL.into_raw());
@@ -401,11 +398,9 @@ mod tests {
         assert_eq!(p.as_cstr().to_bytes(), b"self/4294967295");
         let mut q = PathBuf::<512>::new();
         q.push(&[b'x'; PATH_BUF_LEN - 1]).unwrap();
-        let e = q.push(b"y").unwrap_err();
-        assert_eq!(e.raw_os_error(), Some(Errno::ENAMETOOLONG.into_raw()));
+        assert_eq!(errno(q.push(b"y")), Errno::ENAMETOOLONG.into_raw());
         assert_eq!(q.as_bytes().len(), PATH_BUF_LEN - 1);
-        let e = PathBuf::<512>::from_bytes(b"a\0").unwrap_err();
-        assert_eq!(e.raw_os_error(), Some(22));
+        assert_eq!(errno(q.push(b"a\0")), Errno::EINVAL.into_raw());
         let mut d = [0u8; 10];
         assert_eq!(fmt_u32(0, &mut d), b"0");
         let mut c = [0xffu8; 11];
@@ -423,8 +418,8 @@ mod tests {
         let mut w = PathBuf::<16>::from_bytes(b"self/status").unwrap();
         w.replace_prefix(4, b"1234").unwrap();
         assert_eq!(w.as_bytes(), b"1234/status");
-        let e = w.replace_prefix(4, b"12/task/12").unwrap_err();
-        assert_eq!(e.raw_os_error(), Some(Errno::ENAMETOOLONG.into_raw()));
+        let e = w.replace_prefix(4, b"12/task/12");
+        assert_eq!(errno(e), Errno::ENAMETOOLONG.into_raw());
         assert_eq!(w.as_bytes(), b"1234/status");
         w.replace_prefix(4, b"1").unwrap();
         assert_eq!(w.as_bytes(), b"1/status");

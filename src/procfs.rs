@@ -52,38 +52,28 @@ impl Place {
 /// qualifies: no empty, `.` or `..` component, no trailing `/`.
 pub(crate) fn ends_in_magic_link(path: &[u8]) -> bool {
     let mut place = Place::Root;
-    let mut rest = path;
-    loop {
-        let (comp, tail) = match rest.iter().position(|&b| b == b'/') {
-            Some(i) => (rest.get(..i).unwrap_or_default(), rest.get(i + 1..)),
-            None => (rest, None),
-        };
-        if comp.is_empty() || comp == b"." || comp == b".." {
+    let mut comps = path.split(|&b| b == b'/').peekable();
+    while let Some(comp) = comps.next() {
+        if matches!(comp, b"" | b"." | b"..") {
             return false;
         }
-        let Some(tail) = tail else {
+        if comps.peek().is_none() {
             return place.holds_magic_link(comp);
-        };
+        }
         place = match (place, comp) {
             (Place::Root, b"self" | b"thread-self") => Place::Process,
             _ => place.enter(comp),
         };
-        rest = tail;
     }
+    false
 }
 
 /// Whether the first component of `path` exists on a `subset=pid` procfs:
 /// its root itself (`.`), `self`, `thread-self` and the pids.
 pub(crate) fn visible_in_subset(path: &[u8]) -> bool {
-    match path
-        .split(|&b| b == b'/')
-        .find(|c| !c.is_empty() && *c != b".")
-    {
-        None => true,
-        Some(first) => {
-            first == b"self" || first == b"thread-self" || first.iter().all(u8::is_ascii_digit)
-        }
-    }
+    let mut comps = path.split(|&b| b == b'/');
+    let first = comps.find(|&c| !matches!(c, b"" | b"."));
+    first.is_none_or(|c| matches!(c, b"self" | b"thread-self") || c.iter().all(u8::is_ascii_digit))
 }
 
 /// Whether `path` starts with one of procfs's top-level symlinks into
@@ -142,44 +132,35 @@ mod tests {
         let thread = pid.enter(b"task").enter(b"1235");
         assert!(thread.holds_magic_link(b"cwd"));
         assert!(!Place::Root.holds_magic_link(b"self"));
-        assert!(
-            !Place::Root
-                .enter(b"fs")
-                .enter(b"xfs")
-                .holds_magic_link(b"stat")
-        );
+        let fs = Place::Root.enter(b"fs");
+        assert!(!fs.enter(b"xfs").holds_magic_link(b"stat"));
         assert!(!pid.enter(b"fdinfo").holds_magic_link(b"0"));
         assert!(!pid.enter(b"attr").holds_magic_link(b"exec"));
     }
 
     #[test]
     fn trailing_magic_links_by_text() {
-        use super::ends_in_magic_link as magic;
-        for p in [
-            "self/exe",
-            "thread-self/cwd",
-            "1/root",
-            "self/fd/0",
-            "self/task/12/ns/mnt",
-            "12/map_files/1-2",
+        for (p, magic) in [
+            ("self/exe", true),
+            ("thread-self/cwd", true),
+            ("1/root", true),
+            ("self/fd/0", true),
+            ("self/task/12/ns/mnt", true),
+            ("12/map_files/1-2", true),
+            ("exe", false),
+            ("self", false),
+            ("self/status", false),
+            ("self/exe/", false),
+            ("self/./exe", false),
+            ("self//exe", false),
+            ("self/fd", false),
+            ("self/fdinfo/0", false),
+            ("self/task/exe", false),
+            ("fs/exe", false),
+            ("self/fd/0/x", false),
+            ("", false),
         ] {
-            assert!(magic(p.as_bytes()), "{p}");
-        }
-        for p in [
-            "exe",
-            "self",
-            "self/status",
-            "self/exe/",
-            "self/./exe",
-            "self//exe",
-            "self/fd",
-            "self/fdinfo/0",
-            "self/task/exe",
-            "fs/exe",
-            "self/fd/0/x",
-            "",
-        ] {
-            assert!(!magic(p.as_bytes()), "{p}");
+            assert_eq!(ends_in_magic_link(p.as_bytes()), magic, "{p}");
         }
     }
 
@@ -230,9 +211,7 @@ mod tests {
         assert_eq!(line_value(b"pos:\t0\n\nino:\t7", b"ino:"), Some(&b"7"[..]));
         assert_eq!(line_value(b"mnt_ino:\t7\n", b"ino:"), None);
         assert_eq!(line_value(b"", b"ino:"), None);
-        assert_eq!(
-            line_value(b"Pid:\t-1\nNSpid:\t-1\n", b"Pid:"),
-            Some(&b"-1"[..])
-        );
+        let pid = line_value(b"Pid:\t-1\nNSpid:\t-1\n", b"Pid:");
+        assert_eq!(pid, Some(&b"-1"[..]));
     }
 }

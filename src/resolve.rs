@@ -1,11 +1,8 @@
-//! Safe resolution of a path beneath a verified procfs root.
-//!
-//! Fast path: one `openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS |
-//! RESOLVE_NO_XDEV)`: the kernel refuses mount crossings, magic-links and
-//! escapes. Fallback (no `openat2`, or a seccomp filter refusing it): a walk
-//! one component at a time with `O_PATH|O_NOFOLLOW`, checking fs type and
-//! mount id at every step and following procfs's regular symlinks by
-//! re-resolving their text the same way.
+//! Safe resolution of a path beneath a verified procfs root: one
+//! `openat2` ([`RESOLVE`]), else (no `openat2`, or a seccomp filter refusing
+//! it) a walk one component at a time with `O_PATH|O_NOFOLLOW`, checking fs
+//! type and mount id at every step and re-resolving the text of procfs's
+//! regular symlinks the same way.
 
 use crate::arch::{O_CLOEXEC, O_DIRECTORY, O_NOFOLLOW, O_PATH};
 use crate::error::{Error, ErrorKind};
@@ -19,7 +16,10 @@ use crate::step::Step;
 use crate::sys::{self, Errno};
 use core::ffi::CStr;
 
-const RESOLVE: u64 = sys::RESOLVE_BENEATH | sys::RESOLVE_NO_MAGICLINKS | sys::RESOLVE_NO_XDEV;
+/// How every `openat2` of the crate resolves: the kernel refuses escapes
+/// from the root, magic-links and mount crossings.
+pub(crate) const RESOLVE: u64 =
+    sys::RESOLVE_BENEATH | sys::RESOLVE_NO_MAGICLINKS | sys::RESOLVE_NO_XDEV;
 /// The flags for a walk step or a parent directory.
 const STEP: u64 = O_PATH | O_NOFOLLOW | O_CLOEXEC;
 
@@ -91,11 +91,9 @@ pub(crate) fn open(root: &Root<'_>, path: &mut PathBuf, flags: u64) -> Result<Ow
     }
 }
 
-/// Follows the trailing magic-link `name` of a path cut into `parent`
-/// (`None`: the root) and `name`: opens the parent safely, makes sure the
-/// link is not itself a mount point, follows it with a plain `openat`
-/// relative to the parent, and checks that no mount covers it now. `None`
-/// if `openat2` turned out to be missing: nothing was followed.
+/// Follows the trailing magic-link `name` in `parent` (`None`: the root)
+/// with a plain `openat`, then checks that no mount covers it. `None` if
+/// `openat2` turned out to be missing: nothing was followed.
 fn follow_trailing(
     root: &Root<'_>,
     parent: Option<&CStr>,
@@ -146,11 +144,7 @@ fn not_mounted_over(root: &Root<'_>, dirfd: BorrowedFd<'_>, name: &CStr) -> Resu
         && let Some(now) = mount::mount_id_at(dirfd, name)?
         && now.unique == ours.unique
     {
-        return if now.id == ours.id {
-            Ok(())
-        } else {
-            Err(covered())
-        };
+        return (now.id == ours.id).then_some(()).ok_or_else(covered);
     }
     match sys::openat2(dirfd, name, STEP, RESOLVE) {
         Ok(_) => Ok(()),
@@ -168,7 +162,8 @@ fn link_on_root_mount(root: &Root<'_>, dirfd: BorrowedFd<'_>, name: &[u8]) -> Re
 
 /// The walk's follow of the magic-link `name` in `dirfd`, whose own mount
 /// was checked: a mount made on it since (see [`not_mounted_over`]) is
-/// caught after the open.
+/// caught after the open. Apart from [`walk`]: their frames would add up
+/// in a debug build.
 fn follow_in_walk(
     root: &Root<'_>,
     dirfd: BorrowedFd<'_>,
@@ -187,11 +182,9 @@ fn open_name(dirfd: BorrowedFd<'_>, name: &[u8], flags: u64, step: Step) -> Resu
     sys::openat(dirfd, buf.as_cstr(), flags).map_err(|e| Error::os(e, step))
 }
 
-/// The fallback resolver: one component at a time, every step an
-/// `O_PATH|O_NOFOLLOW` fd checked to be on the root's procfs mount, and
-/// [`decide`] saying what to do with it. It answers as
-/// `openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV)`
-/// would, plus the trailing magic-link follow.
+/// The walk of the module doc, [`decide`] saying what to do at each step:
+/// it answers as `openat2` with [`RESOLVE`] would, plus the trailing
+/// magic-link follow.
 fn walk(root: &Root<'_>, path: &mut PathBuf, flags: u64) -> Result<OwnedFd, Error> {
     // Measure the root's mount once for the whole walk.
     let root = &root.with_mount_id()?;
@@ -209,7 +202,7 @@ fn walk(root: &Root<'_>, path: &mut PathBuf, flags: u64) -> Result<OwnedFd, Erro
             (false, true) => Found::Dir,
             (false, false) => Found::File,
         };
-        match decide(found, at.is_last(), at.wants_dir(), flags) {
+        match decide(found, at.is_last(), at.wants_dir, flags) {
             Action::Enter => {
                 place = place.enter(at.name());
                 dir = Some(fd);
@@ -249,9 +242,7 @@ enum Found {
 /// What the walk does with a component: [`decide`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Action {
-    /// Step into the directory.
     Enter,
-    /// Resolve the symlink's text in its place.
     Substitute,
     /// Follow the magic-link with the caller's flags (it is the last).
     Follow,
@@ -360,46 +351,41 @@ mod tests {
         let enotdir = Action::Fail(Error::os(Errno::ENOTDIR, Step::NotADirectory));
         let eloop = Action::Fail(Error::os(Errno::ELOOP, Step::TrailingSymlinkNoFollow));
         #[rustfmt::skip]
-        let table: [(&[Found], _, _, _, _, _, Action); 12] = [
-            // found       last slash O_NOFOLLOW O_DIRECTORY O_PATH  action
-            (links,        y,   n,    y,         y,          x,      enotdir),
-            (links,        y,   n,    y,         n,          y,      Action::Hand),
-            (links,        y,   n,    y,         n,          n,      eloop),
-            (&[MagicLink], y,   n,    n,         x,          x,      Action::Follow),
-            (&[MagicLink], x,   x,    x,         x,          x,      Action::MagicLinkInPath),
-            (&[Symlink],   x,   x,    x,         x,          x,      Action::Substitute),
-            (&[Dir],       n,   x,    x,         x,          x,      Action::Enter),
-            (&[File],      n,   x,    x,         x,          x,      enotdir),
-            (&[File],      y,   y,    x,         x,          x,      enotdir),
-            (&[File],      y,   x,    x,         y,          x,      enotdir),
-            (any,          y,   x,    x,         x,          y,      Action::Hand),
-            (any,          y,   x,    x,         x,          n,      Action::Reopen),
+        let table: [(&[Found], _, Action); 12] = [
+            // found        last slash O_NOFOLLOW O_DIRECTORY O_PATH  action
+            (links,        [y,   n,    y,         y,          x],     enotdir),
+            (links,        [y,   n,    y,         n,          y],     Action::Hand),
+            (links,        [y,   n,    y,         n,          n],     eloop),
+            (&[MagicLink], [y,   n,    n,         x,          x],     Action::Follow),
+            (&[MagicLink], [x,   x,    x,         x,          x],     Action::MagicLinkInPath),
+            (&[Symlink],   [x,   x,    x,         x,          x],     Action::Substitute),
+            (&[Dir],       [n,   x,    x,         x,          x],     Action::Enter),
+            (&[File],      [n,   x,    x,         x,          x],     enotdir),
+            (&[File],      [y,   y,    x,         x,          x],     enotdir),
+            (&[File],      [y,   x,    x,         y,          x],     enotdir),
+            (any,          [y,   x,    x,         x,          y],     Action::Hand),
+            (any,          [y,   x,    x,         x,          n],     Action::Reopen),
         ];
-        let fits = |want: Option<bool>, got: bool| want.is_none() || want == Some(got);
         let mut used = [false; 12];
         for &found in any {
             for bits in 0..32u8 {
-                let on = |i: u8| bits & (1 << i) != 0;
-                let (last, slash, nofollow, directory, path) = (on(0), on(1), on(2), on(3), on(4));
+                let got: [bool; 5] = core::array::from_fn(|i| bits & (1 << i) != 0);
+                let [last, slash, nofollow, directory, path] = got;
                 let flags = O_CLOEXEC
                     | if nofollow { O_NOFOLLOW } else { 0 }
                     | if directory { O_DIRECTORY } else { 0 }
                     | if path { O_PATH } else { 0 };
+                let fits = |want: &[Option<bool>; 5]| {
+                    want.iter().zip(got).all(|(w, g)| w.is_none_or(|w| w == g))
+                };
                 let row = table
                     .iter()
-                    .position(|&(f, l, s, nf, d, p, _)| {
-                        f.contains(&found)
-                            && fits(l, last)
-                            && fits(s, slash)
-                            && fits(nf, nofollow)
-                            && fits(d, directory)
-                            && fits(p, path)
-                    })
+                    .position(|(f, want, _)| f.contains(&found) && fits(want))
                     .unwrap();
                 used[row] = true;
                 assert_eq!(
                     decide(found, last, slash, flags),
-                    table[row].6,
+                    table[row].2,
                     "{found:?}, last {last}, slash {slash}, flags {flags:#o} (row {row})"
                 );
             }

@@ -13,6 +13,7 @@ use crate::mount::{self, FileInfo, MountId, ProcRootFd};
 use crate::path;
 use crate::probe::{self, Feature};
 use crate::procfs;
+use crate::resolve;
 use crate::step::Step;
 use crate::sys::{self, Errno, FileId};
 
@@ -28,20 +29,15 @@ pub enum HandleKind {
     DetachedClone,
     /// The host's `/proc` opened by path, where neither of the above can be
     /// had (kernels before 5.2, or a seccomp filter refusing both). Every
-    /// operation checks mounts itself, but this is the weakest kind:
-    ///
-    /// * an attacker who races a check against a mount of their own can win;
-    /// * where the kernel has neither `openat2` (5.6+) nor `statx` mount ids
-    ///   (5.8+), the only mount-id oracle is `fdinfo`, read through this same
-    ///   `/proc`. An attacker with a process of its own and the right to
-    ///   mount in our mount namespace can make it agree with any mount id
-    ///   (bind its own `fdinfo` directory, holding the same procfs inodes at
-    ///   the same fd numbers, over ours; or bind its `/proc/<pid>` over
-    ///   another's) and then be handed its own files.
-    ///
-    /// Where that attacker is in scope, open the handle with
-    /// [`no_host_fallback`](crate::no_host_fallback): it fails closed
-    /// (`EOPNOTSUPP`) instead of ever using the host `/proc`.
+    /// operation checks mounts itself, but this is the weakest kind: an
+    /// attacker who races a check against a mount of their own can win, and
+    /// where the kernel has neither `openat2` (5.6+) nor `statx` mount ids
+    /// (5.8+), the only mount-id oracle is `fdinfo`, read through this same
+    /// `/proc`, which an attacker with a process of its own and the right to
+    /// mount in our mount namespace can make agree with any mount id (bind
+    /// its own `fdinfo` directory over ours: `docs/security.md`). Where that
+    /// attacker is in scope, use [`no_host_fallback`](crate::no_host_fallback):
+    /// it fails closed (`EOPNOTSUPP`) instead of ever using the host `/proc`.
     HostMount,
 }
 
@@ -60,14 +56,11 @@ pub(crate) struct ProcRoot<F> {
     /// The root's device: unique to its procfs superblock while it lives.
     pub(crate) dev: u64,
     /// The root inode's change time (ns): when its procfs instance was
-    /// made. A device number (and a classic mount id) is reused once its
+    /// made. Device numbers and classic mount ids are reused once their
     /// superblock is gone; a new instance made a clock tick or more later
     /// has a later time. Compared where no unique mount id pins the mount.
-    /// (A `chmod`/`chown`/`touch` of the root changes it too: the handle
-    /// then counts as replaced, which fails closed. One made within the
-    /// same tick passes: code in this process that closes our fd, makes
-    /// such an instance at once and `dup2`s it onto the number can
-    /// arrange that, as it could overwrite this crate's memory.)
+    /// A `chmod` of the root changes it too (fails closed); an instance made
+    /// in the same tick passes (`docs/security.md`).
     pub(crate) ctime: u64,
     /// The root's mount id where `ROOT_HAS_MNT` says there is one: from
     /// `statx` where it gives one (checked on every call), else measured
@@ -79,8 +72,7 @@ pub(crate) struct ProcRoot<F> {
 /// A root in use: its fd borrowed for `'fd`.
 pub(crate) type Root<'fd> = ProcRoot<BorrowedFd<'fd>>;
 
-/// A root that owns its fd: acquired, not yet published to the cache or
-/// kept by a handle, or made for one call.
+/// A root that owns its fd (see [`ProcRoot`]).
 pub(crate) type OwnedRoot = ProcRoot<OwnedFd>;
 
 /// `subset=pid` is in force: global files are hidden.
@@ -95,9 +87,7 @@ const ROOT_UNIQUE: u8 = 8;
 impl<F> ProcRoot<F> {
     /// A root of which only its kind and masks are known yet.
     pub(crate) fn unidentified(fd: F, kind: HandleKind, masks: u8) -> Self {
-        let mut root = ProcRoot::unpack(fd, [u64::from(masks), 0, 0, 0]);
-        root.kind = kind;
-        root
+        ProcRoot::unpack(fd, [u64::from(masks) | (kind as u64) << 8, 0, 0, 0])
     }
 
     /// All but the fd, as words: bits and kind, device, ctime, mount id.
@@ -133,19 +123,8 @@ impl<F> ProcRoot<F> {
 
     /// The same root with its fd held as `fd(self.fd)`.
     pub(crate) fn map_fd<G>(self, fd: impl FnOnce(F) -> G) -> ProcRoot<G> {
-        let facts = self.with_fd(());
-        facts.with_fd(fd(self.fd))
-    }
-
-    fn with_fd<G>(&self, fd: G) -> ProcRoot<G> {
-        ProcRoot {
-            fd,
-            kind: self.kind,
-            bits: self.bits,
-            dev: self.dev,
-            ctime: self.ctime,
-            mnt_id: self.mnt_id,
-        }
+        let words = self.pack();
+        ProcRoot::unpack(fd(self.fd), words)
     }
 
     pub(crate) fn subset(&self) -> bool {
@@ -179,7 +158,7 @@ impl<F> ProcRoot<F> {
 impl OwnedRoot {
     /// The root, its fd lent while `self` is borrowed.
     pub(crate) fn borrow(&self) -> Root<'_> {
-        self.with_fd(self.fd.as_fd())
+        ProcRoot::unpack(self.fd.as_fd(), self.pack())
     }
 
     /// Moves the fd into `keep` (in a caller's frame, closed when that
@@ -193,13 +172,9 @@ impl OwnedRoot {
 }
 
 impl<'fd> Root<'fd> {
-    fn proc_fd(&self) -> ProcRootFd<'fd> {
-        ProcRootFd(self.fd)
-    }
-
     /// The root's mount id, measuring it if that was not done yet.
-    pub(crate) fn mount_id(&self) -> Result<MountId, Error> {
-        let measure = || mount::inspect(self.proc_fd(), self.fd).map(|info| info.mnt);
+    fn mount_id(&self) -> Result<MountId, Error> {
+        let measure = || mount::inspect(ProcRootFd(self.fd), self.fd).map(|info| info.mnt);
         self.mnt().map_or_else(measure, Ok)
     }
 
@@ -212,22 +187,19 @@ impl<'fd> Root<'fd> {
 
     /// Fails with `EXDEV` unless `fd` is on this root's procfs mount.
     pub(crate) fn check_same_mount(&self, fd: BorrowedFd<'_>) -> Result<FileInfo, Error> {
-        mount::check_same_mount(self.proc_fd(), self.mount_id()?, fd)
+        mount::check_same_mount(ProcRootFd(self.fd), self.mount_id()?, fd)
     }
 
     /// Checks, before anything is resolved beneath it, that the fd number
-    /// still names this procfs root: a process may have closed it
-    /// (`close_range`), `dup2`ed over it, and reused the number for a
-    /// directory, a FIFO or another procfs. One `statx` where a unique
-    /// mount id pins the mount (Linux 6.8+; device, inode and type are
-    /// compared too); else those, the instance's creation time and an
-    /// `fstatfs`. `EBADF` if the fd is closed, `EXDEV` if it is something
-    /// else; both a [`SafetyViolation`](ErrorKind::SafetyViolation).
+    /// still names this procfs root: a process may have closed it, `dup2`ed
+    /// over it, or reused the number for a directory, a FIFO or another
+    /// procfs. `EBADF` if the fd is closed, `EXDEV` if it is something else;
+    /// both a [`SafetyViolation`](ErrorKind::SafetyViolation).
     pub(crate) fn check_still_ours(&self) -> Result<(), Error> {
         // Only a verdict (another file, or closed) is a SafetyViolation: an
         // error of a check itself (ENOMEM, EMFILE, EINTR, a seccomp filter)
         // is returned as it is: the call fails, and nothing is replaced.
-        let replaced = || Error::unsafe_path(Step::HandleFdReused);
+        let reused = || Error::unsafe_path(Step::HandleFdReused);
         let (id, mnt) = match mount::identify(self.fd) {
             Ok(r) => r,
             Err(e) if e.errno() == Errno::EBADF => {
@@ -240,7 +212,7 @@ impl<'fd> Root<'fd> {
             Err(e) => return Err(e),
         };
         if self.is_another_file(&id, mnt) {
-            return Err(replaced());
+            return Err(reused());
         }
         let compared = match (self.mnt(), mnt) {
             (Some(then), Some(now)) if then.unique == now.unique => Some(then.unique),
@@ -250,11 +222,9 @@ impl<'fd> Root<'fd> {
             // A unique mount id is never reused: this is our mount (which
             // pins our superblock), whatever else happened to its root.
             Some(true) => Ok(()),
-            // Device numbers and classic mount ids are reused once their
-            // procfs is gone. A new instance that got ours was made later:
-            // its root's creation time differs, unless it was made within
-            // the same clock tick (see `ctime`).
-            _ if id.ctime != self.ctime => Err(replaced()),
+            // A device number or classic mount id reused by a newer
+            // instance (see `ctime`).
+            _ if id.ctime != self.ctime => Err(reused()),
             // Classic ids (kernels 5.8-6.7): make sure it is a procfs.
             Some(false) => mount::check_procfs(self.fd),
             // No mount id at all (statx refused, qemu-user, kernels before
@@ -262,13 +232,7 @@ impl<'fd> Root<'fd> {
             // namespace, as masked.
             None => self.check_weakly_identified(),
         }
-        .map_err(|e| {
-            if e.kind() == ErrorKind::SafetyViolation {
-                replaced()
-            } else {
-                e
-            }
-        })
+        .map_err(|e| if e.is_safety_violation() { reused() } else { e })
     }
 
     /// Whether the fd number provably names another file now: another
@@ -343,12 +307,12 @@ pub(crate) fn verify(fd: OwnedFd, kind: HandleKind, masks: u8) -> Result<OwnedRo
 /// not resolve. Nothing is looked up across a mount, so a file or symlink
 /// mounted over `self` or `status` cannot vouch for the procfs.
 pub(crate) fn check_pid_namespace(root: &Root) -> Result<(), Error> {
-    let status = open_own_status(root)?;
-    nspid_is_ours(&status)
+    nspid_is_ours(&open_own_status(root)?)
 }
 
 /// Whether the `NSpid:` line of `status` (ours, in the procfs checked) is
-/// exactly our pid.
+/// exactly our pid. Apart from [`open_own_status`]: their frames would add
+/// up in a debug build.
 fn nspid_is_ours(status: &OwnedFd) -> Result<(), Error> {
     // Longer lines (`Groups:` of many groups) are skipped; an `NSpid:`
     // line too long for the buffer lists more than one namespace: not ours.
@@ -379,9 +343,8 @@ fn nspid_is_ours(status: &OwnedFd) -> Result<(), Error> {
 /// Opens `self/status` beneath `root` for reading, without crossing a mount.
 fn open_own_status(root: &Root) -> Result<OwnedFd, Error> {
     let read = arch::O_RDONLY | arch::O_NOFOLLOW | arch::O_NOCTTY | arch::O_CLOEXEC;
-    let resolve = sys::RESOLVE_BENEATH | sys::RESOLVE_NO_MAGICLINKS | sys::RESOLVE_NO_XDEV;
     if !probe::missing(Feature::Openat2) {
-        match sys::openat2(root.fd, c"self/status", read, resolve) {
+        match sys::openat2(root.fd, c"self/status", read, resolve::RESOLVE) {
             Ok(fd) => return Ok(fd),
             Err(e) if probe::is_unavailable(e) => probe::mark_missing(Feature::Openat2),
             // `self` of a procfs in which we are not visible does not resolve.
@@ -392,7 +355,8 @@ fn open_own_status(root: &Root) -> Result<OwnedFd, Error> {
     }
     // Step by step: `self` read as a link, its target and `status` opened
     // without following anything, each checked to be on the root's mount.
-    let on_root = |fd: OwnedFd| -> Result<OwnedFd, Error> {
+    let on_root = |fd: Result<OwnedFd, Errno>| -> Result<OwnedFd, Error> {
+        let fd = fd.map_err(|e| Error::os(e, Step::OpenSelf))?;
         if root.attackable() {
             root.check_same_mount(fd.as_fd())?;
         } else {
@@ -402,9 +366,8 @@ fn open_own_status(root: &Root) -> Result<OwnedFd, Error> {
     };
     let link_flags = arch::O_PATH | arch::O_NOFOLLOW | arch::O_CLOEXEC;
     let link = match sys::openat(root.fd, c"self", link_flags) {
-        Ok(fd) => on_root(fd)?,
         Err(Errno::ENOENT) => return Err(Error::unsafe_path(Step::OtherPidNamespace)),
-        Err(e) => return Err(Error::os(e, Step::OpenSelf)),
+        fd => on_root(fd)?,
     };
     let mut target = [0u8; 12];
     let n = match sys::readlinkat(link.as_fd(), c"", &mut target) {
@@ -418,7 +381,6 @@ fn open_own_status(root: &Root) -> Result<OwnedFd, Error> {
         return Err(Error::unsafe_path(Step::OtherPidNamespace));
     }
     let dir_flags = arch::O_PATH | arch::O_DIRECTORY | arch::O_NOFOLLOW | arch::O_CLOEXEC;
-    let dir =
-        on_root(sys::openat(root.fd, ours, dir_flags).map_err(|e| Error::os(e, Step::OpenSelf))?)?;
-    on_root(sys::openat(dir.as_fd(), c"status", read).map_err(|e| Error::os(e, Step::OpenSelf))?)
+    let dir = on_root(sys::openat(root.fd, ours, dir_flags))?;
+    on_root(sys::openat(dir.as_fd(), c"status", read))
 }

@@ -69,7 +69,6 @@ impl<const N: usize> SeqCell<N> {
             .compare_exchange(seen, writing, Ordering::Acquire, Ordering::Relaxed)
             .ok()?;
         fence(Ordering::Release);
-        // Test-only: a test's function run with the lock held.
         #[cfg(feature = "__fault_injection")]
         crate::__fault_injection::run_hook(crate::__fault_injection::CACHE_WRITE);
         let done = writer | ((count + 2) & COUNT);
