@@ -23,21 +23,15 @@ pub enum ErrorKind {
     Os,
 }
 
-/// Errno values, for matching [`Error::raw_os_error`] without raw numbers.
-///
 /// The kernel's values (the same on x86_64, aarch64 and riscv64) of the
-/// errnos the [crate docs](crate#errors) mention and a caller commonly tests.
+/// errnos the [crate docs](crate#errors) name, to compare with
+/// [`Error::raw_os_error`] without raw numbers.
 ///
 /// ```
 /// use safe_procfs::{Handle, OpenFlags, errno};
 ///
-/// let proc = Handle::open(&[])?;
-/// match proc.open_self("attr/apparmor/exec", OpenFlags::O_WRONLY) {
-///     Ok(_attr) => {}
-///     Err(e) if e.raw_os_error() == Some(errno::ENOENT) => {} // no AppArmor
-///     Err(e) if e.is_permission_denied() => {}               // EPERM or EACCES
-///     Err(e) => return Err(e),
-/// }
+/// let e = Handle::open(&[])?.open_self("/status", OpenFlags::O_RDONLY).unwrap_err();
+/// assert_eq!(e.raw_os_error(), Some(errno::EXDEV)); // an absolute path
 /// # Ok::<(), safe_procfs::Error>(())
 /// ```
 pub mod errno {
@@ -111,18 +105,11 @@ impl From<ProcBase<'_>> for ErrorBase {
     }
 }
 
-/// An error of this crate: see [`Error::raw_os_error`] for the errno
-/// contract (the table is in the [crate docs](crate#errors)) and
-/// [`Error::kind`] for its category.
-///
-/// `Display` names the system call or the rule that failed, the base it
-/// failed under where known, and the errno's name and text:
-/// `openat2 beneath /proc/self: ENOENT (No such file or directory)`.
-/// No path is copied into the error: it is 8 bytes and `Copy`, so that a
-/// `Result<OwnedFd, Error>` comes back in one register.
+/// An error of this crate: an errno, a category and a message, as the
+/// [crate docs](crate#errors) say. It holds no path: 8 bytes and `Copy`,
+/// so that a `Result<OwnedFd, Error>` comes back in one register.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-// On x86_64, `kind` (where a `Result` keeps its `Ok`) in the low byte is
-// tested in one short instruction at each `?`.
+// x86_64: `kind` (where a `Result` keeps its `Ok`) in the low byte.
 #[cfg_attr(target_arch = "x86_64", repr(C))]
 pub struct Error {
     kind: ErrorKind,
@@ -130,8 +117,7 @@ pub struct Error {
     /// The errno in the low 12 bits (the kernel's are below 4096), the
     /// base's variant above them (`BASE_*`).
     errno_base: u16,
-    /// The pid of a [`ProcBase::ProcPid`] base, the fd of a
-    /// [`ProcBase::ProcPidFd`] one; 0 otherwise.
+    /// The pid of a `ProcPid` base, the fd of a `ProcPidFd` one; else 0.
     base_arg: u32,
 }
 
@@ -322,14 +308,10 @@ mod tests {
 
     #[test]
     fn display_of_an_unknown_errno_is_its_number() {
-        use std::string::ToString;
-        assert_eq!(
-            Error::os(Errno::new(4000), Step::Read).to_string(),
-            "read: errno 4000"
-        );
+        let e = Error::os(Errno::new(4000), Step::Read);
+        assert_eq!(std::format!("{e}"), "read: errno 4000");
     }
 
-    /// 8 bytes, so that a `Result<OwnedFd, Error>` fits one register.
     #[test]
     fn eight_bytes() {
         use core::mem::size_of;
@@ -343,10 +325,8 @@ mod tests {
     /// stays), every errno the kernel has, kind and step.
     #[test]
     fn packed_fields_round_trip() {
-        // Only packed into errors and compared (a pidfd's number is all an
-        // error keeps).
-        let minus_one = crate::BorrowedFd::number_only(-1);
-        let max = crate::BorrowedFd::number_only(i32::MAX);
+        // Numbers only: a pidfd's number is all an error keeps.
+        let [minus_one, max] = [-1, i32::MAX].map(crate::BorrowedFd::number_only);
         let bases = [
             ProcBase::ProcRoot,
             ProcBase::ProcSelf,
@@ -370,9 +350,7 @@ mod tests {
             }
         }
         // Not an errno (the kernel's are below 4096): the largest one.
-        assert_eq!(
-            Error::os(Errno::new(70000), Step::Read).raw_os_error(),
-            Some(4095)
-        );
+        let e = Error::os(Errno::new(70000), Step::Read);
+        assert_eq!(e.raw_os_error(), Some(4095));
     }
 }

@@ -7,35 +7,29 @@ use crate::procfs;
 use crate::step::Step;
 use crate::sys::{self, Errno};
 
-/// Opens a pidfd for process `pid` (`pidfd_open(2)`, Linux 5.3+), with
-/// `O_CLOEXEC`. Use it with [`ProcBase::ProcPidFd`](crate::ProcBase::ProcPidFd)
-/// or [`Handle::open_pidfd`](crate::Handle::open_pidfd): a pidfd keeps
-/// naming its process after the pid number is reused.
+/// Opens a pidfd (`O_CLOEXEC`) for process `pid` with `pidfd_open(2)`, for
+/// [`ProcBase::ProcPidFd`](crate::ProcBase::ProcPidFd) or
+/// [`Handle::open_pidfd`](crate::Handle::open_pidfd): it keeps naming its
+/// process after the pid number is reused.
 ///
-/// The pidfd only pins *which* process is meant: it must be opened while
-/// `pid` still is that process. For a child of your own that is until you
-/// reap it; `clone3(CLONE_PIDFD)` gets the pidfd atomically with the child.
+/// It pins only *which* process is meant: open it while `pid` still is
+/// that process (for your child, until you reap it; `clone3(CLONE_PIDFD)`
+/// gets the pidfd atomically with the child).
 ///
 /// ```
 /// use safe_procfs::{Handle, OpenFlags, pidfd_open};
 ///
 /// let pidfd = pidfd_open(std::process::id())?;
-/// let proc = Handle::open(&[])?;
-/// let mut buf = [0u8; 4096];
-/// let status = proc.open_pidfd(pidfd.as_fd(), "status", OpenFlags::O_RDONLY)?;
-/// let text = status.read_whole(&mut buf)?;
-/// assert!(text.starts_with(b"Name:"));
+/// let status = Handle::open(&[])?.open_pidfd(pidfd.as_fd(), "status", OpenFlags::O_RDONLY)?;
 /// # Ok::<(), safe_procfs::Error>(())
 /// ```
 ///
 /// # Errors
 ///
-/// * `EINVAL` ([`InvalidArgument`](ErrorKind::InvalidArgument)): `pid` is 0
-///   or not below 2^31.
-/// * `ESRCH`: no process `pid` in the caller's pid namespace.
-/// * `ENOSYS` ([`NotSupported`](ErrorKind::NotSupported)): the kernel has
-///   no pidfds (before 5.3).
-/// * `EMFILE`, `ENFILE`, `ENOMEM`: out of descriptors or memory.
+/// `EINVAL` ([`InvalidArgument`](ErrorKind::InvalidArgument)) for a `pid`
+/// of 0 or not below 2^31; `ESRCH`: no process `pid` in our pid namespace;
+/// `ENOSYS` ([`NotSupported`](ErrorKind::NotSupported)) before Linux 5.3;
+/// `EMFILE`, `ENFILE`, `ENOMEM`: out of descriptors or memory.
 pub fn pidfd_open(pid: u32) -> Result<OwnedFd, Error> {
     if pid == 0 || pid >= 1 << 31 {
         return Err(Error::invalid(Errno::EINVAL, Step::PidfdOpenPidOutOfRange));
