@@ -35,8 +35,7 @@ pub enum FileType {
     Symlink,
     /// `DT_SOCK`.
     Socket,
-    /// `DT_UNKNOWN` or a value this crate does not know: the filesystem
-    /// did not say (procfs always does).
+    /// `DT_UNKNOWN` or an unknown value: the filesystem did not say.
     Unknown,
 }
 
@@ -89,11 +88,8 @@ impl DirEntry {
     /// The name as a decimal number, if it is one: a pid in the procfs
     /// root, an fd number in `fd/`, a tid in `task/`.
     pub fn number(&self) -> Option<u32> {
-        let n = self.name();
-        if n.len() > 10 {
-            return None;
-        }
-        crate::parse::decimal(n)?.try_into().ok()
+        let digits = Some(self.name()).filter(|n| n.len() <= 10)?;
+        crate::parse::decimal(digits)?.try_into().ok()
     }
 }
 
@@ -175,18 +171,13 @@ impl ReadDir<'_> {
                 Err(e) => return Err(Error::os(e, Step::Getdents64)),
             }
         }
-        self.parse().map(Some)
-    }
-
-    /// The record at `self.pos`, parsed; advances past it.
-    fn parse(&mut self) -> Result<DirEntry, Error> {
         let (entry, reclen) = self
             .buf
             .get(self.pos..self.len)
             .and_then(parse_record)
             .ok_or(Error::os(Errno::EIO, Step::GetdentsMalformed))?;
         self.pos += reclen;
-        Ok(entry)
+        Ok(Some(entry))
     }
 }
 
@@ -195,12 +186,11 @@ fn parse_record(rec: &[u8]) -> Option<(DirEntry, usize)> {
     let ino = u64::from_ne_bytes(rec.get(..8)?.try_into().ok()?);
     let reclen = u16::from_ne_bytes(rec.get(D_RECLEN..D_RECLEN + 2)?.try_into().ok()?);
     let reclen = usize::from(reclen);
-    let d_type = *rec.get(D_TYPE)?;
     let raw_name = rec.get(D_NAME..reclen)?;
     let name = raw_name.get(..raw_name.iter().position(|&b| b == 0)?)?;
     let mut entry = DirEntry {
         ino,
-        file_type: FileType::from_d_type(d_type),
+        file_type: FileType::from_d_type(*rec.get(D_TYPE)?),
         len: u8::try_from(name.len()).ok()?,
         name: [0; NAME_MAX],
     };
@@ -262,7 +252,7 @@ mod tests {
         let mut rd = ReadDir::new(&fd, &mut buf);
         (rd.state, rd.len) = (State::Reading, len);
         for (ino, _, name, file_type, number) in records {
-            let e = rd.parse().unwrap();
+            let e = rd.advance().unwrap().unwrap();
             let got = (e.name(), e.ino(), e.file_type(), e.number());
             assert_eq!(got, (name, ino, file_type, number));
             assert_eq!(e.is_dot_or_dotdot(), name == b".");
@@ -270,7 +260,7 @@ mod tests {
         assert_eq!(rd.pos, rd.len);
         // A record claiming more than was returned.
         rd.len = rd.pos + 10;
-        assert_eq!(rd.parse().unwrap_err().raw_os_error(), Some(5));
+        assert_eq!(rd.advance().unwrap_err().raw_os_error(), Some(5));
         core::mem::forget(fd);
         assert_eq!(FileType::from_d_type(0), FileType::Unknown);
         assert_eq!(FileType::from_d_type(200), FileType::Unknown);

@@ -1,6 +1,5 @@
-//! The crate's error type: an errno, a category, the step that failed and,
-//! where known, the base it failed under. `Copy`, no heap: usable where
-//! nothing can be allocated.
+//! [`Error`]: an errno, a category, the step that failed and, where known,
+//! the base it failed under.
 
 use crate::base::ProcBase;
 use crate::step::Step;
@@ -158,8 +157,7 @@ impl Error {
         Self::new(ErrorKind::SafetyViolation, Errno::EXDEV, step)
     }
 
-    /// The same error, noting the base it happened under (kept if one is
-    /// already noted).
+    /// Notes the base the error happened under, unless one is noted.
     pub(crate) fn under(self, base: ProcBase<'_>) -> Self {
         if self.errno_base >> BASE_SHIFT != BASE_NONE {
             return self;
@@ -182,9 +180,8 @@ impl Error {
         (self.errno_base & ERRNO_MASK).into()
     }
 
-    /// The errno of this error (always present; `Option` mirrors
-    /// `std::io::Error::raw_os_error`). Compare it with the constants of
-    /// [`errno`](crate::errno).
+    /// The errno, always present (`Option` as in `std::io::Error`): compare
+    /// it with the constants of [`errno`](crate::errno).
     pub fn raw_os_error(&self) -> Option<i32> {
         Some(self.raw_errno())
     }
@@ -247,8 +244,7 @@ impl Error {
         Errno::new(self.raw_errno())
     }
 
-    /// The same error, re-labelled as a safety violation (used when no
-    /// trustworthy procfs could be obtained at all).
+    /// Re-labelled: no trustworthy procfs could be obtained at all.
     pub(crate) fn into_safety_violation(self) -> Self {
         Error {
             kind: ErrorKind::SafetyViolation,
@@ -314,7 +310,6 @@ mod tests {
 
     #[test]
     fn eight_bytes() {
-        use core::mem::size_of;
         assert_eq!(size_of::<Step>(), 1);
         assert_eq!(size_of::<Error>(), 8);
         assert_eq!(size_of::<Result<crate::OwnedFd, Error>>(), 8);

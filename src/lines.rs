@@ -10,16 +10,6 @@ use crate::sys::Errno;
 /// owns. A record is read whole if it is **shorter than the buffer**; a
 /// longer one is an error (`ERANGE`) and the reader goes on with the next,
 /// so it never hands out part of a line as if it were a line.
-///
-/// ```
-/// use safe_procfs::{Handle, LineReader, OpenFlags};
-///
-/// let file = Handle::open(&[])?.open_self("mountinfo", OpenFlags::O_RDONLY)?;
-/// let mut buf = [0u8; 1024];
-/// let mut lines = LineReader::new(&file, &mut buf);
-/// while let Some(_mount) = lines.next_line()? {}
-/// # Ok::<(), safe_procfs::Error>(())
-/// ```
 pub struct LineReader<'f, 'b> {
     fd: &'f OwnedFd,
     buf: &'b mut [u8],
@@ -36,24 +26,23 @@ pub struct LineReader<'f, 'b> {
 impl<'f, 'b> LineReader<'f, 'b> {
     /// Reads `fd` line by line, from its current offset.
     pub fn new(fd: &'f OwnedFd, buf: &'b mut [u8]) -> Self {
-        Self::with_terminator(fd, buf, b'\n')
-    }
-
-    /// Reads `fd` one NUL-terminated field (`cmdline`, `environ`) at a
-    /// time; an empty argument is an empty field.
-    pub fn nul_fields(fd: &'f OwnedFd, buf: &'b mut [u8]) -> Self {
-        Self::with_terminator(fd, buf, 0)
-    }
-
-    fn with_terminator(fd: &'f OwnedFd, buf: &'b mut [u8], terminator: u8) -> Self {
         LineReader {
             fd,
             buf,
             start: 0,
             end: 0,
-            terminator,
+            terminator: b'\n',
             eof: false,
             skipping: false,
+        }
+    }
+
+    /// Reads `fd` one NUL-terminated field (`cmdline`, `environ`) at a
+    /// time; an empty argument is an empty field.
+    pub fn nul_fields(fd: &'f OwnedFd, buf: &'b mut [u8]) -> Self {
+        LineReader {
+            terminator: 0,
+            ..Self::new(fd, buf)
         }
     }
 

@@ -48,18 +48,16 @@ pub(crate) fn check_alive(pidfd: BorrowedFd<'_>) -> Result<(), Error> {
     if pidfd.as_raw_fd() < 0 {
         return Err(Error::invalid(Errno::EBADF, Step::PidfdNegative));
     }
-    match sys::pidfd_send_signal(pidfd, 0) {
-        Ok(()) | Err(Errno::EPERM) => Ok(()),
-        Err(e) => Err(match e {
-            Errno::ESRCH => Error::os(e, Step::PidfdSignalReaped),
-            // Checked after the fd is known to be a pidfd: the process is in a
-            // pid namespace that is not ours nor beneath ours.
-            Errno::EINVAL => Error::os(Errno::ESRCH, Step::PidfdSignalOtherNamespace),
-            Errno::EBADF => Error::os(e, Step::PidfdSignalNotPidfd),
-            Errno::ENOSYS => Error::new(ErrorKind::NotSupported, e, Step::PidfdSendSignal),
-            e => Error::os(e, Step::PidfdSendSignal),
-        }),
-    }
+    Err(match sys::pidfd_send_signal(pidfd, 0) {
+        Ok(()) | Err(Errno::EPERM) => return Ok(()),
+        Err(e @ Errno::ESRCH) => Error::os(e, Step::PidfdSignalReaped),
+        // Checked after the fd is known to be a pidfd: the process is in a
+        // pid namespace that is not ours nor beneath ours.
+        Err(Errno::EINVAL) => Error::os(Errno::ESRCH, Step::PidfdSignalOtherNamespace),
+        Err(e @ Errno::EBADF) => Error::os(e, Step::PidfdSignalNotPidfd),
+        Err(e @ Errno::ENOSYS) => Error::new(ErrorKind::NotSupported, e, Step::PidfdSendSignal),
+        Err(e) => Error::os(e, Step::PidfdSendSignal),
+    })
 }
 
 /// The pid of the pidfd's process by `PIDFD_GET_INFO`: `Ok(None)` where
@@ -79,15 +77,12 @@ pub(crate) fn pid_by_ioctl(pidfd: BorrowedFd<'_>) -> Result<Option<u32>, Error> 
 /// the process was reaped, `0` when it is not visible in that procfs's pid
 /// namespace: both `ESRCH`).
 pub(crate) fn pid_from_fdinfo(text: &[u8]) -> Result<u32, Error> {
-    let Some(value) = procfs::line_value(text, b"Pid:") else {
-        return Err(Error::os(Errno::EINVAL, Step::FdinfoNoPidLine));
-    };
-    if value.first() == Some(&b'-') {
-        return Err(Error::os(Errno::ESRCH, Step::FdinfoPidReaped));
-    }
-    match procfs::decimal(value) {
-        Some(0) => Err(Error::os(Errno::ESRCH, Step::FdinfoPidOtherNamespace)),
-        Some(pid) if pid < 1 << 31 => Ok(pid as u32),
+    let value = procfs::line_value(text, b"Pid:");
+    match (value, value.and_then(procfs::decimal)) {
+        (None, _) => Err(Error::os(Errno::EINVAL, Step::FdinfoNoPidLine)),
+        (Some([b'-', ..]), _) => Err(Error::os(Errno::ESRCH, Step::FdinfoPidReaped)),
+        (_, Some(0)) => Err(Error::os(Errno::ESRCH, Step::FdinfoPidOtherNamespace)),
+        (_, Some(pid)) if pid < 1 << 31 => Ok(pid as u32),
         _ => Err(Error::os(Errno::EINVAL, Step::FdinfoPidUnreadable)),
     }
 }
