@@ -126,17 +126,6 @@ impl<'a> ReadDir<'a> {
     /// start, through `buf` (at least [`DIR_BUF_MIN`] bytes; 1 KiB or more
     /// takes fewer system calls).
     ///
-    /// ```
-    /// use safe_procfs::{Handle, OpenFlags, ReadDir};
-    ///
-    /// let fds = Handle::open(&[])?.open_self("fd", OpenFlags::O_RDONLY | OpenFlags::O_DIRECTORY)?;
-    /// let mut buf = [0u8; 1024];
-    /// for entry in ReadDir::new(&fds, &mut buf) {
-    ///     let _our_fd: Option<u32> = entry?.number(); // None for `.` and `..`
-    /// }
-    /// # Ok::<(), safe_procfs::Error>(())
-    /// ```
-    ///
     /// # Errors
     ///
     /// As items, each ending the listing: `EINVAL` for a `buf` shorter than

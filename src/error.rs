@@ -10,8 +10,7 @@ use syscalls::Errno;
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
-    /// The caller's arguments were refused before the kernel was asked
-    /// (bad path, forbidden flags, pid out of range, buffer too small).
+    /// The arguments were refused before the kernel was asked ([errors](crate#errors)).
     InvalidArgument,
     /// A kernel facility the operation needs is missing.
     NotSupported,
@@ -25,14 +24,6 @@ pub enum ErrorKind {
 /// The kernel's values (the same on x86_64, aarch64 and riscv64) of the
 /// errnos the [crate docs](crate#errors) name, to compare with
 /// [`Error::raw_os_error`] without raw numbers.
-///
-/// ```
-/// use safe_procfs::{Handle, OpenFlags, errno};
-///
-/// let e = Handle::open(&[])?.open_self("/status", OpenFlags::O_RDONLY).unwrap_err();
-/// assert_eq!(e.raw_os_error(), Some(errno::EXDEV)); // an absolute path
-/// # Ok::<(), safe_procfs::Error>(())
-/// ```
 pub mod errno {
     /// Operation not permitted.
     pub const EPERM: i32 = 1;
@@ -191,8 +182,7 @@ impl Error {
         self.kind
     }
 
-    /// A short, static description of the system call or the rule that
-    /// failed (`"openat2"`, `"path contains a '..' component"`, ...).
+    /// The system call or rule that failed (`"openat2"`, `"path is absolute"`, ...).
     pub fn step(&self) -> &'static str {
         self.step.text()
     }
@@ -230,8 +220,7 @@ impl Error {
         self.raw_errno() == errno::ESRCH
     }
 
-    /// Whether this is a [`SafetyViolation`](ErrorKind::SafetyViolation):
-    /// a mount was crossed, or no trustworthy procfs could be had.
+    /// Whether this is a [`SafetyViolation`](ErrorKind::SafetyViolation).
     pub fn is_safety_violation(&self) -> bool {
         self.kind == ErrorKind::SafetyViolation
     }
@@ -285,10 +274,9 @@ impl fmt::Display for Error {
 
 impl core::error::Error for Error {}
 
-/// Keeps the message: the `io::Error` has the [`std::io::ErrorKind`] of the
-/// errno and this `Error` inside (`get_ref()` and downcast to read
-/// [`Error::raw_os_error`]; the `io::Error`'s own `raw_os_error()` is
-/// `None`, as for every `io::Error` that carries a message).
+/// Keeps the message: the `io::Error` has the errno's [`std::io::ErrorKind`]
+/// and this `Error` inside (`get_ref()`, downcast); its own `raw_os_error()`
+/// is `None`, as for every `io::Error` that carries a message.
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 impl From<Error> for std::io::Error {
@@ -334,8 +322,7 @@ mod tests {
         for errno in 1..4096 {
             let e = Error::unsafe_path(Step::OtherPidNamespace);
             let e = Error::new(e.kind(), Errno::new(errno), Step::Fsmount);
-            assert_eq!(e.raw_os_error(), Some(errno));
-            assert_eq!(e.base(), None);
+            assert_eq!((e.raw_os_error(), e.base()), (Some(errno), None));
             for base in bases {
                 let noted = e.under(base).under(ProcBase::ProcSelf);
                 assert_eq!(noted.base(), Some(base.into()));

@@ -14,11 +14,6 @@
 /// The NUL-terminated fields of `cmdline` or `environ`, each without its
 /// NUL. An empty argument is an empty field; a last field without its NUL
 /// (a process may overwrite its arguments) is a field too.
-///
-/// ```
-/// let args: Vec<&[u8]> = safe_procfs::parse::nul_fields(b"ls\0\0-l\0").collect();
-/// assert_eq!(args, [&b"ls"[..], b"", b"-l"]);
-/// ```
 pub fn nul_fields(bytes: &[u8]) -> NulFields<'_> {
     NulFields { rest: bytes }
 }
@@ -48,14 +43,6 @@ impl<'a> Iterator for NulFields<'a> {
 /// `key:`. Only whole keys at the start of a line match, so a process
 /// named `Uid:\t0\t0` (the kernel escapes only a newline in a name) does
 /// not forge the `Uid:` line.
-///
-/// ```
-/// use safe_procfs::parse::status_value;
-///
-/// let status = b"Name:\tUid:\t0\t0\nUid:\t1000\t1000\t1000\t1000\n";
-/// assert_eq!(status_value(status, b"Uid"), Some(&b"1000\t1000\t1000\t1000"[..]));
-/// assert_eq!(status_value(status, b"Ui"), None);
-/// ```
 pub fn status_value<'a>(text: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
     text.split(|&b| b == b'\n').find_map(|line| {
         let rest = line.strip_prefix(key)?.strip_prefix(b":")?;
@@ -81,12 +68,6 @@ pub fn cgroup_v2_path(text: &[u8]) -> Option<&[u8]> {
 /// printed unescaped between parentheses. So it is what lies between the
 /// first `(` and the **last** `)`, and a name such as `x) R 1 2 3` cannot
 /// shift the fields after it.
-///
-/// ```
-/// let stat = safe_procfs::parse::Stat::parse(b"42 (x) R 1 2 3) S 1 42 42 0\n").unwrap();
-/// assert_eq!((stat.pid(), stat.comm()), (Some(42), &b"x) R 1 2 3"[..]));
-/// assert_eq!((stat.field(3), stat.field_u64(4)), (Some(&b"S"[..]), Some(1)));
-/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Stat<'a> {
     pid: &'a [u8],

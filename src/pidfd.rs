@@ -16,14 +16,6 @@ use crate::sys::{self, Errno};
 /// that process (for your child, until you reap it; `clone3(CLONE_PIDFD)`
 /// gets the pidfd atomically with the child).
 ///
-/// ```
-/// use safe_procfs::{Handle, OpenFlags, pidfd_open};
-///
-/// let pidfd = pidfd_open(std::process::id())?;
-/// let status = Handle::open(&[])?.open_pidfd(pidfd.as_fd(), "status", OpenFlags::O_RDONLY)?;
-/// # Ok::<(), safe_procfs::Error>(())
-/// ```
-///
 /// # Errors
 ///
 /// `EINVAL` ([`InvalidArgument`](ErrorKind::InvalidArgument)) for a `pid`

@@ -1,9 +1,7 @@
-//! [`Step`]: the system call or the rule that failed, as one byte (so
-//! that `Error` is 8). Its [`text`](Step::text) is what
-//! [`Error::step`](crate::Error::step) returns and `Display` prints.
+//! [`Step`]: the system call or the rule that failed, as one byte (so that
+//! `Error` is 8), declared next to its [`text`](Step::text): the texts back
+//! to back in one string, with an end offset each.
 
-/// Declares [`Step`] and its [`text`](Step::text), each variant next to its
-/// text: the texts back to back in one string, with an end offset each.
 macro_rules! steps {
     ($($name:ident => $text:literal,)*) => {
         /// What failed: the variants are named after their texts.
