@@ -54,8 +54,7 @@ impl FileType {
     }
 }
 
-/// One directory entry. It owns its name (a [`NAME_MAX`]-byte buffer), so
-/// it outlives the listing's buffer and needs no allocator.
+/// One directory entry: it owns its name, so it outlives the listing's buffer.
 #[derive(Clone)]
 pub struct DirEntry {
     ino: u64,
@@ -85,8 +84,7 @@ impl DirEntry {
         matches!(self.name(), b"." | b"..")
     }
 
-    /// The name as a decimal number, if it is one: a pid in the procfs
-    /// root, an fd number in `fd/`, a tid in `task/`.
+    /// The name as a decimal number: a pid in the root, an fd in `fd/`, a tid in `task/`.
     pub fn number(&self) -> Option<u32> {
         let digits = Some(self.name()).filter(|n| n.len() <= 10)?;
         crate::parse::decimal(digits)?.try_into().ok()
@@ -141,9 +139,7 @@ impl<'a> ReadDir<'a> {
             state: State::Start,
         }
     }
-}
 
-impl ReadDir<'_> {
     fn advance(&mut self) -> Result<Option<DirEntry>, Error> {
         if self.state == State::Start {
             if self.buf.len() < DIR_BUF_MIN {

@@ -112,9 +112,8 @@ pub struct Error {
 }
 
 const ERRNO_MASK: u16 = 0xfff;
-/// The base's variant in `Error::errno_base`: none noted, or which.
+/// The base's variant in `Error::errno_base` (0: none noted).
 const BASE_SHIFT: u32 = 12;
-const BASE_NONE: u16 = 0;
 const BASE_ROOT: u16 = 1;
 const BASE_SELF: u16 = 2;
 const BASE_THREAD_SELF: u16 = 3;
@@ -150,7 +149,7 @@ impl Error {
 
     /// Notes the base the error happened under, unless one is noted.
     pub(crate) fn under(self, base: ProcBase<'_>) -> Self {
-        if self.errno_base >> BASE_SHIFT != BASE_NONE {
+        if self.base().is_some() {
             return self;
         }
         let (variant, base_arg) = match base {

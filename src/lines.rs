@@ -37,8 +37,7 @@ impl<'f, 'b> LineReader<'f, 'b> {
         }
     }
 
-    /// Reads `fd` one NUL-terminated field (`cmdline`, `environ`) at a
-    /// time; an empty argument is an empty field.
+    /// Reads `fd` one NUL-terminated field (`cmdline`, `environ`) at a time.
     pub fn nul_fields(fd: &'f OwnedFd, buf: &'b mut [u8]) -> Self {
         LineReader {
             terminator: 0,
@@ -46,8 +45,7 @@ impl<'f, 'b> LineReader<'f, 'b> {
         }
     }
 
-    /// The next record (the last may lack its terminator), or `None` at the
-    /// end of the file.
+    /// The next record (the last may lack its terminator); `None` at the end.
     ///
     /// # Errors
     ///
@@ -75,11 +73,10 @@ impl<'f, 'b> LineReader<'f, 'b> {
             }
             // The record's start to the front, unless skipped (a loop: no
             // panicking range check, unlike `copy_within`).
-            let kept = if self.skipping {
-                0
-            } else {
-                self.end - self.start
-            };
+            if self.skipping {
+                self.start = self.end;
+            }
+            let kept = self.end - self.start;
             for to in 0..kept {
                 if let Some(&b) = self.buf.get(self.start + to)
                     && let Some(d) = self.buf.get_mut(to)

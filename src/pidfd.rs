@@ -1,5 +1,4 @@
-//! pidfds: [`pidfd_open`], and what [`ProcBase::ProcPidFd`](crate::ProcBase::ProcPidFd)
-//! needs from the kernel (is it a pidfd, does its process still exist).
+//! pidfds: [`pidfd_open`], and the kernel's answers `ProcBase::ProcPidFd` needs.
 
 use crate::error::{Error, ErrorKind};
 use crate::fd::{BorrowedFd, OwnedFd};
@@ -65,9 +64,8 @@ pub(crate) fn pid_by_ioctl(pidfd: BorrowedFd<'_>) -> Result<Option<u32>, Error> 
     }
 }
 
-/// The pid in the text of a pidfd's `fdinfo`: its `Pid:` line (`-1` once
-/// the process was reaped, `0` when it is not visible in that procfs's pid
-/// namespace: both `ESRCH`).
+/// The pid on the `Pid:` line of a pidfd's `fdinfo` (`-1`: reaped; `0`: not
+/// visible in that procfs's pid namespace; both `ESRCH`).
 pub(crate) fn pid_from_fdinfo(text: &[u8]) -> Result<u32, Error> {
     let value = procfs::line_value(text, b"Pid:");
     match (value, value.and_then(procfs::decimal)) {

@@ -31,14 +31,11 @@ macro_rules! steps {
 
         impl Step {
             pub(crate) fn text(self) -> &'static str {
-                // Never "": the offsets are the texts' own.
-                self.find_text().unwrap_or("")
-            }
-
-            fn find_text(self) -> Option<&'static str> {
-                let (before, from) = ENDS.split_at_checked(self as usize)?;
+                let (before, from) = ENDS.split_at_checked(self as usize).unwrap_or_default();
                 let start = before.last().map_or(0, |&end| usize::from(end));
-                TEXTS.get(start..usize::from(*from.first()?))
+                let end = from.first().map_or(0, |&end| usize::from(end));
+                // Never "": the offsets are the texts' own.
+                TEXTS.get(start..end).unwrap_or("")
             }
 
             #[cfg(test)]
