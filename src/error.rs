@@ -21,9 +21,8 @@ pub enum ErrorKind {
     Os,
 }
 
-/// The kernel's values (the same on x86_64, aarch64 and riscv64) of the
-/// errnos the [crate docs](crate#errors) name, to compare with
-/// [`Error::raw_os_error`] without raw numbers.
+/// The kernel's values (the same on x86_64, aarch64 and riscv64) of the errnos
+/// the [crate docs](crate#errors) name, to compare with [`Error::raw_os_error`].
 pub mod errno {
     /// Operation not permitted.
     pub const EPERM: i32 = 1;
@@ -78,8 +77,7 @@ pub enum ErrorBase {
     ProcThreadSelf,
     /// [`ProcBase::ProcPid`], with its pid.
     ProcPid(u32),
-    /// [`ProcBase::ProcPidFd`], with the pidfd's number when the error was
-    /// made, for messages: it may be closed, or another file, by now.
+    /// [`ProcBase::ProcPidFd`], with the pidfd's number then: it may be another file now.
     ProcPidFd(i32),
 }
 
@@ -104,8 +102,7 @@ impl From<ProcBase<'_>> for ErrorBase {
 pub struct Error {
     kind: ErrorKind,
     step: Step,
-    /// The errno in the low 12 bits (the kernel's are below 4096), the
-    /// base's variant above them (`BASE_*`).
+    /// The errno in the low 12 bits (the kernel's are below 4096), `BASE_*` above.
     errno_base: u16,
     /// The pid of a `ProcPid` base, the fd of a `ProcPidFd` one; else 0.
     base_arg: u32,
