@@ -1,5 +1,4 @@
-//! [`Error`]: an errno, a category, the step that failed and, where known,
-//! the base it failed under.
+//! [`Error`]: an errno, a category, the step that failed and the base, in 8 bytes.
 
 use crate::base::ProcBase;
 use crate::step::Step;
@@ -210,8 +209,7 @@ impl Error {
         matches!(self.raw_errno(), errno::EPERM | errno::EACCES)
     }
 
-    /// `ESRCH`: the process is gone (a [`ProcBase::ProcPidFd`] whose process
-    /// was reaped, or one not visible in the handle's pid namespace).
+    /// `ESRCH`: the process is gone (reaped, or not visible in the handle's pid namespace).
     pub fn is_process_gone(&self) -> bool {
         self.raw_errno() == errno::ESRCH
     }

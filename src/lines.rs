@@ -6,10 +6,9 @@ use crate::step::Step;
 use crate::sys::Errno;
 
 /// Reads a file of any size (a `mountinfo` of thousands of mounts) one
-/// record at a time, without its terminator, through a buffer the caller
-/// owns. A record is read whole if it is **shorter than the buffer**; a
-/// longer one is an error (`ERANGE`) and the reader goes on with the next,
-/// so it never hands out part of a line as if it were a line.
+/// record at a time, without its terminator, through the caller's buffer.
+/// A record **not shorter than the buffer** is an error (`ERANGE`) and the
+/// reader goes on with the next: it never hands out part of a line.
 pub struct LineReader<'f, 'b> {
     fd: &'f OwnedFd,
     buf: &'b mut [u8],

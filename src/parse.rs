@@ -1,7 +1,6 @@
-//! Splitters for the procfs files every init and shim reads, written
-//! against the input a hostile process can put there. No allocation: each
-//! result borrows the bytes as read (e.g. by
-//! [`OwnedFd::read_whole`](crate::OwnedFd::read_whole)), and input not in
+//! Splitters for the procfs files every init and shim reads, written against
+//! what a hostile process can put there. Each result borrows the bytes as read
+//! (e.g. by [`OwnedFd::read_whole`](crate::OwnedFd::read_whole)); input not in
 //! the kernel's format is `None`, never a guess.
 //!
 //! | file | splitter |

@@ -31,9 +31,8 @@ pub fn pidfd_open(pid: u32) -> Result<OwnedFd, Error> {
     })
 }
 
-/// Checks that `pidfd` is a pidfd whose process still exists (alive or an
-/// unreaped zombie), by sending it signal 0. `EPERM` (not allowed to
-/// signal it) also proves it exists.
+/// Checks by signal 0 that `pidfd` is a pidfd whose process still exists
+/// (alive or an unreaped zombie): `EPERM` (not allowed to signal) proves it too.
 pub(crate) fn check_alive(pidfd: BorrowedFd<'_>) -> Result<(), Error> {
     // A C caller may lend any number (the C ABI borrows what it is given).
     if pidfd.as_raw_fd() < 0 {
@@ -51,9 +50,8 @@ pub(crate) fn check_alive(pidfd: BorrowedFd<'_>) -> Result<(), Error> {
     })
 }
 
-/// The pid of the pidfd's process by `PIDFD_GET_INFO`: `Ok(None)` where
-/// the kernel lacks that ioctl (then the caller reads `fdinfo`). Call only
-/// after [`check_alive`] accepted `pidfd`.
+/// The pid of the pidfd's process by `PIDFD_GET_INFO`, once [`check_alive`] accepted
+/// `pidfd`: `Ok(None)` where the kernel lacks that ioctl (then read `fdinfo`).
 pub(crate) fn pid_by_ioctl(pidfd: BorrowedFd<'_>) -> Result<Option<u32>, Error> {
     match sys::pidfd_get_pid(pidfd) {
         Ok(pid) => Ok(Some(pid)),
