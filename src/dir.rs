@@ -1,6 +1,4 @@
-//! Directory listing without allocation: `getdents64` records parsed into
-//! entries that own their name. Works on any directory fd this crate
-//! returns (opened for reading, not `O_PATH`).
+//! [`ReadDir`]: directory listings by `getdents64`, without allocation.
 
 use crate::error::Error;
 use crate::fd::OwnedFd;
@@ -37,8 +35,7 @@ pub enum FileType {
     Symlink,
     /// `DT_SOCK`.
     Socket,
-    /// `DT_UNKNOWN` or a value this crate does not know: the filesystem
-    /// did not say (procfs always does).
+    /// `DT_UNKNOWN` or an unknown value: the filesystem did not say.
     Unknown,
 }
 
@@ -57,8 +54,7 @@ impl FileType {
     }
 }
 
-/// One directory entry. It owns its name (a [`NAME_MAX`]-byte buffer), so
-/// it outlives the listing's buffer and needs no allocator.
+/// One directory entry: it owns its name, so it outlives the listing's buffer.
 #[derive(Clone)]
 pub struct DirEntry {
     ino: u64,
@@ -88,14 +84,10 @@ impl DirEntry {
         matches!(self.name(), b"." | b"..")
     }
 
-    /// The name as a decimal number, if it is one: a pid in the procfs
-    /// root, an fd number in `fd/`, a tid in `task/`.
+    /// The name as a decimal number: a pid in the root, an fd in `fd/`, a tid in `task/`.
     pub fn number(&self) -> Option<u32> {
-        let n = self.name();
-        if n.len() > 10 {
-            return None;
-        }
-        crate::parse::decimal(n)?.try_into().ok()
+        let digits = Some(self.name()).filter(|n| n.len() <= 10)?;
+        crate::parse::decimal(digits)?.try_into().ok()
     }
 }
 
@@ -109,13 +101,9 @@ impl core::fmt::Debug for DirEntry {
     }
 }
 
-/// An iterator over a directory's entries, from [`ReadDir::new`]:
-/// each item is a [`DirEntry`] or the error that ended the listing.
-///
-/// It yields every entry the kernel returns, in the kernel's order,
-/// **including `.` and `..`** (skip them with
-/// [`DirEntry::is_dot_or_dotdot`]); nothing is skipped silently. After an
-/// error it yields nothing more.
+/// The entries of a directory, from [`ReadDir::new`], in the kernel's
+/// order, **`.` and `..` included** ([`DirEntry::is_dot_or_dotdot`]): each
+/// item is a [`DirEntry`] or the error that ends the listing.
 pub struct ReadDir<'a> {
     fd: &'a OwnedFd,
     buf: &'a mut [u8],
@@ -132,37 +120,16 @@ enum State {
 }
 
 impl<'a> ReadDir<'a> {
-    /// Lists the directory `fd` from its start, with `buf` as the buffer
-    /// for `getdents64(2)` (at least [`DIR_BUF_MIN`] bytes; 1 KiB or more
-    /// takes fewer system calls). No allocation: entries are copied out of
-    /// `buf` one at a time. Open the directory with `O_RDONLY` (and
-    /// `O_DIRECTORY`), not `O_PATH`.
-    ///
-    /// ```
-    /// use safe_procfs::{Handle, OpenFlags, ReadDir};
-    ///
-    /// let proc = Handle::open(&[])?;
-    /// let fds = proc.open_self("fd", OpenFlags::O_RDONLY | OpenFlags::O_DIRECTORY)?;
-    /// let mut buf = [0u8; 1024];
-    /// for entry in ReadDir::new(&fds, &mut buf) {
-    ///     let entry = entry?;
-    ///     if let Some(fd) = entry.number() {
-    ///         // one of our open fds (the listing's own fd among them)
-    ///         # let _ = fd;
-    ///     }
-    /// }
-    /// # Ok::<(), safe_procfs::Error>(())
-    /// ```
+    /// Lists the directory `fd` (opened `O_RDONLY`, not `O_PATH`) from its
+    /// start, through `buf` (at least [`DIR_BUF_MIN`] bytes; 1 KiB or more
+    /// takes fewer system calls).
     ///
     /// # Errors
     ///
-    /// Each item may be an error, after which the listing ends:
-    /// * `EINVAL` ([`InvalidArgument`](crate::ErrorKind::InvalidArgument)):
-    ///   `buf` is shorter than [`DIR_BUF_MIN`];
-    /// * `ENOTDIR`: the fd is not a directory; `EBADF`: it is an `O_PATH` fd;
-    /// * `ENOENT`: the directory was removed (e.g. the process exited);
-    /// * `EIO`: the kernel returned a malformed record;
-    /// * the errno of `lseek(2)` or `getdents64(2)`.
+    /// As items, each ending the listing: `EINVAL` for a `buf` shorter than
+    /// [`DIR_BUF_MIN`]; `ENOTDIR` (not a directory) or `EBADF` (`O_PATH`);
+    /// `ENOENT` (the directory was removed: its process exited); `EIO` (a
+    /// malformed record); the errno of `lseek(2)` or `getdents64(2)`.
     pub fn new(fd: &'a OwnedFd, buf: &'a mut [u8]) -> ReadDir<'a> {
         ReadDir {
             fd,
@@ -172,9 +139,7 @@ impl<'a> ReadDir<'a> {
             state: State::Start,
         }
     }
-}
 
-impl ReadDir<'_> {
     fn advance(&mut self) -> Result<Option<DirEntry>, Error> {
         if self.state == State::Start {
             if self.buf.len() < DIR_BUF_MIN {
@@ -191,18 +156,13 @@ impl ReadDir<'_> {
                 Err(e) => return Err(Error::os(e, Step::Getdents64)),
             }
         }
-        self.parse().map(Some)
-    }
-
-    /// The record at `self.pos`, parsed; advances past it.
-    fn parse(&mut self) -> Result<DirEntry, Error> {
         let (entry, reclen) = self
             .buf
             .get(self.pos..self.len)
             .and_then(parse_record)
             .ok_or(Error::os(Errno::EIO, Step::GetdentsMalformed))?;
         self.pos += reclen;
-        Ok(entry)
+        Ok(Some(entry))
     }
 }
 
@@ -211,12 +171,11 @@ fn parse_record(rec: &[u8]) -> Option<(DirEntry, usize)> {
     let ino = u64::from_ne_bytes(rec.get(..8)?.try_into().ok()?);
     let reclen = u16::from_ne_bytes(rec.get(D_RECLEN..D_RECLEN + 2)?.try_into().ok()?);
     let reclen = usize::from(reclen);
-    let d_type = *rec.get(D_TYPE)?;
     let raw_name = rec.get(D_NAME..reclen)?;
     let name = raw_name.get(..raw_name.iter().position(|&b| b == 0)?)?;
     let mut entry = DirEntry {
         ino,
-        file_type: FileType::from_d_type(d_type),
+        file_type: FileType::from_d_type(*rec.get(D_TYPE)?),
         len: u8::try_from(name.len()).ok()?,
         name: [0; NAME_MAX],
     };
@@ -252,51 +211,42 @@ impl core::fmt::Debug for ReadDir<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn record(buf: &mut [u8], ino: u64, d_type: u8, name: &[u8]) -> usize {
-        let reclen = (D_NAME + name.len() + 1).div_ceil(8) * 8;
-        buf[..8].copy_from_slice(&ino.to_ne_bytes());
-        buf[D_RECLEN..D_RECLEN + 2].copy_from_slice(&(reclen as u16).to_ne_bytes());
-        buf[D_TYPE] = d_type;
-        buf[D_NAME..D_NAME + name.len()].copy_from_slice(name);
-        buf[D_NAME + name.len()] = 0;
-        reclen
-    }
+    use crate::arch::{O_CLOEXEC, O_PATH};
 
     #[test]
     fn parses_records_and_refuses_malformed_ones() {
-        // Any fd will do: the records are parsed from the buffer.
-        let fd = sys::openat(
-            sys::AT_FDCWD,
-            c"/",
-            crate::arch::O_PATH | crate::arch::O_CLOEXEC,
-        )
-        .unwrap();
-        let mut buf = [0u8; 1024];
-        let a = record(&mut buf, 7, 4, b".");
-        let b = record(&mut buf[a..], 9, 10, b"12");
         let long = [b'x'; NAME_MAX];
-        let c = record(&mut buf[a + b..], 11, 8, &long);
+        let records = [
+            (7u64, 4, &b"."[..], FileType::Directory, None),
+            (9, 10, b"12", FileType::Symlink, Some(12)),
+            (11, 8, &long, FileType::Regular, None),
+        ];
+        let (mut buf, mut len) = ([0u8; 1024], 0);
+        for &(ino, d_type, name, ..) in &records {
+            // The NUL after the name and the padding: the buffer's zeros.
+            let reclen = (D_NAME + name.len() + 1).div_ceil(8) * 8;
+            let rec = &mut buf[len..len + reclen];
+            rec[..8].copy_from_slice(&ino.to_ne_bytes());
+            rec[D_RECLEN..D_RECLEN + 2].copy_from_slice(&(reclen as u16).to_ne_bytes());
+            rec[D_TYPE] = d_type;
+            rec[D_NAME..D_NAME + name.len()].copy_from_slice(name);
+            len += reclen;
+        }
+        // Any fd will do: the records are parsed from the buffer.
+        let fd = sys::openat(sys::AT_FDCWD, c"/", O_PATH | O_CLOEXEC).unwrap();
         let mut rd = ReadDir::new(&fd, &mut buf);
-        rd.state = State::Reading;
-        rd.len = a + b + c;
-        let e = rd.parse().unwrap();
-        assert_eq!(
-            (e.name(), e.ino(), e.file_type()),
-            (&b"."[..], 7, FileType::Directory)
-        );
-        assert!(e.is_dot_or_dotdot());
-        let e = rd.parse().unwrap();
-        assert_eq!((e.number(), e.file_type()), (Some(12), FileType::Symlink));
-        let e = rd.parse().unwrap();
-        assert_eq!(e.name(), &long[..]);
-        assert_eq!(e.number(), None);
+        (rd.state, rd.len) = (State::Reading, len);
+        for (ino, _, name, file_type, number) in records {
+            let e = rd.advance().unwrap().unwrap();
+            let got = (e.name(), e.ino(), e.file_type(), e.number());
+            assert_eq!(got, (name, ino, file_type, number));
+            assert_eq!(e.is_dot_or_dotdot(), name == b".");
+        }
         assert_eq!(rd.pos, rd.len);
         // A record claiming more than was returned.
         rd.len = rd.pos + 10;
-        assert_eq!(rd.parse().unwrap_err().raw_os_error(), Some(5));
+        assert_eq!(rd.advance().unwrap_err().raw_os_error(), Some(5));
         core::mem::forget(fd);
-        assert_eq!(FileType::from_d_type(0), FileType::Unknown);
-        assert_eq!(FileType::from_d_type(200), FileType::Unknown);
+        assert_eq!([0, 200].map(FileType::from_d_type), [FileType::Unknown; 2]);
     }
 }

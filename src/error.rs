@@ -1,6 +1,4 @@
-//! The crate's error type: an errno, a category, the step that failed and,
-//! where known, the base it failed under. `Copy`, no heap: usable where
-//! nothing can be allocated.
+//! [`Error`]: an errno, a category, the step that failed and the base, in 8 bytes.
 
 use crate::base::ProcBase;
 use crate::step::Step;
@@ -11,8 +9,7 @@ use syscalls::Errno;
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
-    /// The caller's arguments were refused before the kernel was asked
-    /// (bad path, forbidden flags, pid out of range, buffer too small).
+    /// The arguments were refused before the kernel was asked ([errors](crate#errors)).
     InvalidArgument,
     /// A kernel facility the operation needs is missing.
     NotSupported,
@@ -23,23 +20,8 @@ pub enum ErrorKind {
     Os,
 }
 
-/// Errno values, for matching [`Error::raw_os_error`] without raw numbers.
-///
-/// The kernel's values (the same on x86_64, aarch64 and riscv64) of the
-/// errnos the [crate docs](crate#errors) mention and a caller commonly tests.
-///
-/// ```
-/// use safe_procfs::{Handle, OpenFlags, errno};
-///
-/// let proc = Handle::open(&[])?;
-/// match proc.open_self("attr/apparmor/exec", OpenFlags::O_WRONLY) {
-///     Ok(_attr) => {}
-///     Err(e) if e.raw_os_error() == Some(errno::ENOENT) => {} // no AppArmor
-///     Err(e) if e.is_permission_denied() => {}               // EPERM or EACCES
-///     Err(e) => return Err(e),
-/// }
-/// # Ok::<(), safe_procfs::Error>(())
-/// ```
+/// The kernel's values (the same on x86_64, aarch64 and riscv64) of the errnos
+/// the [crate docs](crate#errors) name, to compare with [`Error::raw_os_error`].
 pub mod errno {
     /// Operation not permitted.
     pub const EPERM: i32 = 1;
@@ -94,8 +76,7 @@ pub enum ErrorBase {
     ProcThreadSelf,
     /// [`ProcBase::ProcPid`], with its pid.
     ProcPid(u32),
-    /// [`ProcBase::ProcPidFd`], with the pidfd's number when the error was
-    /// made, for messages: it may be closed, or another file, by now.
+    /// [`ProcBase::ProcPidFd`], with the pidfd's number then: it may be another file now.
     ProcPidFd(i32),
 }
 
@@ -111,34 +92,24 @@ impl From<ProcBase<'_>> for ErrorBase {
     }
 }
 
-/// An error of this crate: see [`Error::raw_os_error`] for the errno
-/// contract (the table is in the [crate docs](crate#errors)) and
-/// [`Error::kind`] for its category.
-///
-/// `Display` names the system call or the rule that failed, the base it
-/// failed under where known, and the errno's name and text:
-/// `openat2 beneath /proc/self: ENOENT (No such file or directory)`.
-/// No path is copied into the error: it is 8 bytes and `Copy`, so that a
-/// `Result<OwnedFd, Error>` comes back in one register.
+/// An error of this crate: an errno, a category and a message, as the
+/// [crate docs](crate#errors) say. It holds no path: 8 bytes and `Copy`,
+/// so that a `Result<OwnedFd, Error>` comes back in one register.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-// On x86_64, `kind` (where a `Result` keeps its `Ok`) in the low byte is
-// tested in one short instruction at each `?`.
+// x86_64: `kind` (where a `Result` keeps its `Ok`) in the low byte.
 #[cfg_attr(target_arch = "x86_64", repr(C))]
 pub struct Error {
     kind: ErrorKind,
     step: Step,
-    /// The errno in the low 12 bits (the kernel's are below 4096), the
-    /// base's variant above them (`BASE_*`).
+    /// The errno in the low 12 bits (the kernel's are below 4096), `BASE_*` above.
     errno_base: u16,
-    /// The pid of a [`ProcBase::ProcPid`] base, the fd of a
-    /// [`ProcBase::ProcPidFd`] one; 0 otherwise.
+    /// The pid of a `ProcPid` base, the fd of a `ProcPidFd` one; else 0.
     base_arg: u32,
 }
 
 const ERRNO_MASK: u16 = 0xfff;
-/// The base's variant in `Error::errno_base`: none noted, or which.
+/// The base's variant in `Error::errno_base` (0: none noted).
 const BASE_SHIFT: u32 = 12;
-const BASE_NONE: u16 = 0;
 const BASE_ROOT: u16 = 1;
 const BASE_SELF: u16 = 2;
 const BASE_THREAD_SELF: u16 = 3;
@@ -172,10 +143,9 @@ impl Error {
         Self::new(ErrorKind::SafetyViolation, Errno::EXDEV, step)
     }
 
-    /// The same error, noting the base it happened under (kept if one is
-    /// already noted).
+    /// Notes the base the error happened under, unless one is noted.
     pub(crate) fn under(self, base: ProcBase<'_>) -> Self {
-        if self.errno_base >> BASE_SHIFT != BASE_NONE {
+        if self.base().is_some() {
             return self;
         }
         let (variant, base_arg) = match base {
@@ -196,9 +166,8 @@ impl Error {
         (self.errno_base & ERRNO_MASK).into()
     }
 
-    /// The errno of this error (always present; `Option` mirrors
-    /// `std::io::Error::raw_os_error`). Compare it with the constants of
-    /// [`errno`](crate::errno).
+    /// The errno, always present (`Option` as in `std::io::Error`): compare
+    /// it with the constants of [`errno`](crate::errno).
     pub fn raw_os_error(&self) -> Option<i32> {
         Some(self.raw_errno())
     }
@@ -208,8 +177,7 @@ impl Error {
         self.kind
     }
 
-    /// A short, static description of the system call or the rule that
-    /// failed (`"openat2"`, `"path contains a '..' component"`, ...).
+    /// The system call or rule that failed (`"openat2"`, `"path is absolute"`, ...).
     pub fn step(&self) -> &'static str {
         self.step.text()
     }
@@ -241,14 +209,12 @@ impl Error {
         matches!(self.raw_errno(), errno::EPERM | errno::EACCES)
     }
 
-    /// `ESRCH`: the process is gone (a [`ProcBase::ProcPidFd`] whose process
-    /// was reaped, or one not visible in the handle's pid namespace).
+    /// `ESRCH`: the process is gone (reaped, or not visible in the handle's pid namespace).
     pub fn is_process_gone(&self) -> bool {
         self.raw_errno() == errno::ESRCH
     }
 
-    /// Whether this is a [`SafetyViolation`](ErrorKind::SafetyViolation):
-    /// a mount was crossed, or no trustworthy procfs could be had.
+    /// Whether this is a [`SafetyViolation`](ErrorKind::SafetyViolation).
     pub fn is_safety_violation(&self) -> bool {
         self.kind == ErrorKind::SafetyViolation
     }
@@ -261,8 +227,7 @@ impl Error {
         Errno::new(self.raw_errno())
     }
 
-    /// The same error, re-labelled as a safety violation (used when no
-    /// trustworthy procfs could be obtained at all).
+    /// Re-labelled: no trustworthy procfs could be obtained at all.
     pub(crate) fn into_safety_violation(self) -> Self {
         Error {
             kind: ErrorKind::SafetyViolation,
@@ -303,10 +268,9 @@ impl fmt::Display for Error {
 
 impl core::error::Error for Error {}
 
-/// Keeps the message: the `io::Error` has the [`std::io::ErrorKind`] of the
-/// errno and this `Error` inside (`get_ref()` and downcast to read
-/// [`Error::raw_os_error`]; the `io::Error`'s own `raw_os_error()` is
-/// `None`, as for every `io::Error` that carries a message).
+/// Keeps the message: the `io::Error` has the errno's [`std::io::ErrorKind`]
+/// and this `Error` inside (`get_ref()`, downcast); its own `raw_os_error()`
+/// is `None`, as for every `io::Error` that carries a message.
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 impl From<Error> for std::io::Error {
@@ -322,17 +286,12 @@ mod tests {
 
     #[test]
     fn display_of_an_unknown_errno_is_its_number() {
-        use std::string::ToString;
-        assert_eq!(
-            Error::os(Errno::new(4000), Step::Read).to_string(),
-            "read: errno 4000"
-        );
+        let e = Error::os(Errno::new(4000), Step::Read);
+        assert_eq!(std::format!("{e}"), "read: errno 4000");
     }
 
-    /// 8 bytes, so that a `Result<OwnedFd, Error>` fits one register.
     #[test]
     fn eight_bytes() {
-        use core::mem::size_of;
         assert_eq!(size_of::<Step>(), 1);
         assert_eq!(size_of::<Error>(), 8);
         assert_eq!(size_of::<Result<crate::OwnedFd, Error>>(), 8);
@@ -343,10 +302,8 @@ mod tests {
     /// stays), every errno the kernel has, kind and step.
     #[test]
     fn packed_fields_round_trip() {
-        // Only packed into errors and compared (a pidfd's number is all an
-        // error keeps).
-        let minus_one = crate::BorrowedFd::number_only(-1);
-        let max = crate::BorrowedFd::number_only(i32::MAX);
+        // Numbers only: a pidfd's number is all an error keeps.
+        let [minus_one, max] = [-1, i32::MAX].map(crate::BorrowedFd::number_only);
         let bases = [
             ProcBase::ProcRoot,
             ProcBase::ProcSelf,
@@ -359,8 +316,7 @@ mod tests {
         for errno in 1..4096 {
             let e = Error::unsafe_path(Step::OtherPidNamespace);
             let e = Error::new(e.kind(), Errno::new(errno), Step::Fsmount);
-            assert_eq!(e.raw_os_error(), Some(errno));
-            assert_eq!(e.base(), None);
+            assert_eq!((e.raw_os_error(), e.base()), (Some(errno), None));
             for base in bases {
                 let noted = e.under(base).under(ProcBase::ProcSelf);
                 assert_eq!(noted.base(), Some(base.into()));
@@ -370,9 +326,7 @@ mod tests {
             }
         }
         // Not an errno (the kernel's are below 4096): the largest one.
-        assert_eq!(
-            Error::os(Errno::new(70000), Step::Read).raw_os_error(),
-            Some(4095)
-        );
+        let e = Error::os(Errno::new(70000), Step::Read);
+        assert_eq!(e.raw_os_error(), Some(4095));
     }
 }

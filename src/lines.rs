@@ -1,37 +1,14 @@
-//! [`LineReader`]: a file of any size, one line (or NUL-terminated field) at
-//! a time, through a buffer the caller owns.
+//! [`LineReader`]: a file of any size, one line or field at a time.
 
 use crate::error::Error;
 use crate::fd::OwnedFd;
 use crate::step::Step;
 use crate::sys::Errno;
 
-/// Reads a file one record at a time (a line, or a NUL-terminated field of
-/// `cmdline` and `environ`) through a buffer the caller owns: no
-/// allocation, and files of any size, such as a `mountinfo` of thousands of
-/// mounts, in a buffer of a few KiB.
-///
-/// Each record is handed out without its terminator; a last record with no
-/// terminator is handed out too. A record is read whole if it is **shorter
-/// than the buffer**; a longer one is an error (`ERANGE`) and the reader
-/// moves on to the next record, so one over-long line does not end the
-/// reading, and it never hands out part of a line as if it were a line.
-///
-/// ```
-/// use safe_procfs::{Handle, LineReader, OpenFlags};
-///
-/// let proc = Handle::open(&[])?;
-/// let file = proc.open_self("mountinfo", OpenFlags::O_RDONLY)?;
-/// let mut buf = [0u8; 1024];
-/// let mut lines = LineReader::new(&file, &mut buf);
-/// let mut mounts = 0;
-/// while let Some(line) = lines.next_line()? {
-///     assert!(!line.contains(&b'\n'));
-///     mounts += 1;
-/// }
-/// assert!(mounts >= 1);
-/// # Ok::<(), safe_procfs::Error>(())
-/// ```
+/// Reads a file of any size (a `mountinfo` of thousands of mounts) one
+/// record at a time, without its terminator, through the caller's buffer.
+/// A record **not shorter than the buffer** is an error (`ERANGE`) and the
+/// reader goes on with the next: it never hands out part of a line.
 pub struct LineReader<'f, 'b> {
     fd: &'f OwnedFd,
     buf: &'b mut [u8],
@@ -46,41 +23,34 @@ pub struct LineReader<'f, 'b> {
 }
 
 impl<'f, 'b> LineReader<'f, 'b> {
-    /// Reads `fd` line by line (records end with `\n`), from its current
-    /// offset, through `buf`.
+    /// Reads `fd` line by line, from its current offset.
     pub fn new(fd: &'f OwnedFd, buf: &'b mut [u8]) -> Self {
-        Self::with_terminator(fd, buf, b'\n')
-    }
-
-    /// Reads `fd` one NUL-terminated field at a time (`cmdline`,
-    /// `environ`): each argument or `NAME=value`, without the NUL. An
-    /// empty argument is an empty field.
-    pub fn nul_fields(fd: &'f OwnedFd, buf: &'b mut [u8]) -> Self {
-        Self::with_terminator(fd, buf, 0)
-    }
-
-    fn with_terminator(fd: &'f OwnedFd, buf: &'b mut [u8], terminator: u8) -> Self {
         LineReader {
             fd,
             buf,
             start: 0,
             end: 0,
-            terminator,
+            terminator: b'\n',
             eof: false,
             skipping: false,
         }
     }
 
-    /// The next record without its terminator, or `None` at the end of
-    /// the file.
+    /// Reads `fd` one NUL-terminated field (`cmdline`, `environ`) at a time.
+    pub fn nul_fields(fd: &'f OwnedFd, buf: &'b mut [u8]) -> Self {
+        LineReader {
+            terminator: 0,
+            ..Self::new(fd, buf)
+        }
+    }
+
+    /// The next record (the last may lack its terminator); `None` at the end.
     ///
     /// # Errors
     ///
-    /// * `ERANGE` ([`InvalidArgument`](crate::ErrorKind::InvalidArgument)):
-    ///   the record is not shorter than the buffer. Its bytes are skipped:
-    ///   the next call returns the record after it. (An empty buffer fits
-    ///   no record: every call is `ERANGE`.)
-    /// * the errno of `read(2)`; the call may be repeated.
+    /// `ERANGE` for a record not shorter than the buffer (an empty one fits
+    /// none): the next call returns the record after it. The errno of
+    /// `read(2)`: the call may be repeated.
     pub fn next_line(&mut self) -> Result<Option<&[u8]>, Error> {
         loop {
             let pending = self.buf.get(self.start..self.end).unwrap_or_default();
@@ -100,14 +70,12 @@ impl<'f, 'b> LineReader<'f, 'b> {
                 }
                 return Ok(self.buf.get(from..to));
             }
-            // The start of the record to the front, unless it is being
-            // skipped (a plain loop: no panicking range check, unlike
-            // `copy_within`).
-            let kept = if self.skipping {
-                0
-            } else {
-                self.end - self.start
-            };
+            // The record's start to the front, unless skipped (a loop: no
+            // panicking range check, unlike `copy_within`).
+            if self.skipping {
+                self.start = self.end;
+            }
+            let kept = self.end - self.start;
             for to in 0..kept {
                 if let Some(&b) = self.buf.get(self.start + to)
                     && let Some(d) = self.buf.get_mut(to)
@@ -130,9 +98,8 @@ impl<'f, 'b> LineReader<'f, 'b> {
         }
     }
 
-    /// Starts again at the beginning of the file ([`OwnedFd::rewind`]);
-    /// what was buffered is dropped. A procfs file is generated anew, so
-    /// it shows the process as it is now.
+    /// Starts again at the beginning of the file ([`OwnedFd::rewind`]),
+    /// dropping what was buffered: a procfs file shows the process anew.
     ///
     /// # Errors
     ///

@@ -1,5 +1,4 @@
-//! pidfds: [`pidfd_open`], and what [`ProcBase::ProcPidFd`](crate::ProcBase::ProcPidFd)
-//! needs from the kernel (is it a pidfd, does its process still exist).
+//! pidfds: [`pidfd_open`], and the kernel's answers `ProcBase::ProcPidFd` needs.
 
 use crate::error::{Error, ErrorKind};
 use crate::fd::{BorrowedFd, OwnedFd};
@@ -7,35 +6,21 @@ use crate::procfs;
 use crate::step::Step;
 use crate::sys::{self, Errno};
 
-/// Opens a pidfd for process `pid` (`pidfd_open(2)`, Linux 5.3+), with
-/// `O_CLOEXEC`. Use it with [`ProcBase::ProcPidFd`](crate::ProcBase::ProcPidFd)
-/// or [`Handle::open_pidfd`](crate::Handle::open_pidfd): a pidfd keeps
-/// naming its process after the pid number is reused.
+/// Opens a pidfd (`O_CLOEXEC`) for process `pid` with `pidfd_open(2)`, for
+/// [`ProcBase::ProcPidFd`](crate::ProcBase::ProcPidFd) or
+/// [`Handle::open_pidfd`](crate::Handle::open_pidfd): it keeps naming its
+/// process after the pid number is reused.
 ///
-/// The pidfd only pins *which* process is meant: it must be opened while
-/// `pid` still is that process. For a child of your own that is until you
-/// reap it; `clone3(CLONE_PIDFD)` gets the pidfd atomically with the child.
-///
-/// ```
-/// use safe_procfs::{Handle, OpenFlags, pidfd_open};
-///
-/// let pidfd = pidfd_open(std::process::id())?;
-/// let proc = Handle::open(&[])?;
-/// let mut buf = [0u8; 4096];
-/// let status = proc.open_pidfd(pidfd.as_fd(), "status", OpenFlags::O_RDONLY)?;
-/// let text = status.read_whole(&mut buf)?;
-/// assert!(text.starts_with(b"Name:"));
-/// # Ok::<(), safe_procfs::Error>(())
-/// ```
+/// It pins only *which* process is meant: open it while `pid` still is
+/// that process (for your child, until you reap it; `clone3(CLONE_PIDFD)`
+/// gets the pidfd atomically with the child).
 ///
 /// # Errors
 ///
-/// * `EINVAL` ([`InvalidArgument`](ErrorKind::InvalidArgument)): `pid` is 0
-///   or not below 2^31.
-/// * `ESRCH`: no process `pid` in the caller's pid namespace.
-/// * `ENOSYS` ([`NotSupported`](ErrorKind::NotSupported)): the kernel has
-///   no pidfds (before 5.3).
-/// * `EMFILE`, `ENFILE`, `ENOMEM`: out of descriptors or memory.
+/// `EINVAL` ([`InvalidArgument`](ErrorKind::InvalidArgument)) for a `pid`
+/// of 0 or not below 2^31; `ESRCH`: no process `pid` in our pid namespace;
+/// `ENOSYS` ([`NotSupported`](ErrorKind::NotSupported)) before Linux 5.3;
+/// `EMFILE`, `ENFILE`, `ENOMEM`: out of descriptors or memory.
 pub fn pidfd_open(pid: u32) -> Result<OwnedFd, Error> {
     if pid == 0 || pid >= 1 << 31 {
         return Err(Error::invalid(Errno::EINVAL, Step::PidfdOpenPidOutOfRange));
@@ -46,31 +31,27 @@ pub fn pidfd_open(pid: u32) -> Result<OwnedFd, Error> {
     })
 }
 
-/// Checks that `pidfd` is a pidfd whose process still exists (alive or an
-/// unreaped zombie), by sending it signal 0. `EPERM` (not allowed to
-/// signal it) also proves it exists.
+/// Checks by signal 0 that `pidfd` is a pidfd whose process still exists
+/// (alive or an unreaped zombie): `EPERM` (not allowed to signal) proves it too.
 pub(crate) fn check_alive(pidfd: BorrowedFd<'_>) -> Result<(), Error> {
     // A C caller may lend any number (the C ABI borrows what it is given).
     if pidfd.as_raw_fd() < 0 {
         return Err(Error::invalid(Errno::EBADF, Step::PidfdNegative));
     }
-    match sys::pidfd_send_signal(pidfd, 0) {
-        Ok(()) | Err(Errno::EPERM) => Ok(()),
-        Err(e) => Err(match e {
-            Errno::ESRCH => Error::os(e, Step::PidfdSignalReaped),
-            // Checked after the fd is known to be a pidfd: the process is in a
-            // pid namespace that is not ours nor beneath ours.
-            Errno::EINVAL => Error::os(Errno::ESRCH, Step::PidfdSignalOtherNamespace),
-            Errno::EBADF => Error::os(e, Step::PidfdSignalNotPidfd),
-            Errno::ENOSYS => Error::new(ErrorKind::NotSupported, e, Step::PidfdSendSignal),
-            e => Error::os(e, Step::PidfdSendSignal),
-        }),
-    }
+    Err(match sys::pidfd_send_signal(pidfd, 0) {
+        Ok(()) | Err(Errno::EPERM) => return Ok(()),
+        Err(e @ Errno::ESRCH) => Error::os(e, Step::PidfdSignalReaped),
+        // Checked after the fd is known to be a pidfd: the process is in a
+        // pid namespace that is not ours nor beneath ours.
+        Err(Errno::EINVAL) => Error::os(Errno::ESRCH, Step::PidfdSignalOtherNamespace),
+        Err(e @ Errno::EBADF) => Error::os(e, Step::PidfdSignalNotPidfd),
+        Err(e @ Errno::ENOSYS) => Error::new(ErrorKind::NotSupported, e, Step::PidfdSendSignal),
+        Err(e) => Error::os(e, Step::PidfdSendSignal),
+    })
 }
 
-/// The pid of the pidfd's process by `PIDFD_GET_INFO`: `Ok(None)` where
-/// the kernel lacks that ioctl (then the caller reads `fdinfo`). Call only
-/// after [`check_alive`] accepted `pidfd`.
+/// The pid of the pidfd's process by `PIDFD_GET_INFO`, once [`check_alive`] accepted
+/// `pidfd`: `Ok(None)` where the kernel lacks that ioctl (then read `fdinfo`).
 pub(crate) fn pid_by_ioctl(pidfd: BorrowedFd<'_>) -> Result<Option<u32>, Error> {
     match sys::pidfd_get_pid(pidfd) {
         Ok(pid) => Ok(Some(pid)),
@@ -81,19 +62,15 @@ pub(crate) fn pid_by_ioctl(pidfd: BorrowedFd<'_>) -> Result<Option<u32>, Error> 
     }
 }
 
-/// The pid in the text of a pidfd's `fdinfo`: its `Pid:` line (`-1` once
-/// the process was reaped, `0` when it is not visible in that procfs's pid
-/// namespace: both `ESRCH`).
+/// The pid on the `Pid:` line of a pidfd's `fdinfo` (`-1`: reaped; `0`: not
+/// visible in that procfs's pid namespace; both `ESRCH`).
 pub(crate) fn pid_from_fdinfo(text: &[u8]) -> Result<u32, Error> {
-    let Some(value) = procfs::line_value(text, b"Pid:") else {
-        return Err(Error::os(Errno::EINVAL, Step::FdinfoNoPidLine));
-    };
-    if value.first() == Some(&b'-') {
-        return Err(Error::os(Errno::ESRCH, Step::FdinfoPidReaped));
-    }
-    match procfs::decimal(value) {
-        Some(0) => Err(Error::os(Errno::ESRCH, Step::FdinfoPidOtherNamespace)),
-        Some(pid) if pid < 1 << 31 => Ok(pid as u32),
+    let value = procfs::line_value(text, b"Pid:");
+    match (value, value.and_then(procfs::decimal)) {
+        (None, _) => Err(Error::os(Errno::EINVAL, Step::FdinfoNoPidLine)),
+        (Some([b'-', ..]), _) => Err(Error::os(Errno::ESRCH, Step::FdinfoPidReaped)),
+        (_, Some(0)) => Err(Error::os(Errno::ESRCH, Step::FdinfoPidOtherNamespace)),
+        (_, Some(pid)) if pid < 1 << 31 => Ok(pid as u32),
         _ => Err(Error::os(Errno::EINVAL, Step::FdinfoPidUnreadable)),
     }
 }

@@ -1,9 +1,7 @@
-//! [`Step`]: the system call or the rule that failed, as one byte (so
-//! that `Error` is 8). Its [`text`](Step::text) is what
-//! [`Error::step`](crate::Error::step) returns and `Display` prints.
+//! [`Step`]: the system call or the rule that failed, as one byte (so that
+//! `Error` is 8), declared next to its [`text`](Step::text): the texts back
+//! to back in one string, with an end offset each.
 
-/// Declares [`Step`] and its [`text`](Step::text), each variant next to its
-/// text: the texts back to back in one string, with an end offset each.
 macro_rules! steps {
     ($($name:ident => $text:literal,)*) => {
         /// What failed: the variants are named after their texts.
@@ -33,14 +31,11 @@ macro_rules! steps {
 
         impl Step {
             pub(crate) fn text(self) -> &'static str {
-                // Never "": the offsets are the texts' own.
-                self.find_text().unwrap_or("")
-            }
-
-            fn find_text(self) -> Option<&'static str> {
-                let (before, from) = ENDS.split_at_checked(self as usize)?;
+                let (before, from) = ENDS.split_at_checked(self as usize).unwrap_or_default();
                 let start = before.last().map_or(0, |&end| usize::from(end));
-                TEXTS.get(start..usize::from(*from.first()?))
+                let end = from.first().map_or(0, |&end| usize::from(end));
+                // Never "": the offsets are the texts' own.
+                TEXTS.get(start..end).unwrap_or("")
             }
 
             #[cfg(test)]
