@@ -86,10 +86,9 @@ pub fn unmasked_proc_root(how: &mut ProcfsOpenHow) -> Result<(), Error> {
     Ok(())
 }
 
-/// Fail closed: never use the host `/proc` itself (why: see
-/// [`HandleKind::HostMount`](crate::HandleKind::HostMount)). Where neither
-/// a private instance nor a detached clone can be had,
-/// [`Handle::open`](crate::Handle::open) fails with `EOPNOTSUPP`.
+/// Fail closed: [`Handle::open`](crate::Handle::open) fails with
+/// `EOPNOTSUPP` rather than use the host `/proc`
+/// ([`HandleKind::HostMount`](crate::HandleKind::HostMount) says why).
 ///
 /// # Errors
 ///

@@ -23,6 +23,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 /// possible) and cached process-wide. A handle of your own whose fd number
 /// was closed or reused fails every call with
 /// [`SafetyViolation`](ErrorKind::SafetyViolation) (`EBADF` or `EXDEV`).
+#[derive(Debug)]
 pub struct Handle {
     source: Source,
     kind: HandleKind,
@@ -295,8 +296,7 @@ impl Handle {
         matches!(self.source, Source::Cached(..))
     }
 
-    /// The root fd: the cached one as last published, else the one this
-    /// handle was opened with (never closed by us either).
+    /// The root fd: the cached one as last published, else the handle's own.
     #[cfg(feature = "std")]
     fn root_fd(&self) -> BorrowedFd<'_> {
         match &self.source {
@@ -499,9 +499,8 @@ impl HandleBuilder {
     }
 }
 
-/// Resolves `<base>/<path>` on a procfs acquired as `want` says for this
-/// call, closed right after. Unless that procfs hides global files, its directories are
-/// never handed out: only entries absent from a masked handle come here.
+/// Resolves `<base>/<path>` on a procfs acquired as `want` says, closed right
+/// after; unless it hides global files, its directories are never handed out.
 fn open_for_call(
     want: Want,
     base: ProcBase<'_>,
@@ -518,10 +517,8 @@ fn open_for_call(
 }
 
 /// `fd`, found on an unmasked procfs for a masked handle, unless it is a
-/// directory of that procfs: `..` from any of them is its unmasked root.
-/// Files (and links followed out of procfs) are handed out. Fails closed:
-/// a directory is handed out only when `fstatfs` positively says it is not
-/// on a procfs.
+/// directory of that procfs (`..` from any of them is its unmasked root).
+/// Fails closed: a directory passes only if `fstatfs` says it is no procfs.
 fn no_unmasked_directory(fd: OwnedFd) -> Result<OwnedFd, Error> {
     if mount::identify(fd.as_fd())?.0.mode & S_IFMT != S_IFDIR {
         return Ok(fd);
@@ -549,16 +546,6 @@ fn close_if_ours(root: OwnedRoot) -> Result<(), Error> {
         return Err(Error::unsafe_path(Step::HandleFdReused));
     }
     sys::close(root.fd).map_err(|e| Error::os(e, Step::CloseHandle))
-}
-
-impl core::fmt::Debug for Handle {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Handle")
-            .field("source", &self.source)
-            .field("kind", &self.kind)
-            .field("no_host", &self.no_host)
-            .finish()
-    }
 }
 
 /// The caller's flags as the kernel gets them: `O_CREAT`, `O_EXCL` and
@@ -654,10 +641,9 @@ mod std_interop {
     use super::Handle;
     use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 
-    /// The root's fd as it is, without the per-call check the methods
-    /// make: after a `dup2` over it, or in a child forked into a new pid
-    /// namespace before its first call, it names what the number names
-    /// then.
+    /// The root's fd, without the methods' per-call check: after a `dup2`
+    /// over it, or in a child forked into a new pid namespace before its
+    /// first call, it names what the number names then.
     impl AsRawFd for Handle {
         fn as_raw_fd(&self) -> RawFd {
             self.root_fd().as_raw_fd()

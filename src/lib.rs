@@ -129,17 +129,16 @@ mod arch;
 // - lookups: resolve (openat2 or the walk), fallback (where a failed
 //   lookup is retried), handle (the public methods)
 // - the rest of the public surface: flags, dir, io, parse, pidfd, thread
+#[cfg(feature = "__fault_injection")]
+#[doc(hidden)]
+#[path = "sys_fault.rs"]
+pub mod __fault_injection;
 mod acquire;
 mod base;
 mod cache;
 mod dir;
 mod error;
 mod fallback;
-// Test-only and hidden: not public API (see its header).
-#[cfg(feature = "__fault_injection")]
-#[doc(hidden)]
-#[path = "sys_fault.rs"]
-pub mod __fault_injection;
 mod fd;
 mod flags;
 mod fork;
