@@ -27,11 +27,9 @@ use core::sync::atomic::{AtomicU64, Ordering};
 pub struct Handle {
     source: Source,
     kind: HandleKind,
-    /// The fork generation at which an owned root's pid namespace was last
-    /// checked (see `root::check_pid_namespace`).
+    /// The fork generation at which an owned root's pid namespace was checked.
     checked: AtomicU64,
-    /// Never fall back to the host `/proc` (also for the temporary
-    /// unmasked procfs of a [`ProcBase::ProcRoot`] lookup).
+    /// Never fall back to the host `/proc`, not even for a temporary procfs.
     no_host: bool,
 }
 
