@@ -275,8 +275,9 @@ impl Handle {
     ///
     /// # Errors
     ///
-    /// As any call when the fd number is no longer ours (see [`Handle`]),
-    /// closing nothing; else the errno of `close(2)`.
+    /// [`SafetyViolation`](ErrorKind::SafetyViolation) (`EXDEV`), closing
+    /// nothing, if the fd number now names another file; else the errno of
+    /// `close(2)` (`EBADF` if it was closed).
     pub fn close(self) -> Result<(), Error> {
         match self.source {
             Source::Cached(_) => Ok(()),
