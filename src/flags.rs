@@ -1,6 +1,4 @@
-//! Open flags (with each architecture's kernel values) and the options of
-//! [`Handle::open`](crate::Handle::open), as Go-style option functions and
-//! as [`HandleBuilder`].
+//! Open flags and the options of [`Handle::open`](crate::Handle::open).
 
 use crate::arch;
 use crate::error::Error;
@@ -8,8 +6,7 @@ use bitflags::bitflags;
 
 bitflags! {
     /// `open(2)` flags with the kernel's values for the target architecture
-    /// (`O_DIRECTORY`, `O_NOFOLLOW`, `O_DIRECT` and `O_LARGEFILE` differ on
-    /// aarch64). `O_RDONLY` is zero: it is the empty set.
+    /// (some differ on aarch64). `O_RDONLY` is zero: the empty set.
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
     pub struct OpenFlags: u64 {
         /// Open for reading only (the value 0).
@@ -57,15 +54,9 @@ bitflags! {
     /// How [`Handle::open`](crate::Handle::open) obtains its procfs.
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
     pub struct ProcfsOpenFlags: u64 {
-        /// A procfs without `subset=pid` and `hidepid`: every global file
-        /// is visible. Never cached; keep such a handle short-lived.
+        /// Set by [`unmasked_proc_root`].
         const UNMASKED = 1;
-        /// Fail closed: never use the host `/proc` itself
-        /// ([`HandleKind::HostMount`](crate::HandleKind::HostMount)); where
-        /// neither a private instance nor a detached clone can be had,
-        /// [`Handle::open`](crate::Handle::open) fails with
-        /// [`ErrorKind::NotSupported`](crate::ErrorKind::NotSupported)
-        /// (`EOPNOTSUPP`).
+        /// Set by [`no_host_fallback`].
         const NO_HOST_FALLBACK = 2;
     }
 }
@@ -82,36 +73,33 @@ pub struct ProcfsOpenHow {
 /// package's functional options.
 pub type OpenOption = fn(&mut ProcfsOpenHow) -> Result<(), Error>;
 
-/// The option `UnmaskedProcRoot`: open a procfs on which all global files
-/// (`/proc/sys`, `/proc/uptime`, ...) are visible. Such a handle is never
-/// cached and should be closed as soon as it is not needed: an unmasked
-/// procfs fd that leaks into a container is an escape route.
+/// The Go `UnmaskedProcRoot`: a procfs without `subset=pid` and `hidepid`,
+/// on which every global file (`sys/...`, `uptime`) is visible. Never
+/// cached; close it as soon as it is not needed: an unmasked procfs fd that
+/// leaks into a container is an escape route.
 ///
 /// # Errors
 ///
-/// Never: the `Result` is the shape every [`OpenOption`] has.
+/// Never: the `Result` is the shape of an [`OpenOption`].
 pub fn unmasked_proc_root(how: &mut ProcfsOpenHow) -> Result<(), Error> {
     how.flags |= ProcfsOpenFlags::UNMASKED;
     Ok(())
 }
 
-/// Fail closed instead of ever using the host `/proc`: see
-/// [`ProcfsOpenFlags::NO_HOST_FALLBACK`] and why in
-/// [`HandleKind::HostMount`](crate::HandleKind::HostMount). Combines with
-/// [`unmasked_proc_root`].
+/// Fail closed: [`Handle::open`](crate::Handle::open) fails with
+/// `EOPNOTSUPP` rather than use the host `/proc`
+/// ([`HandleKind::HostMount`](crate::HandleKind::HostMount) says why).
 ///
 /// # Errors
 ///
-/// Never: the `Result` is the shape every [`OpenOption`] has.
+/// Never: the `Result` is the shape of an [`OpenOption`].
 pub fn no_host_fallback(how: &mut ProcfsOpenHow) -> Result<(), Error> {
     how.flags |= ProcfsOpenFlags::NO_HOST_FALLBACK;
     Ok(())
 }
 
-/// The Rust-shaped form of [`Handle::open`](crate::Handle::open)'s
-/// options, from [`Handle::builder`](crate::Handle::builder): each method
-/// sets the flag its option of the same name sets, and
-/// [`open`](HandleBuilder::open) takes the path `Handle::open` takes.
+/// [`Handle::open`](crate::Handle::open)'s options as methods, from
+/// [`Handle::builder`](crate::Handle::builder).
 ///
 /// ```
 /// use safe_procfs::{Handle, OpenFlags};
@@ -144,14 +132,12 @@ impl HandleBuilder {
         }
     }
 
-    /// As the option [`unmasked_proc_root`]: every global file is visible
-    /// ([`ProcfsOpenFlags::UNMASKED`]); the handle is never cached.
+    /// As the option [`unmasked_proc_root`].
     pub const fn unmasked(self) -> HandleBuilder {
         self.with(ProcfsOpenFlags::UNMASKED)
     }
 
-    /// As the option [`no_host_fallback`]: never the host `/proc`
-    /// ([`ProcfsOpenFlags::NO_HOST_FALLBACK`]).
+    /// As the option [`no_host_fallback`].
     pub const fn no_host_fallback(self) -> HandleBuilder {
         self.with(ProcfsOpenFlags::NO_HOST_FALLBACK)
     }
@@ -165,10 +151,5 @@ impl HandleBuilder {
         HandleBuilder {
             flags: self.flags.union(flag),
         }
-    }
-
-    /// The options as [`Handle::open`](crate::Handle::open) accumulates them.
-    pub(crate) const fn how(&self) -> ProcfsOpenHow {
-        ProcfsOpenHow { flags: self.flags }
     }
 }

@@ -1,5 +1,4 @@
-//! The public [`Handle`]: the Go package's `Handle` with its `Open*`,
-//! `Readlink` and `Close` methods.
+//! The public [`Handle`] and its methods.
 
 use crate::acquire::{self, Want};
 use crate::arch::{
@@ -11,37 +10,26 @@ use crate::error::{Error, ErrorKind};
 use crate::fallback::{self, Retry};
 use crate::fd::{BorrowedFd, EndFd, EndOnDrop, OwnedFd};
 use crate::flags::{HandleBuilder, OpenFlags, OpenOption, ProcfsOpenFlags, ProcfsOpenHow};
-use crate::fork;
-use crate::mount;
 use crate::path::{self, PathBuf};
-use crate::pidfd;
-use crate::probe;
-use crate::procfs;
-use crate::resolve;
 use crate::root::{self, HandleKind, OwnedRoot, Root};
 use crate::step::Step;
 use crate::sys::{self, Errno, S_IFDIR, S_IFMT};
 use crate::thread::{ThreadCloser, ThreadPin};
+use crate::{fork, mount, pidfd, probe, procfs, resolve};
 use core::sync::atomic::{AtomicU64, Ordering};
 
-/// A handle to a verified procfs. The default handle (no options) is masked
-/// (`subset=pid`, `hidepid=ptraceable` where possible) and cached process-
-/// wide; every method resolves beneath it without crossing a mount point.
-///
-/// Every call first checks that the handle's fd number still names its
-/// procfs root (a process may close it or reuse the number): the cached
-/// handle then re-acquires, a handle of your own fails with
-/// [`ErrorKind::SafetyViolation`](crate::ErrorKind::SafetyViolation)
-/// (`EBADF` if the fd was closed, `EXDEV` if it is now another file), and
-/// nothing is ever opened in the file that took the number.
+/// A handle to a verified procfs (see [how it stays safe](crate#how-it-stays-safe)).
+/// The default handle is masked (`subset=pid`, `hidepid=ptraceable` where
+/// possible) and cached process-wide. A handle of your own whose fd number
+/// was closed or reused fails every call with
+/// [`SafetyViolation`](ErrorKind::SafetyViolation) (`EBADF` or `EXDEV`).
+#[derive(Debug)]
 pub struct Handle {
     source: Source,
     kind: HandleKind,
-    /// The fork generation at which an owned root's pid namespace was last
-    /// checked (see `root::check_pid_namespace`).
+    /// The fork generation at which an owned root's pid namespace was checked.
     checked: AtomicU64,
-    /// Never fall back to the host `/proc` (also for the temporary
-    /// unmasked procfs of a [`ProcBase::ProcRoot`] lookup).
+    /// Never fall back to the host `/proc`, not even for a temporary procfs.
     no_host: bool,
 }
 
@@ -68,51 +56,32 @@ impl EndFd for HandleRoot {
 
 impl Handle {
     /// Opens a procfs handle (the Go `OpenProcRoot`/`Open`). Without options
-    /// the process-wide cached masked handle is returned when one exists
-    /// (no syscalls). With [`unmasked_proc_root`](crate::unmasked_proc_root)
-    /// a new, uncached, unmasked handle is made: close it soon. With
-    /// [`no_host_fallback`](crate::no_host_fallback) the host `/proc` is
-    /// never used. [`Handle::builder`] is the same with methods instead of
-    /// option functions.
+    /// it is the process-wide cached masked handle (no syscalls once made);
+    /// for the options see [`unmasked_proc_root`](crate::unmasked_proc_root)
+    /// and [`no_host_fallback`](crate::no_host_fallback).
     ///
     /// # Errors
     ///
-    /// * `EOPNOTSUPP` ([`NotSupported`](ErrorKind::NotSupported)): with
-    ///   `no_host_fallback`, where neither a private procfs nor a detached
-    ///   clone can be had.
-    /// * [`SafetyViolation`](ErrorKind::SafetyViolation) (`EXDEV`, or the
-    ///   kernel's errno): no trustworthy procfs could be had at all (`/proc`
-    ///   is missing, not a procfs, of another pid namespace, ...).
-    /// * `EMFILE`, `ENFILE`, `ENOMEM`: out of a resource (never a reason to
-    ///   fall back to a weaker kind of handle).
-    /// * whatever an [`OpenOption`] returns.
+    /// `EOPNOTSUPP` or [`SafetyViolation`](ErrorKind::SafetyViolation) as the
+    /// [errno contract](crate#errors) says; `EMFILE`, `ENFILE`, `ENOMEM` when
+    /// out of a resource; an [`OpenOption`]'s error.
     pub fn open(opts: &[OpenOption]) -> Result<Handle, Error> {
         let mut how = ProcfsOpenHow::default();
         for opt in opts {
             opt(&mut how)?;
         }
-        Handle::open_how(how)
+        Handle::open_flags(how.flags)
     }
 
-    /// Starts the Rust-shaped form of [`open`](Handle::open): a
-    /// [`HandleBuilder`] without options.
-    ///
-    /// ```
-    /// use safe_procfs::Handle;
-    ///
-    /// let proc = Handle::builder().open()?; // as Handle::open(&[])
-    /// # let _ = proc;
-    /// # Ok::<(), safe_procfs::Error>(())
-    /// ```
+    /// A [`HandleBuilder`] without options: [`open`](Handle::open) in Rust style.
     pub const fn builder() -> HandleBuilder {
         HandleBuilder::new()
     }
 
-    /// The one path of [`open`](Handle::open) and [`HandleBuilder::open`]:
-    /// what the accumulated options mean.
-    pub(crate) fn open_how(how: ProcfsOpenHow) -> Result<Handle, Error> {
-        let unmasked = how.flags.contains(ProcfsOpenFlags::UNMASKED);
-        let no_host = how.flags.contains(ProcfsOpenFlags::NO_HOST_FALLBACK);
+    /// [`open`](Handle::open) and [`HandleBuilder::open`] with their options.
+    fn open_flags(flags: ProcfsOpenFlags) -> Result<Handle, Error> {
+        let unmasked = flags.contains(ProcfsOpenFlags::UNMASKED);
+        let no_host = flags.contains(ProcfsOpenFlags::NO_HOST_FALLBACK);
         if !unmasked && let Some(c) = cache::cached() {
             return Ok(Handle {
                 source: Source::Cached(c.root.fd),
@@ -135,12 +104,9 @@ impl Handle {
         } else {
             Published::Kept(root)
         };
-        let (source, kind) = match published {
-            Published::Cached(root) => (Source::Cached(root.fd), root.kind),
-            Published::Kept(root) => {
-                let kind = root.kind;
-                (Source::Owned(EndOnDrop::new(HandleRoot(root))), kind)
-            }
+        let (kind, source) = match published {
+            Published::Cached(root) => (root.kind, Source::Cached(root.fd)),
+            Published::Kept(root) => (root.kind, Source::Owned(EndOnDrop::new(HandleRoot(root)))),
         };
         Handle {
             source,
@@ -150,39 +116,29 @@ impl Handle {
         }
     }
 
-    /// Adopts `fd`, a procfs root opened by the caller (for a C caller's
-    /// `proc_rootfd`, say), as a handle of its own. It is verified as an
-    /// acquired root is: a procfs, its root directory (inode 1), of our pid
-    /// namespace; anything else fails with a
-    /// [`SafetyViolation`](crate::ErrorKind::SafetyViolation) and `fd` is
-    /// closed. How it was made cannot be told, so it is treated as the host
-    /// `/proc`: [`kind`](Handle::kind) is [`HandleKind::HostMount`] and
-    /// every result is checked for mount crossings; it is never retried on
+    /// Adopts `fd`, a procfs root opened by the caller (a C caller's
+    /// `proc_rootfd`, say), as a handle of its own. How it was made cannot
+    /// be told, so it is treated as [`HandleKind::HostMount`]: every result
+    /// is checked for mount crossings, and a lookup is never retried on
     /// another instance (a masked root stays masked).
     ///
     /// # Errors
     ///
-    /// [`SafetyViolation`](crate::ErrorKind::SafetyViolation) (`EXDEV`, or
-    /// the kernel's errno) when `fd` is not such a root.
+    /// [`SafetyViolation`](ErrorKind::SafetyViolation) unless `fd` is the root
+    /// directory of a procfs of our pid namespace (`fd` is then closed).
     pub fn from_fd(fd: OwnedFd) -> Result<Handle, Error> {
         Ok(Handle::on(acquire::adopt(fd)?, false, false))
     }
 
-    /// Opens `path` relative to the procfs root (the Go `OpenRoot`).
-    ///
-    /// `path` follows the [path rules](crate#paths). On the default
-    /// (masked) handle, global files (`sys/...`, `uptime`, `mounts`) are
-    /// looked up on a temporary unmasked procfs, closed right after.
+    /// Opens `path` ([rules](crate#paths)) relative to the procfs root (the
+    /// Go `OpenRoot`). On a masked handle, global files (`sys/...`, `uptime`)
+    /// are looked up on a temporary unmasked procfs, closed right after, at
+    /// many times the cost of a plain open.
     ///
     /// # Errors
     ///
-    /// The [errno contract](crate#errors): `EINVAL` for a bad path or
-    /// `O_CREAT`/`O_EXCL`/`O_TMPFILE`, `ENAMETOOLONG`, `EXDEV`
-    /// ([`SafetyViolation`](ErrorKind::SafetyViolation)) when a mount is in
-    /// the way, `ELOOP` for a magic-link inside the path (or a symlink with
-    /// `O_NOFOLLOW`), `ENOENT`/`ENOTDIR`/`EACCES`/... as the kernel says,
-    /// and the errors of [`Handle::open`] when the cached handle has to be
-    /// re-acquired.
+    /// As the [errno contract](crate#errors) says, else as the kernel says,
+    /// and those of [`Handle::open`] when the cached handle is re-acquired.
     pub fn open_root(&self, path: impl AsRef<[u8]>, flags: OpenFlags) -> Result<OwnedFd, Error> {
         self.open_base(ProcBase::ProcRoot, path.as_ref(), flags)
     }
@@ -196,14 +152,12 @@ impl Handle {
         self.open_base(ProcBase::ProcSelf, path.as_ref(), flags)
     }
 
-    /// Opens `path` relative to `/proc/<pid>` (the Go `OpenPid`). Beware
-    /// pid recycling (see [`ProcBase::ProcPid`]); [`Handle::open_pidfd`]
-    /// does not have that race.
+    /// Opens `path` relative to `/proc/<pid>` (the Go `OpenPid`). Beware pid
+    /// recycling: [`Handle::open_pidfd`] does not have that race.
     ///
     /// # Errors
     ///
-    /// As [`Handle::open_root`], and `EINVAL` if `pid` is 0 or not below
-    /// 2^31, `ENOENT` if there is no such process (visible to the handle).
+    /// As [`Handle::open_root`] (`EINVAL` for a `pid` of 0 or ≥ 2^31).
     pub fn open_pid(
         &self,
         pid: u32,
@@ -214,10 +168,7 @@ impl Handle {
     }
 
     /// Opens `path` relative to `/proc/<pid of pidfd>`, race-free against
-    /// pid recycling: the fd is handed out only if the pidfd's process
-    /// still existed (alive or an unreaped zombie) after the open, so the
-    /// file is that process's, never one of a process that got its pid
-    /// later. See [`ProcBase::ProcPidFd`]; `pidfd` is borrowed.
+    /// pid recycling: see [`ProcBase::ProcPidFd`].
     ///
     /// ```
     /// use safe_procfs::{Handle, OpenFlags, pidfd_open};
@@ -232,8 +183,7 @@ impl Handle {
     /// # Ok::<(), safe_procfs::Error>(())
     /// ```
     ///
-    /// A pidfd that was dropped cannot be passed (its number may be another
-    /// pidfd's by now, naming another process):
+    /// A pidfd that was dropped cannot be passed:
     ///
     /// ```compile_fail
     /// use safe_procfs::{Handle, OpenFlags, pidfd_open};
@@ -248,15 +198,9 @@ impl Handle {
     ///
     /// # Errors
     ///
-    /// As [`Handle::open_pid`], and:
-    /// * `ESRCH` ([`Error::is_process_gone`]): the process was reaped
-    ///   (before the call or during it: the opened fd is then closed), or
-    ///   it is not visible in the handle's pid namespace;
-    /// * `EBADF`: `pidfd` is not an open fd, or not a pidfd; `EINVAL`: the
-    ///   kernel accepts it for signals but it is not a pidfd (a
-    ///   `/proc/<pid>` directory fd);
-    /// * `ENOSYS` ([`NotSupported`](ErrorKind::NotSupported)): no pidfds in
-    ///   this kernel (before 5.1).
+    /// As [`Handle::open_root`] (the `ProcPidFd` rows: `ESRCH`, `EBADF`,
+    /// `EINVAL`), and `ENOSYS` ([`NotSupported`](ErrorKind::NotSupported))
+    /// on kernels without pidfds (before 5.1).
     pub fn open_pidfd(
         &self,
         pidfd: BorrowedFd<'_>,
@@ -267,10 +211,8 @@ impl Handle {
     }
 
     /// Opens `path` relative to `/proc/thread-self` (the Go
-    /// `OpenThreadSelf`). Calls `pin.pin()` first; on error the thread is
-    /// unpinned again and no closer is returned. On success, close the fd
-    /// first and then the [`ThreadCloser`], which unpins exactly once: a
-    /// `thread-self` fd used from another thread refers to the wrong thread.
+    /// `OpenThreadSelf`), with the thread pinned by `pin` until the returned
+    /// [`ThreadCloser`] is closed (after the fd); on error it is unpinned.
     ///
     /// ```
     /// use safe_procfs::{Handle, NoPin, OpenFlags};
@@ -293,32 +235,23 @@ impl Handle {
         pin: &'p dyn ThreadPin,
     ) -> Result<(OwnedFd, ThreadCloser<'p>), Error> {
         pin.pin();
-        match self.open_base(ProcBase::ProcThreadSelf, path.as_ref(), flags) {
-            Ok(fd) => Ok((fd, ThreadCloser::new(pin))),
-            Err(e) => {
-                pin.unpin();
-                Err(e)
-            }
-        }
+        let fd = self
+            .open_base(ProcBase::ProcThreadSelf, path.as_ref(), flags)
+            .inspect_err(|_| pin.unpin())?;
+        Ok((fd, ThreadCloser { pin }))
     }
 
     /// Reads the symlink `path` under `base` into `buf` and returns the
-    /// target (the Go `Readlink`). The link is opened with
-    /// `O_PATH|O_NOFOLLOW` and read with `readlinkat(fd, "")`, so no thread
-    /// pinning is needed, even for [`ProcBase::ProcThreadSelf`]. Every base
-    /// works, [`ProcBase::ProcPidFd`] with its liveness check.
+    /// target (the Go `Readlink`): opened with `O_PATH|O_NOFOLLOW`, read with
+    /// `readlinkat(fd, "")`, so even `ProcThreadSelf` needs no pinning.
     ///
-    /// The target is the kernel's text. For an fd whose file lives on a
-    /// procfs mounted nowhere (this crate's private instance or detached
-    /// clone), that text is relative to that procfs's root: `fd/N` of an fd
-    /// we got from this crate reads like `/1234/fd`, not `/proc/1234/fd`.
+    /// The target is the kernel's text, for messages, never to open again.
+    /// A link into a procfs mounted nowhere (a private instance or detached
+    /// clone) reads relative to its root: `/1234/fd`, not `/proc/1234/fd`.
     ///
     /// # Errors
     ///
-    /// As the `open_*` method of `base`, and:
-    /// * `ERANGE` ([`InvalidArgument`](ErrorKind::InvalidArgument)): `buf`
-    ///   is not longer than the target;
-    /// * `EINVAL`: `path` is not a symlink.
+    /// As [`Handle::open_root`] (the `readlink` rows: `ERANGE`, `EINVAL`).
     pub fn readlink<'b>(
         &self,
         base: ProcBase<'_>,
@@ -342,10 +275,9 @@ impl Handle {
     ///
     /// # Errors
     ///
-    /// [`SafetyViolation`](ErrorKind::SafetyViolation), closing nothing,
-    /// if the handle's fd number no longer names its procfs (it was closed,
-    /// `EBADF`, or reused for another file, `EXDEV`); the errno of
-    /// `close(2)` otherwise.
+    /// [`SafetyViolation`](ErrorKind::SafetyViolation) (`EXDEV`), closing
+    /// nothing, if the fd number now names another file; else the errno of
+    /// `close(2)` (`EBADF` if it was closed).
     pub fn close(self) -> Result<(), Error> {
         match self.source {
             Source::Cached(_) => Ok(()),
@@ -363,8 +295,7 @@ impl Handle {
         matches!(self.source, Source::Cached(..))
     }
 
-    /// The root fd: the cached one as last published, else the one this
-    /// handle was opened with (never closed by us either).
+    /// The root fd: the cached one as last published, else the handle's own.
     #[cfg(feature = "std")]
     fn root_fd(&self) -> BorrowedFd<'_> {
         match &self.source {
@@ -428,8 +359,7 @@ impl Handle {
         })
     }
 
-    /// Whether this handle's procfs hides global files (`subset=pid`),
-    /// known without a syscall.
+    /// Whether this handle's procfs hides global files (`subset=pid`).
     fn subset(&self) -> bool {
         match &self.source {
             Source::Cached(_) => true,
@@ -459,24 +389,19 @@ impl Handle {
         path: &[u8],
         flags: OpenFlags,
     ) -> Result<OwnedFd, Error> {
-        // Check the caller's arguments before asking the kernel anything.
         kernel_flags(flags)?;
         path::validate(path)?;
-        // Is it a pidfd, and is its process still there? Only then may the
-        // PIDFD_GET_INFO ioctl be sent to it.
+        // Only a live pidfd may be sent the PIDFD_GET_INFO ioctl.
         pidfd::check_alive(pidfd)?;
-        // The ioctl gives the pid in our own pid namespace, which is the
-        // handle's (a private instance is made in it; a copy of /proc is
-        // checked to be of it). fdinfo read through the handle gives it in
-        // the handle's namespace by construction.
+        // The ioctl gives the pid in our pid namespace, the handle's (made in
+        // it, or checked to be); fdinfo read through the handle gives that.
         let pid = match pidfd::pid_by_ioctl(pidfd)? {
             Some(pid) => pid,
             None => self.pid_from_fdinfo(pidfd)?,
         };
         let fd = self.open_plain(ProcBase::ProcPid(pid), path, flags)?;
-        // While the process exists (even as a zombie) its pid cannot be
-        // reused: if it still exists now, `fd` is its file. Otherwise `fd`
-        // is dropped (closed) here.
+        // Still there (even as a zombie): its pid was not reused, `fd` is its
+        // file. Otherwise `fd` is closed here.
         pidfd::check_alive(pidfd)?;
         Ok(fd)
     }
@@ -563,20 +488,18 @@ impl Handle {
 }
 
 impl HandleBuilder {
-    /// Opens the handle: [`Handle::open`] with the options that set these
-    /// flags.
+    /// [`Handle::open`] with these options.
     ///
     /// # Errors
     ///
     /// As [`Handle::open`].
     pub fn open(self) -> Result<Handle, Error> {
-        Handle::open_how(self.how())
+        Handle::open_flags(self.flags())
     }
 }
 
-/// Resolves `<base>/<path>` on a procfs acquired as `want` says for this
-/// call, closed right after. Unless that procfs hides global files, its directories are
-/// never handed out: only entries absent from a masked handle come here.
+/// Resolves `<base>/<path>` on a procfs acquired as `want` says, closed right
+/// after; unless it hides global files, its directories are never handed out.
 fn open_for_call(
     want: Want,
     base: ProcBase<'_>,
@@ -593,10 +516,8 @@ fn open_for_call(
 }
 
 /// `fd`, found on an unmasked procfs for a masked handle, unless it is a
-/// directory of that procfs: `..` from any of them is its unmasked root.
-/// Files (and links followed out of procfs) are handed out. Fails closed:
-/// a directory is handed out only when `fstatfs` positively says it is not
-/// on a procfs.
+/// directory of that procfs (`..` from any of them is its unmasked root).
+/// Fails closed: a directory passes only if `fstatfs` says it is no procfs.
 fn no_unmasked_directory(fd: OwnedFd) -> Result<OwnedFd, Error> {
     if mount::identify(fd.as_fd())?.0.mode & S_IFMT != S_IFDIR {
         return Ok(fd);
@@ -624,16 +545,6 @@ fn close_if_ours(root: OwnedRoot) -> Result<(), Error> {
         return Err(Error::unsafe_path(Step::HandleFdReused));
     }
     sys::close(root.fd).map_err(|e| Error::os(e, Step::CloseHandle))
-}
-
-impl core::fmt::Debug for Handle {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Handle")
-            .field("source", &self.source)
-            .field("kind", &self.kind)
-            .field("no_host", &self.no_host)
-            .finish()
-    }
 }
 
 /// The caller's flags as the kernel gets them: `O_CREAT`, `O_EXCL` and
@@ -729,10 +640,9 @@ mod std_interop {
     use super::Handle;
     use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 
-    /// The root's fd as it is, without the per-call check the methods
-    /// make: after a `dup2` over it, or in a child forked into a new pid
-    /// namespace before its first call, it names what the number names
-    /// then.
+    /// The root's fd, without the methods' per-call check: after a `dup2`
+    /// over it, or in a child forked into a new pid namespace before its
+    /// first call, it names what the number names then.
     impl AsRawFd for Handle {
         fn as_raw_fd(&self) -> RawFd {
             self.root_fd().as_raw_fd()

@@ -1,5 +1,4 @@
-//! The public methods of [`OwnedFd`] and [`BorrowedFd`] that issue system
-//! calls (the types are in `fd`, below `sys`).
+//! The methods of [`OwnedFd`] and [`BorrowedFd`] that issue system calls.
 
 use crate::error::Error;
 use crate::fd::{BorrowedFd, OwnedFd};
@@ -12,8 +11,7 @@ impl BorrowedFd<'_> {
     ///
     /// # Errors
     ///
-    /// As `fcntl(F_DUPFD_CLOEXEC)`: `EBADF` if the number is not open,
-    /// `EMFILE` when no descriptor is free.
+    /// The errno of `fcntl(F_DUPFD_CLOEXEC)` (`EBADF`, `EMFILE`).
     pub fn try_clone_to_owned(&self) -> Result<OwnedFd, Error> {
         sys::dup_cloexec(*self).map_err(|e| Error::os(e, Step::DupCloexec))
     }
@@ -24,13 +22,12 @@ impl OwnedFd {
     ///
     /// # Errors
     ///
-    /// As `fcntl(F_DUPFD_CLOEXEC)`: `EMFILE` when no descriptor is free.
+    /// As [`BorrowedFd::try_clone_to_owned`].
     pub fn try_clone(&self) -> Result<OwnedFd, Error> {
         self.as_fd().try_clone_to_owned()
     }
 
-    /// `read(2)` into `buf`, retried on `EINTR`; returns the bytes read
-    /// (0 at end of file).
+    /// `read(2)` into `buf`, retried on `EINTR`; 0 at end of file.
     ///
     /// # Errors
     ///
@@ -39,9 +36,8 @@ impl OwnedFd {
         retry_eintr(|| sys::read(self.as_fd(), buf)).map_err(|e| Error::os(e, Step::Read))
     }
 
-    /// `pread64(2)`: reads into `buf` from `offset` of the file, without
-    /// moving the file's offset; retried on `EINTR`. Returns the bytes
-    /// read (0 at or past the end of the file).
+    /// `pread64(2)` into `buf` from `offset`, without moving the file's
+    /// offset; retried on `EINTR`; 0 at or past the end of the file.
     ///
     /// ```
     /// use safe_procfs::{Handle, OpenFlags};
@@ -56,29 +52,26 @@ impl OwnedFd {
     ///
     /// # Errors
     ///
-    /// The errno of `pread64(2)` (`ESPIPE` for a pipe, `EBADF` for an
-    /// `O_PATH` fd, `EINVAL` for an offset above `i64::MAX`, ...).
+    /// The errno of `pread64(2)` (`EINVAL` for an offset above `i64::MAX`).
     pub fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize, Error> {
         retry_eintr(|| sys::pread64(self.as_fd(), buf, offset))
             .map_err(|e| Error::os(e, Step::Pread64))
     }
 
-    /// `lseek(fd, 0, SEEK_SET)`: the next [`read`](OwnedFd::read) starts
-    /// again at the beginning. A procfs file is generated anew from there,
-    /// so it shows the process as it is now.
+    /// `lseek(fd, 0, SEEK_SET)`: the next read regenerates a procfs file,
+    /// showing the process as it is now.
     ///
     /// # Errors
     ///
-    /// The errno of `lseek(2)` (`ESPIPE` for a pipe, `EBADF` for an `O_PATH` fd).
+    /// The errno of `lseek(2)`.
     pub fn rewind(&self) -> Result<(), Error> {
         sys::lseek_set(self.as_fd(), 0)
             .map(drop)
             .map_err(|e| Error::os(e, Step::Rewind))
     }
 
-    /// Reads from the current offset to the end of the file into `buf`
-    /// and returns the part of `buf` that was filled: the whole of a small
-    /// file such as `status`, `cmdline` or a sysctl, in one call.
+    /// Reads from the current offset to the end of the file into `buf` and
+    /// returns the part filled: a small file such as `status`, in one call.
     ///
     /// ```
     /// use safe_procfs::{Handle, OpenFlags};
@@ -92,11 +85,9 @@ impl OwnedFd {
     ///
     /// # Errors
     ///
-    /// * `EFBIG` ([`InvalidArgument`](crate::ErrorKind::InvalidArgument)):
-    ///   the file does not fit in `buf` (one more byte was there after `buf`
-    ///   was full; the offset has moved past it). Retry with a larger
-    ///   buffer on a new fd, or read in pieces with [`OwnedFd::read`].
-    /// * the errno of `read(2)` (`EBADF` for an `O_PATH` fd, `EISDIR`, ...).
+    /// `EFBIG` if the file does not fit in `buf` (the offset has moved one
+    /// byte past it: retry with a larger buffer on a new fd); else as
+    /// [`OwnedFd::read`].
     pub fn read_whole<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], Error> {
         let mut len = 0;
         loop {
@@ -117,13 +108,12 @@ impl OwnedFd {
         Ok(buf.get(..len).unwrap_or_default())
     }
 
-    /// Writes all of `buf` (as procfs expects, in as few `write(2)` calls
-    /// as the kernel allows), retrying on `EINTR`.
+    /// Writes all of `buf` in as few `write(2)` calls as the kernel allows
+    /// (as procfs expects), retrying on `EINTR`.
     ///
     /// # Errors
     ///
-    /// The errno of `write(2)` (`EINVAL` for a value a sysctl refuses,
-    /// `EPERM`/`EACCES`, `EBADF` for an `O_PATH` or read-only fd, ...);
+    /// The errno of `write(2)` (`EINVAL` for a value a sysctl refuses, ...);
     /// `EIO` if the kernel accepted 0 bytes.
     pub fn write_all(&self, mut buf: &[u8]) -> Result<(), Error> {
         while !buf.is_empty() {

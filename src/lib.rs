@@ -6,21 +6,16 @@
 //! fake filesystem mounted on `/proc`. No allocator, no libc: the crate
 //! issues its own system calls on x86_64, aarch64 and riscv64.
 //!
-//! The API is a Rust form of the Go package `procfs` of go-pathrs: one
-//! [`Handle`] to a verified procfs, opened with [`Handle::open`] (optionally
-//! [`unmasked_proc_root`], [`no_host_fallback`]; in Rust style,
-//! [`Handle::builder`]), the bases of [`ProcBase`], the methods
-//! [`open_root`](Handle::open_root), [`open_self`](Handle::open_self),
-//! [`open_pid`](Handle::open_pid), [`open_thread_self`](Handle::open_thread_self)
-//! (with its [`ThreadCloser`]), [`readlink`](Handle::readlink) and
-//! [`close`](Handle::close).
-//!
-//! Beyond the Go package, for programs with no libc and no allocator:
-//! [`Handle::open_pidfd`] (with [`pidfd_open`]) looks up a process by
-//! pidfd, race-free against pid recycling; [`ReadDir`] lists a directory;
-//! [`OwnedFd::read_whole`] reads a small file in one call, [`LineReader`]
-//! a file of any size line by line; [`parse`] splits `cmdline`, `environ`,
-//! `status`, `stat` and `cgroup` as a hostile process may have written them.
+//! The API is a Rust form of the Go package `procfs` of go-pathrs (the
+//! README maps each name and has an example of each use): a [`Handle`] from
+//! [`Handle::open`], the bases of [`ProcBase`], the `open_*` methods,
+//! [`readlink`](Handle::readlink) and [`close`](Handle::close). Beyond it,
+//! for programs with no libc and no allocator: [`Handle::open_pidfd`] looks
+//! up a process by pidfd, race-free against pid recycling; [`ReadDir`]
+//! lists a directory; [`OwnedFd::read_whole`] reads a small file in one
+//! call, [`LineReader`] a file of any size line by line; [`parse`] splits
+//! `cmdline`, `environ`, `status`, `stat` and `cgroup` as a hostile process
+//! may have written them.
 //!
 //! ```
 //! use safe_procfs::{Handle, OpenFlags, ProcBase};
@@ -33,9 +28,6 @@
 //! assert!(!exe.is_empty());
 //! # Ok::<(), safe_procfs::Error>(())
 //! ```
-//!
-//! The crate's README has an example of each use: the four of the Go
-//! package, pidfds, listings, readers, and the pairing with `procfs-core`.
 //!
 //! # How it stays safe
 //!
@@ -50,8 +42,9 @@
 //! * A magic-link (`exe`, `fd/N`, `cwd`, `root`, `ns/*`) is followed only as
 //!   the last component and only without `O_NOFOLLOW`; never inside a path.
 //! * Every call first checks that the handle's fd number still names its
-//!   procfs root (a process may close it or reuse the number): the cached
-//!   handle re-acquires, a handle of your own fails.
+//!   procfs root (a process may close it or reuse the number), so nothing
+//!   is opened in the file that took it: the cached handle re-acquires, a
+//!   handle of your own fails.
 //! * Resource errors (`EMFILE`, `ENOMEM`, ...) are returned, never a reason
 //!   to fall back to a weaker kind of procfs; [`no_host_fallback`] refuses
 //!   the weakest kind, the host `/proc`, altogether.
@@ -60,35 +53,19 @@
 //!
 //! # Paths
 //!
-//! The `path` of every method is bytes (`&str`, `&[u8]`, ...), relative to
-//! the method's base, and must be:
-//!
-//! * **relative**: not empty and not starting with `/`;
-//! * **free of `..` components** (`..foo` is an ordinary name) and of NUL
-//!   bytes;
-//! * **short**: the base prefix (`self/`, `thread-self/`, `<pid>/`) plus the
-//!   path and a terminating NUL must fit [`PATH_BUF_LEN`] bytes.
-//!
+//! The `path` of every method is bytes (`&str`, `&[u8]`, ...) relative to
+//! its base: not empty, not starting with `/`, free of NUL bytes and of `..`
+//! components (`..foo` is an ordinary name), and short: the base prefix
+//! (`self/`, `<pid>/`, ...), the path and a NUL must fit [`PATH_BUF_LEN`].
 //! `.` components and repeated slashes are allowed; a trailing `/`
 //! demands a directory. Regular procfs symlinks inside the path (`self`,
-//! `mounts`, `net`) are followed safely; magic-links only as the last
-//! component and only without `O_NOFOLLOW`.
-//!
-//! `readlink` returns the kernel's text for a link, for messages, never to
-//! open again. On a private instance or detached clone (mounted nowhere),
-//! links into procfs read relative to its root: `/1234/fd`, not
-//! `/proc/1234/fd`.
+//! `mounts`, `net`) are followed safely.
 //!
 //! # Errors
 //!
-//! Every failure is an [`Error`]: `Copy`, no heap, with an errno
-//! ([`Error::raw_os_error`], compared with the constants of [`errno`] or
-//! with helpers such as [`Error::is_not_found`]), a category
-//! ([`Error::kind`]), and a message naming the system call or the rule that
-//! failed and the base it failed under:
-//! `openat2 beneath /proc/self: ENOENT (No such file or directory)`. With
-//! feature `std`, `?` turns it into a `std::io::Error` that keeps the
-//! message. The errno contract:
+//! Every failure is an [`Error`] with an errno ([`Error::raw_os_error`],
+//! compared with the constants of [`errno`]), a category ([`Error::kind`])
+//! and a message. The errno contract:
 //!
 //! | situation | errno |
 //! |---|---|
@@ -134,14 +111,9 @@
 #[cfg(any(test, feature = "std"))]
 extern crate std;
 
-#[cfg(target_arch = "aarch64")]
-#[path = "../arch/aarch64.rs"]
-mod arch;
-#[cfg(target_arch = "riscv64")]
-#[path = "../arch/riscv64.rs"]
-mod arch;
-#[cfg(target_arch = "x86_64")]
-#[path = "../arch/x86_64.rs"]
+#[cfg_attr(target_arch = "aarch64", path = "../arch/aarch64.rs")]
+#[cfg_attr(target_arch = "riscv64", path = "../arch/riscv64.rs")]
+#[cfg_attr(target_arch = "x86_64", path = "../arch/x86_64.rs")]
 mod arch;
 
 // The modules by concern (no two name each other, directly or in a loop):
@@ -157,17 +129,16 @@ mod arch;
 // - lookups: resolve (openat2 or the walk), fallback (where a failed
 //   lookup is retried), handle (the public methods)
 // - the rest of the public surface: flags, dir, io, parse, pidfd, thread
+#[cfg(feature = "__fault_injection")]
+#[doc(hidden)]
+#[path = "sys_fault.rs"]
+pub mod __fault_injection;
 mod acquire;
 mod base;
 mod cache;
 mod dir;
 mod error;
 mod fallback;
-// Test-only and hidden: not public API (see its header).
-#[cfg(feature = "__fault_injection")]
-#[doc(hidden)]
-#[path = "sys_fault.rs"]
-pub mod __fault_injection;
 mod fd;
 mod flags;
 mod fork;

@@ -25,14 +25,10 @@ impl ThreadPin for NoPin {
 /// [`close`](ThreadCloser::close) or drop. Close the fd first, then this.
 #[must_use = "dropping the closer unpins the thread at once; keep it until the fd is closed"]
 pub struct ThreadCloser<'p> {
-    pin: &'p dyn ThreadPin,
+    pub(crate) pin: &'p dyn ThreadPin,
 }
 
-impl<'p> ThreadCloser<'p> {
-    pub(crate) fn new(pin: &'p dyn ThreadPin) -> Self {
-        ThreadCloser { pin }
-    }
-
+impl ThreadCloser<'_> {
     /// Unpins the thread (the Go `ThreadCloser` call), as dropping it does.
     pub fn close(self) {}
 }
