@@ -52,20 +52,24 @@ impl Place {
 /// qualifies: no empty, `.` or `..` component, no trailing `/`.
 pub(crate) fn ends_in_magic_link(path: &[u8]) -> bool {
     let mut place = Place::Root;
-    let mut comps = path.split(|&b| b == b'/').peekable();
-    while let Some(comp) = comps.next() {
-        if matches!(comp, b"" | b"." | b"..") {
+    let mut rest = path;
+    loop {
+        let (comp, tail) = match rest.iter().position(|&b| b == b'/') {
+            Some(i) => (rest.get(..i).unwrap_or_default(), rest.get(i + 1..)),
+            None => (rest, None),
+        };
+        if comp.is_empty() || comp == b"." || comp == b".." {
             return false;
         }
-        if comps.peek().is_none() {
+        let Some(tail) = tail else {
             return place.holds_magic_link(comp);
-        }
+        };
         place = match (place, comp) {
             (Place::Root, b"self" | b"thread-self") => Place::Process,
             _ => place.enter(comp),
         };
+        rest = tail;
     }
-    false
 }
 
 /// Whether the first component of `path` exists on a `subset=pid` procfs:

@@ -123,8 +123,22 @@ impl<F> ProcRoot<F> {
 
     /// The same root with its fd held as `fd(self.fd)`.
     pub(crate) fn map_fd<G>(self, fd: impl FnOnce(F) -> G) -> ProcRoot<G> {
-        let words = self.pack();
-        ProcRoot::unpack(fd(self.fd), words)
+        let facts = self.with_fd(());
+        facts.with_fd(fd(self.fd))
+    }
+
+    /// The same facts with `fd`.
+    fn with_fd<G>(&self, fd: G) -> ProcRoot<G> {
+        let (kind, bits, dev, ctime, mnt_id) =
+            (self.kind, self.bits, self.dev, self.ctime, self.mnt_id);
+        ProcRoot {
+            fd,
+            kind,
+            bits,
+            dev,
+            ctime,
+            mnt_id,
+        }
     }
 
     pub(crate) fn subset(&self) -> bool {
@@ -158,7 +172,7 @@ impl<F> ProcRoot<F> {
 impl OwnedRoot {
     /// The root, its fd lent while `self` is borrowed.
     pub(crate) fn borrow(&self) -> Root<'_> {
-        ProcRoot::unpack(self.fd.as_fd(), self.pack())
+        self.with_fd(self.fd.as_fd())
     }
 
     /// Moves the fd into `keep` (in a caller's frame, closed when that
