@@ -23,44 +23,33 @@ pub enum ErrorKind {
 /// The kernel's values (the same on x86_64, aarch64 and riscv64) of the errnos
 /// the [crate docs](crate#errors) name, to compare with [`Error::raw_os_error`].
 pub mod errno {
-    /// Operation not permitted.
-    pub const EPERM: i32 = 1;
-    /// No such file or directory.
-    pub const ENOENT: i32 = 2;
-    /// No such process: the pidfd's process is gone or not visible.
-    pub const ESRCH: i32 = 3;
-    /// Interrupted system call.
-    pub const EINTR: i32 = 4;
-    /// I/O error.
-    pub const EIO: i32 = 5;
-    /// Bad file descriptor: closed, or not a pidfd where one is needed.
-    pub const EBADF: i32 = 9;
-    /// Out of memory.
-    pub const ENOMEM: i32 = 12;
-    /// Permission denied.
-    pub const EACCES: i32 = 13;
-    /// The path crosses or lands on a mount point (a safety violation).
-    pub const EXDEV: i32 = 18;
-    /// Not a directory.
-    pub const ENOTDIR: i32 = 20;
-    /// Is a directory.
-    pub const EISDIR: i32 = 21;
-    /// Invalid argument (bad path, forbidden flag, not a symlink, ...).
-    pub const EINVAL: i32 = 22;
-    /// The process has too many open files.
-    pub const EMFILE: i32 = 24;
-    /// File too large: it does not fit the caller's buffer (`read_whole`).
-    pub const EFBIG: i32 = 27;
-    /// Result too large: a `readlink` target does not fit the buffer.
-    pub const ERANGE: i32 = 34;
-    /// The path is longer than [`PATH_BUF_LEN`](crate::PATH_BUF_LEN).
-    pub const ENAMETOOLONG: i32 = 36;
-    /// Function not implemented (the kernel lacks a system call).
-    pub const ENOSYS: i32 = 38;
-    /// A magic-link inside the path, or a symlink with `O_NOFOLLOW`.
-    pub const ELOOP: i32 = 40;
-    /// Operation not supported (`no_host_fallback` with only the host `/proc`).
-    pub const EOPNOTSUPP: i32 = 95;
+    /// Each constant with its doc, one row of the table below.
+    macro_rules! errnos {
+        ($($name:ident = $value:literal, $doc:literal;)*) => {
+            $(#[doc = $doc] pub const $name: i32 = $value;)*
+        };
+    }
+    errnos! {
+        EPERM = 1, "Operation not permitted.";
+        ENOENT = 2, "No such file or directory.";
+        ESRCH = 3, "No such process: the pidfd's process is gone or not visible.";
+        EINTR = 4, "Interrupted system call.";
+        EIO = 5, "I/O error.";
+        EBADF = 9, "Bad file descriptor: closed, or not a pidfd where one is needed.";
+        ENOMEM = 12, "Out of memory.";
+        EACCES = 13, "Permission denied.";
+        EXDEV = 18, "The path crosses or lands on a mount point (a safety violation).";
+        ENOTDIR = 20, "Not a directory.";
+        EISDIR = 21, "Is a directory.";
+        EINVAL = 22, "Invalid argument (bad path, forbidden flag, not a symlink, ...).";
+        EMFILE = 24, "The process has too many open files.";
+        EFBIG = 27, "File too large: it does not fit the caller's buffer (`read_whole`).";
+        ERANGE = 34, "Result too large: a `readlink` target does not fit the buffer.";
+        ENAMETOOLONG = 36, "The path is longer than [`PATH_BUF_LEN`](crate::PATH_BUF_LEN).";
+        ENOSYS = 38, "Function not implemented (the kernel lacks a system call).";
+        ELOOP = 40, "A magic-link inside the path, or a symlink with `O_NOFOLLOW`.";
+        EOPNOTSUPP = 95, "Operation not supported (`no_host_fallback` with only the host `/proc`).";
+    }
 }
 
 /// The base a failed lookup was made under, as an [`Error`] keeps it: a
@@ -93,8 +82,7 @@ impl From<ProcBase<'_>> for ErrorBase {
 }
 
 /// An error of this crate: an errno, a category and a message, as the
-/// [crate docs](crate#errors) say. It holds no path: 8 bytes and `Copy`,
-/// so that a `Result<OwnedFd, Error>` comes back in one register.
+/// [crate docs](crate#errors) say; it holds no path: 8 bytes and `Copy`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 // x86_64: `kind` (where a `Result` keeps its `Ok`) in the low byte.
 #[cfg_attr(target_arch = "x86_64", repr(C))]
