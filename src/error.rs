@@ -150,14 +150,10 @@ impl Error {
         }
     }
 
-    fn raw_errno(&self) -> i32 {
-        (self.errno_base & ERRNO_MASK).into()
-    }
-
     /// The errno, always present (`Option` as in `std::io::Error`): compare
     /// it with the constants of [`errno`](crate::errno).
     pub fn raw_os_error(&self) -> Option<i32> {
-        Some(self.raw_errno())
+        Some(self.errno().into_raw())
     }
 
     /// The category of this error.
@@ -189,17 +185,17 @@ impl Error {
 
     /// `ENOENT`: the entry does not exist (or is hidden from this handle).
     pub fn is_not_found(&self) -> bool {
-        self.raw_errno() == errno::ENOENT
+        self.errno() == Errno::ENOENT
     }
 
     /// `EPERM` or `EACCES`: the kernel refused for lack of privilege.
     pub fn is_permission_denied(&self) -> bool {
-        matches!(self.raw_errno(), errno::EPERM | errno::EACCES)
+        matches!(self.errno(), Errno::EPERM | Errno::EACCES)
     }
 
     /// `ESRCH`: the process is gone (reaped, or not visible in the handle's pid namespace).
     pub fn is_process_gone(&self) -> bool {
-        self.raw_errno() == errno::ESRCH
+        self.errno() == Errno::ESRCH
     }
 
     /// Whether this is a [`SafetyViolation`](ErrorKind::SafetyViolation).
@@ -212,7 +208,7 @@ impl Error {
     }
 
     pub(crate) fn errno(&self) -> Errno {
-        Errno::new(self.raw_errno())
+        Errno::new((self.errno_base & ERRNO_MASK).into())
     }
 
     /// Re-labelled: no trustworthy procfs could be obtained at all.
@@ -249,7 +245,7 @@ impl fmt::Display for Error {
         let e = self.errno();
         match (e.name(), e.description()) {
             (Some(name), Some(text)) => write!(f, ": {name} ({text})"),
-            _ => write!(f, ": errno {}", self.raw_errno()),
+            _ => write!(f, ": errno {}", e.into_raw()),
         }
     }
 }
@@ -263,7 +259,7 @@ impl core::error::Error for Error {}
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 impl From<Error> for std::io::Error {
     fn from(e: Error) -> Self {
-        let kind = std::io::Error::from_raw_os_error(e.raw_errno()).kind();
+        let kind = std::io::Error::from_raw_os_error(e.errno().into_raw()).kind();
         std::io::Error::new(kind, e)
     }
 }
