@@ -108,15 +108,9 @@ pub struct ReadDir<'a> {
     fd: &'a OwnedFd,
     buf: &'a mut [u8],
     pos: usize,
+    /// The end of what `getdents64` put in `buf`: 0 until it first does.
     len: usize,
-    state: State,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum State {
-    Start,
-    Reading,
-    Done,
+    done: bool,
 }
 
 impl<'a> ReadDir<'a> {
@@ -127,26 +121,24 @@ impl<'a> ReadDir<'a> {
     /// # Errors
     ///
     /// As items, each ending the listing: `EINVAL` for a `buf` shorter than
-    /// [`DIR_BUF_MIN`]; `ENOTDIR` (not a directory) or `EBADF` (`O_PATH`);
-    /// `ENOENT` (the directory was removed: its process exited); `EIO` (a
-    /// malformed record); the errno of `lseek(2)` or `getdents64(2)`.
+    /// [`DIR_BUF_MIN`], `EIO` for a malformed record, else the errno of
+    /// `lseek(2)` or `getdents64(2)` (`ENOENT` once its process exited).
     pub fn new(fd: &'a OwnedFd, buf: &'a mut [u8]) -> ReadDir<'a> {
         ReadDir {
             fd,
             buf,
             pos: 0,
             len: 0,
-            state: State::Start,
+            done: false,
         }
     }
 
     fn advance(&mut self) -> Result<Option<DirEntry>, Error> {
-        if self.state == State::Start {
+        if self.len == 0 {
             if self.buf.len() < DIR_BUF_MIN {
                 return Err(Error::invalid(Errno::EINVAL, Step::ReadDirBufferTooSmall));
             }
             sys::lseek_set(self.fd.as_fd(), 0).map_err(|e| Error::os(e, Step::LseekDirStart))?;
-            self.state = State::Reading;
         }
         while self.pos >= self.len {
             match sys::getdents64(self.fd.as_fd(), self.buf) {
@@ -187,13 +179,11 @@ impl Iterator for ReadDir<'_> {
     type Item = Result<DirEntry, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.state == State::Done {
+        if self.done {
             return None;
         }
         let item = self.advance().transpose();
-        if !matches!(item, Some(Ok(_))) {
-            self.state = State::Done;
-        }
+        self.done = !matches!(item, Some(Ok(_)));
         item
     }
 }
@@ -235,7 +225,7 @@ mod tests {
         // Any fd will do: the records are parsed from the buffer.
         let fd = sys::openat(sys::AT_FDCWD, c"/", O_PATH | O_CLOEXEC).unwrap();
         let mut rd = ReadDir::new(&fd, &mut buf);
-        (rd.state, rd.len) = (State::Reading, len);
+        rd.len = len;
         for (ino, _, name, file_type, number) in records {
             let e = rd.advance().unwrap().unwrap();
             let got = (e.name(), e.ino(), e.file_type(), e.number());

@@ -23,44 +23,33 @@ pub enum ErrorKind {
 /// The kernel's values (the same on x86_64, aarch64 and riscv64) of the errnos
 /// the [crate docs](crate#errors) name, to compare with [`Error::raw_os_error`].
 pub mod errno {
-    /// Operation not permitted.
-    pub const EPERM: i32 = 1;
-    /// No such file or directory.
-    pub const ENOENT: i32 = 2;
-    /// No such process: the pidfd's process is gone or not visible.
-    pub const ESRCH: i32 = 3;
-    /// Interrupted system call.
-    pub const EINTR: i32 = 4;
-    /// I/O error.
-    pub const EIO: i32 = 5;
-    /// Bad file descriptor: closed, or not a pidfd where one is needed.
-    pub const EBADF: i32 = 9;
-    /// Out of memory.
-    pub const ENOMEM: i32 = 12;
-    /// Permission denied.
-    pub const EACCES: i32 = 13;
-    /// The path crosses or lands on a mount point (a safety violation).
-    pub const EXDEV: i32 = 18;
-    /// Not a directory.
-    pub const ENOTDIR: i32 = 20;
-    /// Is a directory.
-    pub const EISDIR: i32 = 21;
-    /// Invalid argument (bad path, forbidden flag, not a symlink, ...).
-    pub const EINVAL: i32 = 22;
-    /// The process has too many open files.
-    pub const EMFILE: i32 = 24;
-    /// File too large: it does not fit the caller's buffer (`read_whole`).
-    pub const EFBIG: i32 = 27;
-    /// Result too large: a `readlink` target does not fit the buffer.
-    pub const ERANGE: i32 = 34;
-    /// The path is longer than [`PATH_BUF_LEN`](crate::PATH_BUF_LEN).
-    pub const ENAMETOOLONG: i32 = 36;
-    /// Function not implemented (the kernel lacks a system call).
-    pub const ENOSYS: i32 = 38;
-    /// A magic-link inside the path, or a symlink with `O_NOFOLLOW`.
-    pub const ELOOP: i32 = 40;
-    /// Operation not supported (`no_host_fallback` with only the host `/proc`).
-    pub const EOPNOTSUPP: i32 = 95;
+    /// Each constant with its doc, one row of the table below.
+    macro_rules! errnos {
+        ($($name:ident = $value:literal, $doc:literal;)*) => {
+            $(#[doc = $doc] pub const $name: i32 = $value;)*
+        };
+    }
+    errnos! {
+        EPERM = 1, "Operation not permitted.";
+        ENOENT = 2, "No such file or directory.";
+        ESRCH = 3, "No such process: the pidfd's process is gone or not visible.";
+        EINTR = 4, "Interrupted system call.";
+        EIO = 5, "I/O error.";
+        EBADF = 9, "Bad file descriptor: closed, or not a pidfd where one is needed.";
+        ENOMEM = 12, "Out of memory.";
+        EACCES = 13, "Permission denied.";
+        EXDEV = 18, "The path crosses or lands on a mount point (a safety violation).";
+        ENOTDIR = 20, "Not a directory.";
+        EISDIR = 21, "Is a directory.";
+        EINVAL = 22, "Invalid argument (bad path, forbidden flag, not a symlink, ...).";
+        EMFILE = 24, "The process has too many open files.";
+        EFBIG = 27, "File too large: it does not fit the caller's buffer (`read_whole`).";
+        ERANGE = 34, "Result too large: a `readlink` target does not fit the buffer.";
+        ENAMETOOLONG = 36, "The path is longer than [`PATH_BUF_LEN`](crate::PATH_BUF_LEN).";
+        ENOSYS = 38, "Function not implemented (the kernel lacks a system call).";
+        ELOOP = 40, "A magic-link inside the path, or a symlink with `O_NOFOLLOW`.";
+        EOPNOTSUPP = 95, "Operation not supported (`no_host_fallback` with only the host `/proc`).";
+    }
 }
 
 /// The base a failed lookup was made under, as an [`Error`] keeps it: a
@@ -93,8 +82,7 @@ impl From<ProcBase<'_>> for ErrorBase {
 }
 
 /// An error of this crate: an errno, a category and a message, as the
-/// [crate docs](crate#errors) say. It holds no path: 8 bytes and `Copy`,
-/// so that a `Result<OwnedFd, Error>` comes back in one register.
+/// [crate docs](crate#errors) say; it holds no path: 8 bytes and `Copy`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 // x86_64: `kind` (where a `Result` keeps its `Ok`) in the low byte.
 #[cfg_attr(target_arch = "x86_64", repr(C))]
@@ -162,14 +150,10 @@ impl Error {
         }
     }
 
-    fn raw_errno(&self) -> i32 {
-        (self.errno_base & ERRNO_MASK).into()
-    }
-
     /// The errno, always present (`Option` as in `std::io::Error`): compare
     /// it with the constants of [`errno`](crate::errno).
     pub fn raw_os_error(&self) -> Option<i32> {
-        Some(self.raw_errno())
+        Some(self.errno().into_raw())
     }
 
     /// The category of this error.
@@ -201,17 +185,17 @@ impl Error {
 
     /// `ENOENT`: the entry does not exist (or is hidden from this handle).
     pub fn is_not_found(&self) -> bool {
-        self.raw_errno() == errno::ENOENT
+        self.errno() == Errno::ENOENT
     }
 
     /// `EPERM` or `EACCES`: the kernel refused for lack of privilege.
     pub fn is_permission_denied(&self) -> bool {
-        matches!(self.raw_errno(), errno::EPERM | errno::EACCES)
+        matches!(self.errno(), Errno::EPERM | Errno::EACCES)
     }
 
     /// `ESRCH`: the process is gone (reaped, or not visible in the handle's pid namespace).
     pub fn is_process_gone(&self) -> bool {
-        self.raw_errno() == errno::ESRCH
+        self.errno() == Errno::ESRCH
     }
 
     /// Whether this is a [`SafetyViolation`](ErrorKind::SafetyViolation).
@@ -224,7 +208,7 @@ impl Error {
     }
 
     pub(crate) fn errno(&self) -> Errno {
-        Errno::new(self.raw_errno())
+        Errno::new((self.errno_base & ERRNO_MASK).into())
     }
 
     /// Re-labelled: no trustworthy procfs could be obtained at all.
@@ -261,7 +245,7 @@ impl fmt::Display for Error {
         let e = self.errno();
         match (e.name(), e.description()) {
             (Some(name), Some(text)) => write!(f, ": {name} ({text})"),
-            _ => write!(f, ": errno {}", self.raw_errno()),
+            _ => write!(f, ": errno {}", e.into_raw()),
         }
     }
 }
@@ -275,7 +259,7 @@ impl core::error::Error for Error {}
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 impl From<Error> for std::io::Error {
     fn from(e: Error) -> Self {
-        let kind = std::io::Error::from_raw_os_error(e.raw_errno()).kind();
+        let kind = std::io::Error::from_raw_os_error(e.errno().into_raw()).kind();
         std::io::Error::new(kind, e)
     }
 }

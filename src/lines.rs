@@ -48,9 +48,8 @@ impl<'f, 'b> LineReader<'f, 'b> {
     ///
     /// # Errors
     ///
-    /// `ERANGE` for a record not shorter than the buffer (an empty one fits
-    /// none): the next call returns the record after it. The errno of
-    /// `read(2)`: the call may be repeated.
+    /// `ERANGE` for a record too long (see above; an empty buffer fits none);
+    /// the errno of `read(2)`, after which the call may be repeated.
     pub fn next_line(&mut self) -> Result<Option<&[u8]>, Error> {
         loop {
             let pending = self.buf.get(self.start..self.end).unwrap_or_default();
@@ -106,9 +105,7 @@ impl<'f, 'b> LineReader<'f, 'b> {
     /// The errno of `lseek(2)` (`ESPIPE` for a pipe).
     pub fn rewind(&mut self) -> Result<(), Error> {
         self.fd.rewind()?;
-        (self.start, self.end) = (0, 0);
-        self.eof = false;
-        self.skipping = false;
+        (self.start, self.end, self.eof, self.skipping) = (0, 0, false, false);
         Ok(())
     }
 }

@@ -2,17 +2,11 @@
 //! what a hostile process can put there. Each result borrows the bytes as read
 //! (e.g. by [`OwnedFd::read_whole`](crate::OwnedFd::read_whole)); input not in
 //! the kernel's format is `None`, never a guess.
-//!
-//! | file | splitter |
-//! |---|---|
-//! | `cmdline`, `environ` | [`nul_fields`] (or [`LineReader::nul_fields`](crate::LineReader::nul_fields) for any size) |
-//! | `status` | [`status_value`] |
-//! | `stat` | [`Stat`] |
-//! | `cgroup` | [`cgroup_v2_path`] |
 
-/// The NUL-terminated fields of `cmdline` or `environ`, each without its
-/// NUL. An empty argument is an empty field; a last field without its NUL
-/// (a process may overwrite its arguments) is a field too.
+/// The NUL-terminated fields of `cmdline` or `environ` (of any size:
+/// [`LineReader::nul_fields`](crate::LineReader::nul_fields)), each without
+/// its NUL. An empty argument is an empty field; a last field without its
+/// NUL (a process may overwrite its arguments) is a field too.
 pub fn nul_fields(bytes: &[u8]) -> NulFields<'_> {
     NulFields { rest: bytes }
 }

@@ -18,9 +18,8 @@ use crate::sys::{self, Errno};
 /// # Errors
 ///
 /// `EINVAL` ([`InvalidArgument`](ErrorKind::InvalidArgument)) for a `pid`
-/// of 0 or not below 2^31; `ESRCH`: no process `pid` in our pid namespace;
-/// `ENOSYS` ([`NotSupported`](ErrorKind::NotSupported)) before Linux 5.3;
-/// `EMFILE`, `ENFILE`, `ENOMEM`: out of descriptors or memory.
+/// of 0 or not below 2^31; `ENOSYS` ([`NotSupported`](ErrorKind::NotSupported))
+/// before Linux 5.3; else the kernel's (`ESRCH`: not in our pid namespace).
 pub fn pidfd_open(pid: u32) -> Result<OwnedFd, Error> {
     if pid == 0 || pid >= 1 << 31 {
         return Err(Error::invalid(Errno::EINVAL, Step::PidfdOpenPidOutOfRange));

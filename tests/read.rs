@@ -474,6 +474,26 @@ fn stat_is_split_right_for_hostile_command_names() {
     assert_eq!(Stat::parse(&text).unwrap().comm(), b"0123456789abcde");
 }
 
+/// The process's own `status` and `stat` (the main thread's, where the
+/// tests above read a thread's) give its pid; the main thread, waiting for
+/// the tests, is running or sleeping.
+#[test]
+fn own_status_and_stat_give_our_pid() {
+    let h = Handle::open(&[]).unwrap();
+    let mut buf = [0u8; 4096];
+    let pid = std::process::id();
+    let status = h.open_self("status", RD).unwrap();
+    let status = status.read_whole(&mut buf).unwrap();
+    assert_eq!(
+        status_value(status, b"Pid"),
+        Some(pid.to_string().as_bytes())
+    );
+    let stat = h.open_self("stat", RD).unwrap();
+    let stat = Stat::parse(stat.read_whole(&mut buf).unwrap()).unwrap();
+    assert_eq!(stat.pid(), Some(pid));
+    assert!(matches!(stat.field(3), Some(b"R" | b"S")), "{stat:?}");
+}
+
 #[test]
 fn status_lookup_finds_each_real_key_and_not_the_one_a_name_forges() {
     let text = as_thread_named(b"Uid:\t0\t0\t0\t0", |h| read_thread_self(h, "status"));
@@ -583,6 +603,10 @@ fn hostile_bytes(rng: &mut Rng) -> Vec<u8> {
 
 #[test]
 fn the_splitters_never_panic_and_give_back_their_input() {
+    // Empty fields are fields; empty input has none.
+    let args: Vec<&[u8]> = nul_fields(b"ls\0\0-l\0").collect();
+    assert_eq!(args, [&b"ls"[..], b"", b"-l"]);
+    assert_eq!(nul_fields(b"").count(), 0);
     let mut rng = Rng(0xf022);
     let mut parsed = 0;
     for _ in 0..200_000 {

@@ -1,8 +1,14 @@
 //! An error reads as documented: the `errno` constants are the kernel's
 //! numbers, `Display` is `step[ beneath base]: ERRNO (text)`, `Debug` shows
-//! kind, errno name, step and base, and `step()` is the step's text.
+//! kind, errno name, step and base, `step()` is the step's text, and the
+//! `is_*` predicates sort the kernel's refusals as their docs say.
 
-use safe_procfs::{DIR_BUF_MIN, Error, Handle, OpenFlags, ReadDir, errno};
+#![allow(clippy::result_large_err)] // tests/common's Msg is a fixed-size buffer
+
+mod common;
+
+use common::{become_nobody, in_child};
+use safe_procfs::{DIR_BUF_MIN, Error, ErrorKind, Handle, OpenFlags, ReadDir, errno};
 use syscalls::Errno;
 
 const DIR: OpenFlags = OpenFlags::O_RDONLY.union(OpenFlags::O_DIRECTORY);
@@ -72,4 +78,44 @@ fn step_and_debug_give_the_text() {
         "Error { kind: InvalidArgument, errno: \"EXDEV\", \
          step: \"path's '..' leaves the base\", base: Some(ProcPid(42)) }"
     );
+}
+
+/// An LSM's attribute file opened for writing is opened, or `ENOENT` (no
+/// such LSM), or refused for privilege; a refusal is `is_permission_denied`
+/// for both errnos, `EPERM` and `EACCES` (here as nobody).
+#[test]
+fn permission_denied_is_eperm_or_eacces() {
+    let h = Handle::open(&[]).unwrap();
+    match h.open_self("attr/apparmor/exec", OpenFlags::O_WRONLY) {
+        Ok(_) => {}
+        Err(e) if e.raw_os_error() == Some(errno::ENOENT) => {
+            assert!(e.is_not_found() && !e.is_permission_denied(), "{e}");
+        }
+        Err(e) => assert!(e.is_permission_denied(), "{e}"),
+    }
+    in_child(|| {
+        become_nobody()?;
+        let h = try_ok!(Handle::open(&[]), "Handle::open as nobody");
+        // O_NOATIME on a file not ours; a sysctl is root's to write.
+        let noatime = OpenFlags::O_RDONLY | OpenFlags::O_NOATIME;
+        for (r, want) in [
+            (h.open_pid(1, "comm", noatime), errno::EPERM),
+            (
+                h.open_root("sys/kernel/printk_ratelimit", OpenFlags::O_WRONLY),
+                errno::EACCES,
+            ),
+        ] {
+            let Err(e) = r else {
+                fail!("opened as nobody (errno {want} expected)")
+            };
+            ensure!(
+                e.raw_os_error() == Some(want)
+                    && e.is_permission_denied()
+                    && e.kind() == ErrorKind::Os,
+                "{e}"
+            );
+        }
+        Ok(())
+    })
+    .unwrap_or_else(|m| panic!("{m}"));
 }
