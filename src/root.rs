@@ -253,22 +253,19 @@ impl<'fd> Root<'fd> {
 /// Checks that `fd` is the root directory of a procfs of our pid namespace
 /// and records what identifies it.
 pub(crate) fn verify(fd: OwnedFd, kind: HandleKind, masks: u8) -> Result<OwnedRoot, Error> {
-    let raw = fd.as_fd();
-    mount::check_procfs(raw)?;
+    mount::check_procfs(fd.as_fd())?;
     // A lookup of "/proc" may give a procfs subdirectory bind-mounted there.
-    let (id, mnt) = mount::identify(raw)?;
+    let (id, mnt) = mount::identify(fd.as_fd())?;
     if id.ino != sys::PROC_ROOT_INO || id.mode & sys::S_IFMT != sys::S_IFDIR {
         return Err(Error::unsafe_path(Step::NotProcfsRoot));
     }
-    let mnt = match mnt {
-        // Every call on the host /proc compares mount ids: measure it now.
-        None if kind == HandleKind::HostMount => Some(mount::inspect(ProcRootFd(raw), raw)?.mnt),
-        mnt => mnt,
-    };
     let mut root = ProcRoot::unidentified(fd, kind, masks);
     (root.dev, root.ctime) = (id.dev, id.ctime);
     if let Some(mnt) = mnt {
         root.set_mount_id(mnt);
+    } else if kind == HandleKind::HostMount {
+        // Every call on the host /proc compares mount ids: measure it now.
+        root.set_mount_id(root.borrow().mount_id()?);
     }
     // fsopen() makes an instance of our own active pid namespace; a copy of
     // /proc may be any procfs someone mounted there.
