@@ -41,7 +41,7 @@ impl<const N: usize> SeqCell<N> {
                     .lock
                     .compare_exchange(seq, 0, Ordering::AcqRel, Ordering::Relaxed);
                 return None;
-            } else if seq % 2 == 0 {
+            } else if seq.is_multiple_of(2) {
                 let fd = self.fd.load(Ordering::Relaxed);
                 let words = core::array::from_fn(|i| {
                     self.words.get(i).map_or(0, |w| w.load(Ordering::Relaxed))
