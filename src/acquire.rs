@@ -1,7 +1,7 @@
 //! Acquiring a procfs root. It decides which kinds of procfs are tried, in
 //! which order (a private `fsopen("proc")` instance, a detached
 //! `open_tree(OPEN_TREE_CLONE)` copy of `/proc`, the host `/proc`), and
-//! when a failed one gives way to the next ([`stops`]). What each must
+//! when a failed one gives way to the next ([`give_way`]). What each must
 //! prove is [`verify`]'s.
 
 use crate::arch;
@@ -39,13 +39,10 @@ pub(crate) fn acquire(want: Want) -> Result<OwnedRoot, Error> {
             DetachedClone => (!probe::missing(Feature::OpenTree)).then(detached_clone),
             HostMount => (!want.no_host).then(host_mount),
         };
-        let mut e = match tried {
+        match tried {
             Some(Ok(root)) => return Ok(root),
-            Some(Err(e)) => e,
-            None => continue,
-        };
-        if stops(&mut e, kind) {
-            return Err(e);
+            Some(Err(e)) => give_way(e, kind)?,
+            None => {}
         }
     }
     Err(Error::new(
@@ -55,30 +52,27 @@ pub(crate) fn acquire(want: Want) -> Result<OwnedRoot, Error> {
     ))
 }
 
-/// The one filter: whether [`acquire`] returns `e`, the failure of
-/// candidate `kind`, rather than try the next. A resource error is
-/// returned as it is, never a reason for a weaker or unmasked procfs; the
-/// host `/proc`'s failure is a verdict on it. A missing facility is noted.
-fn stops(e: &mut Error, kind: HandleKind) -> bool {
+/// The one filter: `Ok` if [`acquire`] tries the next candidate after
+/// `e`, the failure of `kind`, else the error it returns. A resource error
+/// is returned as it is, never a reason for a weaker or unmasked procfs;
+/// the host `/proc`'s failure is a verdict on it. Notes a missing facility.
+fn give_way(e: Error, kind: HandleKind) -> Result<(), Error> {
     use Errno as E;
     if matches!(
         e.errno(),
         E::EMFILE | E::ENFILE | E::ENOMEM | E::ENOSPC | E::EAGAIN | E::EINTR
     ) {
-        return true;
+        return Err(e);
     }
     let feature = match kind {
         HandleKind::PrivateInstance => Feature::NewMountApi,
         HandleKind::DetachedClone => Feature::OpenTree,
-        HandleKind::HostMount => {
-            *e = e.into_safety_violation();
-            return true;
-        }
+        HandleKind::HostMount => return Err(e.into_safety_violation()),
     };
     if probe::is_unavailable(e.errno()) {
         probe::mark_missing(feature);
     }
-    false
+    Ok(())
 }
 
 #[inline(never)]
@@ -114,8 +108,11 @@ fn private_instance(want: Want) -> Result<OwnedRoot, Error> {
     // namespace, and it is closed after this one call: a procfs is all
     // there is to check.
     mount::check_procfs(fd.as_fd())?;
-    let root = ProcRoot::unidentified(fd, HandleKind::PrivateInstance, masks);
-    Ok(root)
+    Ok(ProcRoot::unidentified(
+        fd,
+        HandleKind::PrivateInstance,
+        masks,
+    ))
 }
 
 fn detached_clone() -> Result<OwnedRoot, Error> {
@@ -138,8 +135,6 @@ fn host_mount() -> Result<OwnedRoot, Error> {
 /// a failure a verdict as there), and as unmasked (no retries on another
 /// instance).
 pub(crate) fn adopt(fd: OwnedFd) -> Result<OwnedRoot, Error> {
-    verify(fd, HandleKind::HostMount, 0).map_err(|mut e| {
-        stops(&mut e, HandleKind::HostMount);
-        e
-    })
+    let root = verify(fd, HandleKind::HostMount, 0);
+    root.map_err(|e| give_way(e, HandleKind::HostMount).err().unwrap_or(e))
 }

@@ -24,15 +24,8 @@ pub(crate) struct MountId {
     pub(crate) unique: bool,
 }
 
-impl MountId {
-    fn classic(id: u64) -> Self {
-        MountId { id, unique: false }
-    }
-}
-
-/// The fd of a procfs root, through which `fdinfo` files are read: a
-/// type of its own, so that it cannot be passed where the fd being
-/// inspected goes (or the other way round).
+/// The fd of a procfs root, through which `fdinfo` files are read: a type
+/// of its own, so that it cannot be swapped with the fd being inspected.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct ProcRootFd<'fd>(pub(crate) BorrowedFd<'fd>);
 
@@ -90,8 +83,9 @@ pub(crate) fn identify(fd: BorrowedFd<'_>) -> Result<(FileId, Option<MountId>), 
             Err(e) => return Err(Error::os(e, Step::Statx)),
         }
     }
-    let id = sys::fstat(fd).map_err(|e| Error::os(e, Step::Fstat))?;
-    Ok((id, None))
+    sys::fstat(fd)
+        .map(|id| (id, None))
+        .map_err(|e| Error::os(e, Step::Fstat))
 }
 
 /// The mount id of `name` in `dirfd` (a trailing symlink not followed, a
@@ -114,7 +108,7 @@ pub(crate) fn inspect(proc_root: ProcRootFd<'_>, fd: BorrowedFd<'_>) -> Result<F
     let (id, mnt) = identify(fd)?;
     let mnt = match mnt {
         Some(mnt) => mnt,
-        None => MountId::classic(fdinfo_mount_id(proc_root, fd, id.ino)?),
+        None => read_mount_id(&open_fdinfo(proc_root, fd)?, id.ino)?,
     };
     let (ino, mode) = (id.ino, id.mode);
     Ok(FileInfo { ino, mnt, mode })
@@ -124,45 +118,39 @@ pub(crate) fn inspect(proc_root: ProcRootFd<'_>, fd: BorrowedFd<'_>) -> Result<F
 /// `proc_root`. Returns what it learnt about `fd`.
 pub(crate) fn check_same_mount(
     proc_root: ProcRootFd<'_>,
-    root_mnt: MountId,
+    mut root_mnt: MountId,
     fd: BorrowedFd<'_>,
 ) -> Result<FileInfo, Error> {
     check_procfs(fd)?;
     let mut info = inspect(proc_root, fd)?;
-    let mut root_id = root_mnt.id;
     if info.mnt.unique != root_mnt.unique {
-        root_id = classic_ids(proc_root, fd, &mut info)?;
+        root_mnt = classic_ids(proc_root, fd, &mut info)?;
     }
-    if info.mnt.id != root_id {
+    if info.mnt != root_mnt {
         return Err(Error::unsafe_path(Step::CrossesMount));
     }
     Ok(info)
 }
 
 /// statx changed behaviour since the root was measured (a seccomp filter
-/// arrived): classic ids, both from fdinfo. Puts `fd`'s in `info` and
-/// returns `proc_root`'s. Apart from [`check_same_mount`]: their frames
-/// would add up in a debug build.
+/// arrived): classic ids, both from fdinfo, `fd`'s put in `info` and
+/// `proc_root`'s returned (apart from [`check_same_mount`] so that their
+/// frames do not add up).
 fn classic_ids(
     proc_root: ProcRootFd<'_>,
     fd: BorrowedFd<'_>,
     info: &mut FileInfo,
-) -> Result<u64, Error> {
+) -> Result<MountId, Error> {
     let root = sys::fstat(proc_root.0).map_err(|e| Error::os(e, Step::Fstat))?;
-    let root_classic = fdinfo_mount_id(proc_root, proc_root.0, root.ino)?;
-    info.mnt = MountId::classic(fdinfo_mount_id(proc_root, fd, info.ino)?);
+    let root_classic = read_mount_id(&open_fdinfo(proc_root, proc_root.0)?, root.ino)?;
+    info.mnt = read_mount_id(&open_fdinfo(proc_root, fd)?, info.ino)?;
     Ok(root_classic)
 }
 
-/// The classic mount id of `fd` from `<proc_root>/self/fdinfo/<fd>`, after
-/// checking that the file's `ino:` line names `fd`'s inode `ino`.
-fn fdinfo_mount_id(proc_root: ProcRootFd<'_>, fd: BorrowedFd<'_>, ino: u64) -> Result<u64, Error> {
-    read_mount_id(&open_fdinfo(proc_root, fd)?, ino)
-}
-
-/// The `mnt_id:` of an open fdinfo file, checked against `ino`. Apart from
-/// [`open_fdinfo`]: their frames would add up in a debug build.
-fn read_mount_id(file: &OwnedFd, ino: u64) -> Result<u64, Error> {
+/// The classic mount id (`mnt_id:`) in an open [`open_fdinfo`] file, after
+/// checking that its `ino:` line names the fd's inode `ino` (apart from
+/// [`open_fdinfo`] so that their frames do not add up).
+fn read_mount_id(file: &OwnedFd, ino: u64) -> Result<MountId, Error> {
     // mnt_id: and ino: come in the first lines; a longer fdinfo is cut.
     let mut buf = [0u8; 256];
     let mut len = 0;
@@ -174,6 +162,7 @@ fn read_mount_id(file: &OwnedFd, ino: u64) -> Result<u64, Error> {
     }
     let text = buf.get(..len).unwrap_or_default();
     let mnt_id = procfs::line_value(text, b"mnt_id:").and_then(procfs::decimal);
+    let mnt_id = mnt_id.map(|id| MountId { id, unique: false });
     let file_ino = procfs::line_value(text, b"ino:").and_then(procfs::decimal);
     match (mnt_id, file_ino) {
         (Some(id), Some(i)) if i == ino => Ok(id),
@@ -200,10 +189,16 @@ const FDINFO_READ: u64 = arch::O_RDONLY | arch::O_CLOEXEC | arch::O_NOCTTY | arc
 /// root is acquired). Its mount id is what we are computing: the caller's
 /// `ino:` cross-check covers the content.
 fn open_fdinfo(proc_root: ProcRootFd<'_>, fd: BorrowedFd<'_>) -> Result<OwnedFd, Error> {
-    if !probe::missing(Feature::Openat2)
-        && let Some(file) = open_fdinfo_beneath(proc_root, fd)?
-    {
-        return Ok(file);
+    if !probe::missing(Feature::Openat2) {
+        let mut path = ShortPathBuf::new();
+        path.push(b"self/fdinfo/")?;
+        path.push_u32(fd.as_raw_fd() as u32)?;
+        match sys::openat2(proc_root.0, path.as_cstr(), FDINFO_READ, resolve::RESOLVE) {
+            Ok(f) => return check_procfs(f.as_fd()).map(|()| f),
+            Err(e) if probe::is_unavailable(e) => probe::mark_missing(Feature::Openat2),
+            Err(Errno::EXDEV) => return Err(Error::unsafe_path(Step::FdinfoCrossesMount)),
+            Err(e) => return Err(Error::os(e, Step::Openat2Fdinfo)),
+        }
     }
     let dir_flags = arch::O_PATH | arch::O_DIRECTORY | arch::O_NOFOLLOW | arch::O_CLOEXEC;
     let mut digits = [0u8; 11];
@@ -212,25 +207,6 @@ fn open_fdinfo(proc_root: ProcRootFd<'_>, fd: BorrowedFd<'_>) -> Result<OwnedFd,
     let dir = open_on_procfs(pid_dir.as_fd(), c"fdinfo", dir_flags)?;
     let name = path::decimal_cstr(fd.as_raw_fd() as u32, &mut digits);
     open_on_procfs(dir.as_fd(), name, FDINFO_READ)
-}
-
-/// `self/fdinfo/<fd>` by one `openat2`; `None` if `openat2` is missing.
-fn open_fdinfo_beneath(
-    proc_root: ProcRootFd<'_>,
-    fd: BorrowedFd<'_>,
-) -> Result<Option<OwnedFd>, Error> {
-    let mut path = ShortPathBuf::new();
-    path.push(b"self/fdinfo/")?;
-    path.push_u32(fd.as_raw_fd() as u32)?;
-    match sys::openat2(proc_root.0, path.as_cstr(), FDINFO_READ, resolve::RESOLVE) {
-        Ok(f) => check_procfs(f.as_fd()).map(|()| Some(f)),
-        Err(e) if probe::is_unavailable(e) => {
-            probe::mark_missing(Feature::Openat2);
-            Ok(None)
-        }
-        Err(Errno::EXDEV) => Err(Error::unsafe_path(Step::FdinfoCrossesMount)),
-        Err(e) => Err(Error::os(e, Step::Openat2Fdinfo)),
-    }
 }
 
 /// `openat` of one step of [`open_fdinfo`], which must be on a procfs.

@@ -28,44 +28,37 @@ pub enum HandleKind {
     /// `OPEN_TREE_CLONE`): none of the host's overmounts come with it.
     DetachedClone,
     /// The host's `/proc` opened by path, where neither of the above can be
-    /// had (kernels before 5.2, or a seccomp filter refusing both). Every
-    /// operation checks mounts itself, but this is the weakest kind: an
-    /// attacker who races a check against a mount of their own can win, and
-    /// where the kernel has neither `openat2` (5.6+) nor `statx` mount ids
-    /// (5.8+), the only mount-id oracle is `fdinfo`, read through this same
-    /// `/proc`, which an attacker with a process of its own and the right to
-    /// mount in our mount namespace can make agree with any mount id (bind
-    /// its own `fdinfo` directory over ours: `docs/security.md`). Where that
-    /// attacker is in scope, use [`no_host_fallback`](crate::no_host_fallback):
-    /// it fails closed (`EOPNOTSUPP`) instead of ever using the host `/proc`.
+    /// had (kernels before 5.2, or a seccomp filter refusing both). The
+    /// weakest kind: every operation checks mounts itself, but an attacker
+    /// who races a check against a mount of their own can win; and without
+    /// `openat2` (5.6+) and `statx` mount ids (5.8+) the only mount-id oracle
+    /// is `fdinfo`, read through this same `/proc`, which an attacker who may
+    /// mount in our mount namespace can make agree with any mount id
+    /// (`docs/security.md`). Where that attacker is in scope, use
+    /// [`no_host_fallback`](crate::no_host_fallback).
     HostMount,
 }
 
-/// A verified procfs root: its fd, held as `F`, and what was learnt about
-/// it. A root is used as a [`Root<'fd>`](Root), which borrows its fd: from
-/// the process-wide cache for `'static` (that fd is never closed), from
-/// a [`Handle`](crate::Handle) that owns it, or from an [`OwnedRoot`]
-/// made for one call, closed after the call.
+/// A verified procfs root: its fd, held as `F`, and what identifies it.
+/// Used as a [`Root<'fd>`](Root) borrowing its fd from the cache (`'static`,
+/// never closed), a [`Handle`](crate::Handle) or an [`OwnedRoot`] of one call.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct ProcRoot<F> {
     pub(crate) fd: F,
     pub(crate) kind: HandleKind,
-    /// Its masks, and whether `mnt_id` holds a mount id and of which kind
-    /// (`ROOT_*`).
+    /// Its masks, and whether `mnt_id` holds a mount id, and a unique one.
     bits: u8,
     /// The root's device: unique to its procfs superblock while it lives.
     pub(crate) dev: u64,
-    /// The root inode's change time (ns): when its procfs instance was
-    /// made. Device numbers and classic mount ids are reused once their
-    /// superblock is gone; a new instance made a clock tick or more later
-    /// has a later time. Compared where no unique mount id pins the mount.
-    /// A `chmod` of the root changes it too (fails closed); an instance made
-    /// in the same tick passes (`docs/security.md`).
+    /// The root inode's change time (ns): when its instance was made. Device
+    /// numbers and classic mount ids are reused once their superblock is
+    /// gone, but a new instance made a clock tick or more later has a later
+    /// time: compared where no unique mount id pins the mount. A `chmod` of
+    /// the root changes it too (fails closed); an instance made in the same
+    /// tick passes (`docs/security.md`).
     pub(crate) ctime: u64,
-    /// The root's mount id where `ROOT_HAS_MNT` says there is one: from
-    /// `statx` where it gives one (checked on every call), else measured
-    /// from `fdinfo` for the host /proc (checked on every call) and lazily
-    /// for the others (the fallback walk needs it).
+    /// The mount id, if `ROOT_HAS_MNT`: from `statx`, else from `fdinfo`,
+    /// at once for the host /proc and lazily (for the walk) for the others.
     mnt_id: u64,
 }
 
@@ -115,10 +108,7 @@ impl<F> ProcRoot<F> {
 
     fn set_mount_id(&mut self, mnt: MountId) {
         self.mnt_id = mnt.id;
-        self.bits |= ROOT_HAS_MNT;
-        if mnt.unique {
-            self.bits |= ROOT_UNIQUE;
-        }
+        self.bits |= ROOT_HAS_MNT | if mnt.unique { ROOT_UNIQUE } else { 0 };
     }
 
     /// The same root with its fd held as `fd(self.fd)`.
@@ -207,44 +197,35 @@ impl<'fd> Root<'fd> {
     /// Checks, before anything is resolved beneath it, that the fd number
     /// still names this procfs root: a process may have closed it, `dup2`ed
     /// over it, or reused the number for a directory, a FIFO or another
-    /// procfs. `EBADF` if the fd is closed, `EXDEV` if it is something else;
-    /// both a [`SafetyViolation`](ErrorKind::SafetyViolation).
+    /// procfs. Only a verdict is a [`SafetyViolation`](ErrorKind::SafetyViolation)
+    /// (`EBADF`: closed, `EXDEV`: another file); an error of a check itself
+    /// (`ENOMEM`, `EMFILE`, `EINTR`, a seccomp filter) is returned as it is:
+    /// the call fails, and nothing is replaced.
     pub(crate) fn check_still_ours(&self) -> Result<(), Error> {
-        // Only a verdict (another file, or closed) is a SafetyViolation: an
-        // error of a check itself (ENOMEM, EMFILE, EINTR, a seccomp filter)
-        // is returned as it is: the call fails, and nothing is replaced.
         let reused = || Error::unsafe_path(Step::HandleFdReused);
-        let (id, mnt) = match mount::identify(self.fd) {
-            Ok(r) => r,
-            Err(e) if e.errno() == Errno::EBADF => {
-                return Err(Error::new(
-                    ErrorKind::SafetyViolation,
-                    Errno::EBADF,
-                    Step::HandleFdClosed,
-                ));
-            }
-            Err(e) => return Err(e),
-        };
+        let (id, mnt) = mount::identify(self.fd).map_err(|e| match e.errno() {
+            Errno::EBADF => Error::new(
+                ErrorKind::SafetyViolation,
+                Errno::EBADF,
+                Step::HandleFdClosed,
+            ),
+            _ => e,
+        })?;
         if self.is_another_file(&id, mnt) {
             return Err(reused());
         }
-        let compared = match (self.mnt(), mnt) {
-            (Some(then), Some(now)) if then.unique == now.unique => Some(then.unique),
-            _ => None,
-        };
-        match compared {
+        match (self.mnt(), mnt) {
             // A unique mount id is never reused: this is our mount (which
             // pins our superblock), whatever else happened to its root.
-            Some(true) => Ok(()),
+            (Some(then), Some(now)) if then.unique && now.unique => Ok(()),
             // A device number or classic mount id reused by a newer
             // instance (see `ctime`).
             _ if id.ctime != self.ctime => Err(reused()),
             // Classic ids (kernels 5.8-6.7): make sure it is a procfs.
-            Some(false) => mount::check_procfs(self.fd),
-            // No mount id at all (statx refused, qemu-user, kernels before
-            // 5.8): check what matters about it too: a procfs, of our pid
-            // namespace, as masked.
-            None => self.check_weakly_identified(),
+            (Some(then), Some(now)) if !then.unique && !now.unique => mount::check_procfs(self.fd),
+            // No mount id compared (statx refused, qemu-user, kernels before
+            // 5.8): a procfs, of our pid namespace, as masked.
+            _ => self.check_weakly_identified(),
         }
         .map_err(|e| if e.is_safety_violation() { reused() } else { e })
     }
@@ -271,8 +252,8 @@ impl<'fd> Root<'fd> {
         check_pid_namespace(self)
     }
 
-    /// Whether `identify`'s answer is another device or inode, or another
-    /// mount by a mount id of the same kind.
+    /// Whether `identify`'s answer provably names another file (as in
+    /// [`names_another_file`](Root::names_another_file)).
     fn is_another_file(&self, id: &FileId, mnt: Option<MountId>) -> bool {
         let this_root = id.dev == self.dev
             && id.ino == sys::PROC_ROOT_INO
@@ -286,22 +267,19 @@ impl<'fd> Root<'fd> {
 /// Checks that `fd` is the root directory of a procfs of our pid namespace
 /// and records what identifies it.
 pub(crate) fn verify(fd: OwnedFd, kind: HandleKind, masks: u8) -> Result<OwnedRoot, Error> {
-    let raw = fd.as_fd();
-    mount::check_procfs(raw)?;
+    mount::check_procfs(fd.as_fd())?;
     // A lookup of "/proc" may give a procfs subdirectory bind-mounted there.
-    let (id, mnt) = mount::identify(raw)?;
+    let (id, mnt) = mount::identify(fd.as_fd())?;
     if id.ino != sys::PROC_ROOT_INO || id.mode & sys::S_IFMT != sys::S_IFDIR {
         return Err(Error::unsafe_path(Step::NotProcfsRoot));
     }
-    let mnt = match mnt {
-        // Every call on the host /proc compares mount ids: measure it now.
-        None if kind == HandleKind::HostMount => Some(mount::inspect(ProcRootFd(raw), raw)?.mnt),
-        mnt => mnt,
-    };
     let mut root = ProcRoot::unidentified(fd, kind, masks);
     (root.dev, root.ctime) = (id.dev, id.ctime);
     if let Some(mnt) = mnt {
         root.set_mount_id(mnt);
+    } else if kind == HandleKind::HostMount {
+        // Every call on the host /proc compares mount ids: measure it now.
+        root.set_mount_id(root.borrow().mount_id()?);
     }
     // fsopen() makes an instance of our own active pid namespace; a copy of
     // /proc may be any procfs someone mounted there.
@@ -312,21 +290,19 @@ pub(crate) fn verify(fd: OwnedFd, kind: HandleKind, masks: u8) -> Result<OwnedRo
 }
 
 /// Fails unless `root` is a procfs of our own pid namespace. A pid number
-/// is not an identity: a child forked into a new pid namespace can have
-/// the same number there as in its parent's (by chance, or `clone3`'s
-/// `set_tid`). So the `NSpid:` line of our own `status` in that procfs is
-/// read: it lists our pid in the procfs's namespace and in each one below
-/// it down to ours, so it is exactly our `getpid()` only in a procfs of
-/// our own namespace. In a procfs where we are not visible, `self` does
-/// not resolve. Nothing is looked up across a mount, so a file or symlink
-/// mounted over `self` or `status` cannot vouch for the procfs.
+/// is no identity (a child in a new pid namespace may have its parent's
+/// number there, by chance or by `clone3`'s `set_tid`), so the `NSpid:`
+/// line of our `status` there is read: it lists our pid in that namespace
+/// and each one below it down to ours, so it is exactly our `getpid()`
+/// only in our own. Where we are not visible, `self` does not resolve.
+/// Nothing is looked up across a mount: a file or symlink mounted over
+/// `self` or `status` cannot vouch for the procfs.
 pub(crate) fn check_pid_namespace(root: &Root) -> Result<(), Error> {
     nspid_is_ours(&open_own_status(root)?)
 }
 
-/// Whether the `NSpid:` line of `status` (ours, in the procfs checked) is
-/// exactly our pid. Apart from [`open_own_status`]: their frames would add
-/// up in a debug build.
+/// Whether the `NSpid:` line of our `status` is exactly our pid (apart
+/// from [`open_own_status`] so that their frames do not add up).
 fn nspid_is_ours(status: &OwnedFd) -> Result<(), Error> {
     // Longer lines (`Groups:` of many groups) are skipped; an `NSpid:`
     // line too long for the buffer lists more than one namespace: not ours.
@@ -334,15 +310,14 @@ fn nspid_is_ours(status: &OwnedFd) -> Result<(), Error> {
     let mut digits = [0u8; 10];
     let mut lines = LineReader::new(status, &mut buf);
     let nspid = loop {
-        match lines.next_line() {
-            Ok(Some(line)) => {
-                if let Some(value) = line.strip_prefix(b"NSpid:") {
-                    break Some(value.trim_ascii() == path::fmt_u32(sys::getpid(), &mut digits));
-                }
-            }
+        let line = match lines.next_line() {
+            Ok(Some(line)) => line,
             Ok(None) => break None,
-            Err(e) if e.is_step(Step::LineTooLong) => {}
+            Err(e) if e.is_step(Step::LineTooLong) => continue,
             Err(e) => return Err(e),
+        };
+        if let Some(value) = line.strip_prefix(b"NSpid:") {
+            break Some(value.trim_ascii() == path::fmt_u32(sys::getpid(), &mut digits));
         }
     };
     match nspid {
@@ -384,11 +359,10 @@ fn open_own_status(root: &Root) -> Result<OwnedFd, Error> {
         fd => on_root(fd)?,
     };
     let mut target = [0u8; 12];
-    let n = match sys::readlinkat(link.as_fd(), c"", &mut target) {
-        Ok(n) => n,
-        Err(Errno::ENOENT) => return Err(Error::unsafe_path(Step::OtherPidNamespace)),
-        Err(e) => return Err(Error::os(e, Step::ReadlinkSelf)),
-    };
+    let n = sys::readlinkat(link.as_fd(), c"", &mut target).map_err(|e| match e {
+        Errno::ENOENT => Error::unsafe_path(Step::OtherPidNamespace),
+        e => Error::os(e, Step::ReadlinkSelf),
+    })?;
     let mut digits = [0u8; 11];
     let ours = path::decimal_cstr(sys::getpid(), &mut digits);
     if target.get(..n) != Some(ours.to_bytes()) {

@@ -18,11 +18,10 @@ const COUNT: u64 = 0xffff_ffff;
 
 impl<const N: usize> SeqCell<N> {
     pub(crate) const fn new() -> Self {
-        let words = [const { AtomicU64::new(0) }; N];
         SeqCell {
             lock: AtomicU64::new(0),
             fd: AtomicStaticFd::empty(),
-            words,
+            words: [const { AtomicU64::new(0) }; N],
         }
     }
 
@@ -36,15 +35,13 @@ impl<const N: usize> SeqCell<N> {
                 return None;
             }
             let writer = seq >> 32;
-            if seq % 2 == 1 {
-                if writer != 0 && writer != fork::tag() {
-                    // The writer is in a parent process: it will never finish here.
-                    let _ = self
-                        .lock
-                        .compare_exchange(seq, 0, Ordering::AcqRel, Ordering::Relaxed);
-                    return None;
-                }
-            } else {
+            if seq % 2 == 1 && writer != 0 && writer != fork::tag() {
+                // The writer is in a parent process: it will never finish here.
+                let _ = self
+                    .lock
+                    .compare_exchange(seq, 0, Ordering::AcqRel, Ordering::Relaxed);
+                return None;
+            } else if seq.is_multiple_of(2) {
                 let fd = self.fd.load(Ordering::Relaxed);
                 let words = core::array::from_fn(|i| {
                     self.words.get(i).map_or(0, |w| w.load(Ordering::Relaxed))
