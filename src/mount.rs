@@ -83,9 +83,8 @@ pub(crate) fn identify(fd: BorrowedFd<'_>) -> Result<(FileId, Option<MountId>), 
             Err(e) => return Err(Error::os(e, Step::Statx)),
         }
     }
-    sys::fstat(fd)
-        .map(|id| (id, None))
-        .map_err(|e| Error::os(e, Step::Fstat))
+    let id = sys::fstat(fd).map_err(|e| Error::os(e, Step::Fstat))?;
+    Ok((id, None))
 }
 
 /// The mount id of `name` in `dirfd` (a trailing symlink not followed, a
@@ -108,7 +107,10 @@ pub(crate) fn inspect(proc_root: ProcRootFd<'_>, fd: BorrowedFd<'_>) -> Result<F
     let (id, mnt) = identify(fd)?;
     let mnt = match mnt {
         Some(mnt) => mnt,
-        None => read_mount_id(&open_fdinfo(proc_root, fd)?, id.ino)?,
+        None => MountId {
+            id: fdinfo_mount_id(proc_root, fd, id.ino)?,
+            unique: false,
+        },
     };
     let (ino, mode) = (id.ino, id.mode);
     Ok(FileInfo { ino, mnt, mode })
@@ -118,15 +120,16 @@ pub(crate) fn inspect(proc_root: ProcRootFd<'_>, fd: BorrowedFd<'_>) -> Result<F
 /// `proc_root`. Returns what it learnt about `fd`.
 pub(crate) fn check_same_mount(
     proc_root: ProcRootFd<'_>,
-    mut root_mnt: MountId,
+    root_mnt: MountId,
     fd: BorrowedFd<'_>,
 ) -> Result<FileInfo, Error> {
     check_procfs(fd)?;
     let mut info = inspect(proc_root, fd)?;
+    let mut root_id = root_mnt.id;
     if info.mnt.unique != root_mnt.unique {
-        root_mnt = classic_ids(proc_root, fd, &mut info)?;
+        root_id = classic_ids(proc_root, fd, &mut info)?;
     }
-    if info.mnt != root_mnt {
+    if info.mnt.id != root_id {
         return Err(Error::unsafe_path(Step::CrossesMount));
     }
     Ok(info)
@@ -140,17 +143,23 @@ fn classic_ids(
     proc_root: ProcRootFd<'_>,
     fd: BorrowedFd<'_>,
     info: &mut FileInfo,
-) -> Result<MountId, Error> {
+) -> Result<u64, Error> {
     let root = sys::fstat(proc_root.0).map_err(|e| Error::os(e, Step::Fstat))?;
-    let root_classic = read_mount_id(&open_fdinfo(proc_root, proc_root.0)?, root.ino)?;
-    info.mnt = read_mount_id(&open_fdinfo(proc_root, fd)?, info.ino)?;
+    let root_classic = fdinfo_mount_id(proc_root, proc_root.0, root.ino)?;
+    let id = fdinfo_mount_id(proc_root, fd, info.ino)?;
+    info.mnt = MountId { id, unique: false };
     Ok(root_classic)
+}
+
+/// The classic mount id of `fd`, from `<proc_root>/self/fdinfo/<fd>`.
+fn fdinfo_mount_id(proc_root: ProcRootFd<'_>, fd: BorrowedFd<'_>, ino: u64) -> Result<u64, Error> {
+    read_mount_id(&open_fdinfo(proc_root, fd)?, ino)
 }
 
 /// The classic mount id (`mnt_id:`) in an open [`open_fdinfo`] file, after
 /// checking that its `ino:` line names the fd's inode `ino` (apart from
 /// [`open_fdinfo`] so that their frames do not add up).
-fn read_mount_id(file: &OwnedFd, ino: u64) -> Result<MountId, Error> {
+fn read_mount_id(file: &OwnedFd, ino: u64) -> Result<u64, Error> {
     // mnt_id: and ino: come in the first lines; a longer fdinfo is cut.
     let mut buf = [0u8; 256];
     let mut len = 0;
@@ -162,7 +171,6 @@ fn read_mount_id(file: &OwnedFd, ino: u64) -> Result<MountId, Error> {
     }
     let text = buf.get(..len).unwrap_or_default();
     let mnt_id = procfs::line_value(text, b"mnt_id:").and_then(procfs::decimal);
-    let mnt_id = mnt_id.map(|id| MountId { id, unique: false });
     let file_ino = procfs::line_value(text, b"ino:").and_then(procfs::decimal);
     match (mnt_id, file_ino) {
         (Some(id), Some(i)) if i == ino => Ok(id),
