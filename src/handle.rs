@@ -20,9 +20,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 /// A handle to a verified procfs (see [how it stays safe](crate#how-it-stays-safe)).
 /// The default handle is masked (`subset=pid`, `hidepid=ptraceable` where
-/// possible) and cached process-wide. A handle of your own whose fd number
-/// was closed or reused fails every call with
-/// [`SafetyViolation`](ErrorKind::SafetyViolation) (`EBADF` or `EXDEV`).
+/// possible) and cached process-wide.
 #[derive(Debug)]
 pub struct Handle {
     source: Source,
@@ -43,8 +41,7 @@ enum Source {
     Owned(EndOnDrop<HandleRoot>),
 }
 
-/// A root a handle owns: closed with the handle, unless its number
-/// provably names another file by then (see [`close_if_ours`]).
+/// A root a handle owns, ended by [`close_if_ours`].
 #[derive(Debug)]
 struct HandleRoot(OwnedRoot);
 
@@ -160,22 +157,8 @@ impl Handle {
     }
 
     /// Opens `path` relative to `/proc/<pid of pidfd>`, race-free against
-    /// pid recycling: see [`ProcBase::ProcPidFd`].
-    ///
-    /// ```
-    /// use safe_procfs::{Handle, OpenFlags, pidfd_open};
-    ///
-    /// let child = std::process::Command::new("sleep").arg("10").spawn().unwrap();
-    /// let pidfd = pidfd_open(child.id())?; // before the child can be reaped
-    /// let proc = Handle::open(&[])?;
-    /// let mut buf = [0u8; 64];
-    /// let comm = proc.open_pidfd(pidfd.as_fd(), "comm", OpenFlags::O_RDONLY)?;
-    /// assert_eq!(comm.read_whole(&mut buf)?, b"sleep\n");
-    /// # let mut child = child; child.kill().unwrap(); child.wait().unwrap();
-    /// # Ok::<(), safe_procfs::Error>(())
-    /// ```
-    ///
-    /// A pidfd that was dropped cannot be passed:
+    /// pid recycling: see [`ProcBase::ProcPidFd`]. A pidfd that was dropped
+    /// cannot be passed:
     ///
     /// ```compile_fail
     /// use safe_procfs::{Handle, OpenFlags, pidfd_open};
@@ -375,11 +358,35 @@ impl Handle {
         path: &[u8],
         flags: OpenFlags,
     ) -> Result<OwnedFd, Error> {
+        self.open_valid(base, path, flags)
+            .map_err(|e| e.under(base))
+    }
+
+    /// Checks `flags` and `path`, then opens by base.
+    #[inline(always)]
+    fn open_valid(
+        &self,
+        base: ProcBase<'_>,
+        path: &[u8],
+        flags: OpenFlags,
+    ) -> Result<OwnedFd, Error> {
+        let kflags = kernel_flags(flags)?;
+        path::validate(path)?;
         match base {
-            ProcBase::ProcPidFd(pidfd) => self.open_pidfd_base(pidfd, path, flags),
-            _ => self.open_plain(base, path, flags),
+            ProcBase::ProcPidFd(pidfd) => self.open_pidfd_base(pidfd, path, kflags),
+            ProcBase::ProcRoot if self.subset() && !procfs::visible_in_subset(path) => {
+                if procfs::followed_into_self(path, kflags & O_NOFOLLOW != 0) {
+                    // `net` -> `self/net`, `mounts` -> `self/mounts`: the same
+                    // path beneath `self`, on this handle (a directory there
+                    // is ours to hand out).
+                    return self.open_on_handle(ProcBase::ProcSelf, path, kflags);
+                }
+                // On a subset=pid instance the global files are not there at
+                // all: go straight to the unmasked instance, not failing first.
+                open_for_call(want(true, self.no_host, true), base, path, kflags)
+            }
+            _ => self.open_on_handle(base, path, kflags),
         }
-        .map_err(|e| e.under(base))
     }
 
     /// [`ProcBase::ProcPidFd`]: the pidfd's pid, the open under that pid,
@@ -388,10 +395,8 @@ impl Handle {
         &self,
         pidfd: BorrowedFd<'_>,
         path: &[u8],
-        flags: OpenFlags,
+        kflags: u64,
     ) -> Result<OwnedFd, Error> {
-        let kflags = kernel_flags(flags)?;
-        path::validate(path)?;
         // Only a live pidfd may be sent the PIDFD_GET_INFO ioctl.
         pidfd::check_alive(pidfd)?;
         // The ioctl gives the pid in our pid namespace, the handle's (made in
@@ -420,29 +425,6 @@ impl Handle {
         pidfd::pid_from_fdinfo(text)
     }
 
-    #[inline(always)]
-    fn open_plain(
-        &self,
-        base: ProcBase<'_>,
-        path: &[u8],
-        flags: OpenFlags,
-    ) -> Result<OwnedFd, Error> {
-        let kflags = kernel_flags(flags)?;
-        path::validate(path)?;
-        if base == ProcBase::ProcRoot && self.subset() && !procfs::visible_in_subset(path) {
-            if procfs::followed_into_self(path, kflags & O_NOFOLLOW != 0) {
-                // `net` -> `self/net`, `mounts` -> `self/mounts`: the same
-                // path beneath `self`, on this handle (a directory there is
-                // ours to hand out).
-                return self.open_on_handle(ProcBase::ProcSelf, path, kflags);
-            }
-            // On a subset=pid instance the global files are not there at all:
-            // go straight to the unmasked instance instead of failing first.
-            return open_for_call(want(true, self.no_host, true), base, path, kflags);
-        }
-        self.open_on_handle(base, path, kflags)
-    }
-
     /// Resolves `<base>/<path>` on this handle's own procfs.
     fn open_on_handle(
         &self,
@@ -450,7 +432,6 @@ impl Handle {
         path: &[u8],
         kflags: u64,
     ) -> Result<OwnedFd, Error> {
-        // The fd of a root made for this call, closed on return.
         let mut call_fd = None;
         let root = self.checked_root(&mut call_fd)?;
         match resolve_at(&root, base, path, kflags) {

@@ -44,7 +44,7 @@
 //! * Every call first checks that the handle's fd number still names its
 //!   procfs root (a process may close it or reuse the number), so nothing
 //!   is opened in the file that took it: the cached handle re-acquires, a
-//!   handle of your own fails.
+//!   handle of your own fails ([`ErrorKind::SafetyViolation`]).
 //! * Resource errors (`EMFILE`, `ENOMEM`, ...) are returned, never a reason
 //!   to fall back to a weaker kind of procfs; [`no_host_fallback`] refuses
 //!   the weakest kind, the host `/proc`, altogether.
