@@ -64,9 +64,7 @@ impl Handle {
     /// out of a resource; an [`OpenOption`]'s error.
     pub fn open(opts: &[OpenOption]) -> Result<Handle, Error> {
         let mut how = ProcfsOpenHow::default();
-        for opt in opts {
-            opt(&mut how)?;
-        }
+        opts.iter().try_for_each(|opt| opt(&mut how))?;
         Handle::open_flags(how.flags)
     }
 
