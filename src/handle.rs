@@ -33,9 +33,8 @@ pub struct Handle {
 
 #[derive(Debug)]
 enum Source {
-    /// The process-wide cached root (read from the cache on every call);
-    /// its fd when this handle was opened (for `AsFd` while the cache is
-    /// being re-published), never closed.
+    /// The process-wide cached root, read from the cache on every call; its
+    /// fd as opened, never closed, is for `AsFd` while it is re-published.
     Cached(#[cfg_attr(not(feature = "std"), allow(dead_code))] BorrowedFd<'static>),
     /// A root this handle owns.
     Owned(EndOnDrop<HandleRoot>),
@@ -77,20 +76,28 @@ impl Handle {
     fn open_flags(flags: ProcfsOpenFlags) -> Result<Handle, Error> {
         let unmasked = flags.contains(ProcfsOpenFlags::UNMASKED);
         let no_host = flags.contains(ProcfsOpenFlags::NO_HOST_FALLBACK);
-        let published = if !unmasked && let Some(c) = cache::cached() {
-            Published::Cached(c.root)
-        } else {
-            let root = acquire::acquire(want(unmasked, no_host, false))?;
-            match unmasked {
-                true => Published::Kept(root),
-                false => cache::publish(root, None),
-            }
-        };
-        Ok(Handle::on(published, no_host))
+        if !unmasked && let Some(c) = cache::cached() {
+            return Ok(Handle {
+                source: Source::Cached(c.root.fd),
+                kind: c.root.kind,
+                checked: AtomicU64::new(0),
+                no_host,
+            });
+        }
+        Ok(Handle::on(
+            acquire::acquire(want(unmasked, no_host, false))?,
+            !unmasked,
+            no_host,
+        ))
     }
 
-    /// A handle on the cached root, or on a root of its own (`Kept`).
-    fn on(published: Published, no_host: bool) -> Handle {
+    /// A handle on `root`, published to the cache if `cache` and it may be.
+    fn on(root: OwnedRoot, cache: bool, no_host: bool) -> Handle {
+        let published = if cache {
+            cache::publish(root, None)
+        } else {
+            Published::Kept(root)
+        };
         let (kind, source) = match published {
             Published::Cached(root) => (root.kind, Source::Cached(root.fd)),
             Published::Kept(root) => (root.kind, Source::Owned(EndOnDrop::new(HandleRoot(root)))),
@@ -114,7 +121,7 @@ impl Handle {
     /// [`SafetyViolation`](ErrorKind::SafetyViolation) unless `fd` is the root
     /// directory of a procfs of our pid namespace (`fd` is then closed).
     pub fn from_fd(fd: OwnedFd) -> Result<Handle, Error> {
-        Ok(Handle::on(Published::Kept(acquire::adopt(fd)?), false))
+        Ok(Handle::on(acquire::adopt(fd)?, false, false))
     }
 
     /// Opens `path` ([rules](crate#paths)) relative to the procfs root (the
@@ -139,8 +146,7 @@ impl Handle {
         self.open_base(ProcBase::ProcSelf, path.as_ref(), flags)
     }
 
-    /// Opens `path` relative to `/proc/<pid>` (the Go `OpenPid`). Beware pid
-    /// recycling: [`Handle::open_pidfd`] does not have that race.
+    /// Opens `path` relative to [`/proc/<pid>`](ProcBase::ProcPid) (the Go `OpenPid`).
     ///
     /// # Errors
     ///
@@ -187,17 +193,6 @@ impl Handle {
     /// `OpenThreadSelf`), with the thread pinned by `pin` until the returned
     /// [`ThreadCloser`] is closed (after the fd); on error it is unpinned.
     ///
-    /// ```
-    /// use safe_procfs::{Handle, NoPin, OpenFlags};
-    ///
-    /// let proc = Handle::open(&[])?;
-    /// let (comm, closer) = proc.open_thread_self("comm", OpenFlags::O_WRONLY, &NoPin)?;
-    /// comm.write_all(b"worker-1")?;
-    /// drop(comm); // the fd first,
-    /// closer.close(); // then the closer
-    /// # Ok::<(), safe_procfs::Error>(())
-    /// ```
-    ///
     /// # Errors
     ///
     /// As [`Handle::open_root`].
@@ -232,25 +227,7 @@ impl Handle {
         buf: &'b mut [u8],
     ) -> Result<&'b [u8], Error> {
         let flags = OpenFlags::O_PATH | OpenFlags::O_NOFOLLOW;
-        let read = match self.open_base(base, path.as_ref(), flags) {
-            // A directory of the temporary unmasked procfs is never handed
-            // out, but readlink hands out nothing: it is simply no symlink.
-            Err(e) if e.is_step(Step::TempUnmaskedDirectory) => Err(Errno::EINVAL),
-            Err(e) => return Err(e),
-            // The kernel refuses an empty buffer with EINVAL: too short.
-            Ok(_) if buf.is_empty() => Ok(0),
-            Ok(fd) => sys::readlinkat(fd.as_fd(), c"", buf),
-        };
-        let e = match read {
-            Ok(n) if n < buf.len() => return Ok(buf.get(..n).unwrap_or_default()),
-            Ok(_) => Error::invalid(Errno::ERANGE, Step::ReadlinkTargetTooLong),
-            // We hold the fd, so "does not exist" can only mean "not a symlink".
-            Err(Errno::ENOENT | Errno::EINVAL) => {
-                Error::invalid(Errno::EINVAL, Step::ReadlinkNotSymlink)
-            }
-            Err(e) => Error::os(e, Step::Readlinkat),
-        };
-        Err(e.under(base))
+        read_link(self.open_base(base, path.as_ref(), flags), buf).map_err(|e| e.under(base))
     }
 
     /// Closes the handle (the Go `Close`): a no-op for the cached handle.
@@ -286,49 +263,48 @@ impl Handle {
         }
     }
 
-    /// This handle's root, checked to still be ours and, once per fork
-    /// generation, of our pid namespace. A root made for this call only
-    /// leaves its fd in `call_fd`, in the caller's frame, closed when that
-    /// frame ends.
+    /// This handle's root, checked to still be ours and of our pid
+    /// namespace. A root made for this call only leaves its fd in
+    /// `call_fd`, in the caller's frame, closed when that frame ends.
     #[inline(never)]
     fn checked_root<'a>(&'a self, call_fd: &'a mut Option<OwnedFd>) -> Result<Root<'a>, Error> {
-        let (root, checked, cached) = match &self.source {
-            Source::Owned(root) => (
-                root.get().0.borrow(),
-                self.checked.load(Ordering::Acquire),
-                None,
-            ),
-            Source::Cached(_) => match cache::cached() {
-                Some(c) => (c.root, c.checked, Some(c)),
-                // No entry (being re-published by another thread).
-                None => return self.refresh(None, call_fd),
-            },
-        };
-        let now = fork::generation();
-        let verdict = match root.check_still_ours() {
-            Ok(()) if checked != now => root::check_pid_namespace(&root),
-            verdict => verdict,
-        };
-        match verdict {
-            Ok(()) if checked == now => {}
-            Ok(()) => match &cached {
-                Some(c) => cache::mark_checked(c, now),
-                None => self.checked.store(now, Ordering::Release),
-            },
-            // Another file took the cached number, or a procfs of our
-            // parent's pid namespace: replace it. An error of a check, or
-            // of a handle's own root, is returned.
-            Err(e) if cached.is_some() && e.kind() == ErrorKind::SafetyViolation => {
-                return self.refresh(cached, call_fd);
+        let cached = match &self.source {
+            Source::Owned(root) => {
+                let root = root.get().0.borrow();
+                root.check_still_ours()?;
+                let now = fork::generation();
+                if self.checked.load(Ordering::Acquire) != now {
+                    root::check_pid_namespace(&root)?;
+                    self.checked.store(now, Ordering::Release);
+                }
+                return Ok(root);
             }
-            Err(e) => return Err(e),
+            Source::Cached(_) => cache::cached(),
+        };
+        // No entry (being re-published by another thread): a root of our
+        // own is made.
+        if let Some(cached) = cached {
+            let now = fork::generation();
+            let verdict = cached.root.check_still_ours().and_then(|()| {
+                if cached.checked != now {
+                    root::check_pid_namespace(&cached.root)?;
+                    cache::mark_checked(&cached, now);
+                }
+                Ok(())
+            });
+            match verdict {
+                Ok(()) => return Ok(cached.root),
+                // Another file took the number, or a procfs of our parent's
+                // pid namespace: replace it. An error of a check is returned.
+                Err(e) if e.kind() == ErrorKind::SafetyViolation => {}
+                Err(e) => return Err(e),
+            }
         }
-        Ok(root)
+        self.refresh(cached, call_fd)
     }
 
-    /// The cached fd was closed or its number reused, or it is of another
-    /// pid namespace: acquire anew and re-publish. The old number is left
-    /// alone (not ours any more, or maybe in use by another thread).
+    /// Acquires and re-publishes the cached root, which failed its check
+    /// or was not there (the old number is left alone: see [`cache`]).
     fn refresh<'a>(
         &self,
         stale: Option<cache::Cached>,
@@ -404,8 +380,7 @@ impl Handle {
             None => self.pid_from_fdinfo(pidfd)?,
         };
         let fd = self.open_on_handle(ProcBase::ProcPid(pid), path, kflags)?;
-        // Still there (even as a zombie): its pid was not reused, `fd` is its
-        // file. Otherwise `fd` is closed here.
+        // Still there (even as a zombie): `fd` is its file (else closed here).
         pidfd::check_alive(pidfd)?;
         Ok(fd)
     }
@@ -431,12 +406,15 @@ impl Handle {
         kflags: u64,
     ) -> Result<OwnedFd, Error> {
         let mut call_fd = None;
-        let root = self.checked_root(&mut call_fd)?;
-        match resolve_at(&root, base, path, kflags) {
-            Err(e) => self.retry(&root, e, base, path, kflags),
-            // The cached handle is masked; a root acquired again that is
-            // not (only a detached clone or the host /proc could be had)
-            // hands out its files, never its directories.
+        let checked = self.checked_root(&mut call_fd);
+        let root = match &checked {
+            Ok(root) => root,
+            Err(e) => return Err(*e),
+        };
+        match resolve_at(root, base, path, kflags) {
+            Err(e) => self.retry(root, e, base, path, kflags),
+            // A cached root acquired again unmasked (only a detached clone or
+            // the host /proc could be had) hands out files, never directories.
             Ok(fd) if self.is_cached() && !root.subset() => no_unmasked_directory(fd),
             ok => ok,
         }
@@ -557,6 +535,28 @@ fn has_thread_self() -> bool {
     probe::kernel_at_least(major, minor)
 }
 
+/// `readlinkat(fd, "")` into `buf`, on the symlink [`Handle::readlink`] opened.
+fn read_link(opened: Result<OwnedFd, Error>, buf: &mut [u8]) -> Result<&[u8], Error> {
+    let read = match opened {
+        // A directory of the temporary unmasked procfs is never handed
+        // out, but readlink hands out nothing: it is simply no symlink.
+        Err(e) if e.is_step(Step::TempUnmaskedDirectory) => Err(Errno::EINVAL),
+        Err(e) => return Err(e),
+        // The kernel refuses an empty buffer with EINVAL: too short.
+        Ok(_) if buf.is_empty() => Ok(0),
+        Ok(fd) => sys::readlinkat(fd.as_fd(), c"", buf),
+    };
+    Err(match read {
+        Ok(n) if n < buf.len() => return Ok(buf.get(..n).unwrap_or_default()),
+        Ok(_) => Error::invalid(Errno::ERANGE, Step::ReadlinkTargetTooLong),
+        // We hold the fd, so "does not exist" can only mean "not a symlink".
+        Err(Errno::ENOENT | Errno::EINVAL) => {
+            Error::invalid(Errno::EINVAL, Step::ReadlinkNotSymlink)
+        }
+        Err(e) => Error::os(e, Step::Readlinkat),
+    })
+}
+
 /// Resolves `<base>/<path>` beneath `root`.
 fn resolve_at(
     root: &Root<'_>,
@@ -565,6 +565,12 @@ fn resolve_at(
     kflags: u64,
 ) -> Result<OwnedFd, Error> {
     let mut full = PathBuf::new();
+    build_path(&mut full, base, path)?;
+    resolve::open(root, &mut full, kflags)
+}
+
+/// Writes `<base>/<path>`, relative to the procfs root, into `full`.
+fn build_path(full: &mut PathBuf, base: ProcBase<'_>, path: &[u8]) -> Result<(), Error> {
     match base {
         ProcBase::ProcRoot => {}
         ProcBase::ProcSelf => full.push(b"self/")?,
@@ -586,8 +592,7 @@ fn resolve_at(
             return Err(Error::invalid(Errno::EINVAL, Step::PidfdBaseUnresolved));
         }
     }
-    full.push(path)?;
-    resolve::open(root, &mut full, kflags)
+    full.push(path)
 }
 
 #[cfg(feature = "std")]
