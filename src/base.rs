@@ -9,21 +9,9 @@ use crate::fd::BorrowedFd;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ProcBase<'fd> {
     /// The procfs root (`/proc`); see [`Handle::open_root`](crate::Handle::open_root)
-    /// for global files on a masked handle. A batch of sysctl writes opens
-    /// one unmasked handle and closes it right after:
-    ///
-    /// ```
-    /// use safe_procfs::{Handle, OpenFlags, unmasked_proc_root};
-    ///
-    /// let sysctls = Handle::open(&[unmasked_proc_root])?;
-    /// for name in ["sys/kernel/ostype", "sys/kernel/osrelease"] {
-    ///     let mut value = [0u8; 64];
-    ///     let n = sysctls.open_root(name, OpenFlags::O_RDONLY)?.read(&mut value)?;
-    ///     assert!(n > 0); // (a writer would open with O_WRONLY and write_all)
-    /// }
-    /// sysctls.close()?; // at once: the whole procfs is visible through it
-    /// # Ok::<(), safe_procfs::Error>(())
-    /// ```
+    /// for global files on a masked handle. A batch of them (sysctl writes,
+    /// say) costs less through one [`unmasked_proc_root`](crate::unmasked_proc_root)
+    /// handle, closed right after.
     ProcRoot,
     /// The calling process (`/proc/self`), resolved on every call so that a
     /// forked child sees itself.

@@ -104,8 +104,7 @@ pub fn no_host_fallback(how: &mut ProcfsOpenHow) -> Result<(), Error> {
 /// ```
 /// use safe_procfs::{Handle, OpenFlags};
 ///
-/// // A short-lived unmasked procfs that is never the host /proc:
-/// // the same as Handle::open(&[unmasked_proc_root, no_host_fallback]).
+/// // As Handle::open(&[unmasked_proc_root, no_host_fallback]):
 /// match Handle::builder().unmasked().no_host_fallback().open() {
 ///     Ok(proc) => {
 ///         let mut buf = [0u8; 256];
@@ -133,23 +132,19 @@ impl HandleBuilder {
     }
 
     /// As the option [`unmasked_proc_root`].
-    pub const fn unmasked(self) -> HandleBuilder {
-        self.with(ProcfsOpenFlags::UNMASKED)
+    pub const fn unmasked(mut self) -> HandleBuilder {
+        self.flags = self.flags.union(ProcfsOpenFlags::UNMASKED);
+        self
     }
 
     /// As the option [`no_host_fallback`].
-    pub const fn no_host_fallback(self) -> HandleBuilder {
-        self.with(ProcfsOpenFlags::NO_HOST_FALLBACK)
+    pub const fn no_host_fallback(mut self) -> HandleBuilder {
+        self.flags = self.flags.union(ProcfsOpenFlags::NO_HOST_FALLBACK);
+        self
     }
 
     /// The flags set so far.
     pub const fn flags(&self) -> ProcfsOpenFlags {
         self.flags
-    }
-
-    const fn with(self, flag: ProcfsOpenFlags) -> HandleBuilder {
-        HandleBuilder {
-            flags: self.flags.union(flag),
-        }
     }
 }

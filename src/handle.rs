@@ -20,9 +20,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 /// A handle to a verified procfs (see [how it stays safe](crate#how-it-stays-safe)).
 /// The default handle is masked (`subset=pid`, `hidepid=ptraceable` where
-/// possible) and cached process-wide. A handle of your own whose fd number
-/// was closed or reused fails every call with
-/// [`SafetyViolation`](ErrorKind::SafetyViolation) (`EBADF` or `EXDEV`).
+/// possible) and cached process-wide.
 #[derive(Debug)]
 pub struct Handle {
     source: Source,
@@ -35,16 +33,14 @@ pub struct Handle {
 
 #[derive(Debug)]
 enum Source {
-    /// The process-wide cached root (read from the cache on every call);
-    /// its fd when this handle was opened (for `AsFd` while the cache is
-    /// being re-published), never closed.
+    /// The process-wide cached root, read from the cache on every call; its
+    /// fd as opened, never closed, is for `AsFd` while it is re-published.
     Cached(#[cfg_attr(not(feature = "std"), allow(dead_code))] BorrowedFd<'static>),
     /// A root this handle owns.
     Owned(EndOnDrop<HandleRoot>),
 }
 
-/// A root a handle owns: closed with the handle, unless its number
-/// provably names another file by then (see [`close_if_ours`]).
+/// A root a handle owns, ended by [`close_if_ours`].
 #[derive(Debug)]
 struct HandleRoot(OwnedRoot);
 
@@ -67,9 +63,7 @@ impl Handle {
     /// out of a resource; an [`OpenOption`]'s error.
     pub fn open(opts: &[OpenOption]) -> Result<Handle, Error> {
         let mut how = ProcfsOpenHow::default();
-        for opt in opts {
-            opt(&mut how)?;
-        }
+        opts.iter().try_for_each(|opt| opt(&mut how))?;
         Handle::open_flags(how.flags)
     }
 
@@ -152,8 +146,7 @@ impl Handle {
         self.open_base(ProcBase::ProcSelf, path.as_ref(), flags)
     }
 
-    /// Opens `path` relative to `/proc/<pid>` (the Go `OpenPid`). Beware pid
-    /// recycling: [`Handle::open_pidfd`] does not have that race.
+    /// Opens `path` relative to [`/proc/<pid>`](ProcBase::ProcPid) (the Go `OpenPid`).
     ///
     /// # Errors
     ///
@@ -168,22 +161,8 @@ impl Handle {
     }
 
     /// Opens `path` relative to `/proc/<pid of pidfd>`, race-free against
-    /// pid recycling: see [`ProcBase::ProcPidFd`].
-    ///
-    /// ```
-    /// use safe_procfs::{Handle, OpenFlags, pidfd_open};
-    ///
-    /// let child = std::process::Command::new("sleep").arg("10").spawn().unwrap();
-    /// let pidfd = pidfd_open(child.id())?; // before the child can be reaped
-    /// let proc = Handle::open(&[])?;
-    /// let mut buf = [0u8; 64];
-    /// let comm = proc.open_pidfd(pidfd.as_fd(), "comm", OpenFlags::O_RDONLY)?;
-    /// assert_eq!(comm.read_whole(&mut buf)?, b"sleep\n");
-    /// # let mut child = child; child.kill().unwrap(); child.wait().unwrap();
-    /// # Ok::<(), safe_procfs::Error>(())
-    /// ```
-    ///
-    /// A pidfd that was dropped cannot be passed:
+    /// pid recycling: see [`ProcBase::ProcPidFd`]. A pidfd that was dropped
+    /// cannot be passed:
     ///
     /// ```compile_fail
     /// use safe_procfs::{Handle, OpenFlags, pidfd_open};
@@ -213,17 +192,6 @@ impl Handle {
     /// Opens `path` relative to `/proc/thread-self` (the Go
     /// `OpenThreadSelf`), with the thread pinned by `pin` until the returned
     /// [`ThreadCloser`] is closed (after the fd); on error it is unpinned.
-    ///
-    /// ```
-    /// use safe_procfs::{Handle, NoPin, OpenFlags};
-    ///
-    /// let proc = Handle::open(&[])?;
-    /// let (comm, closer) = proc.open_thread_self("comm", OpenFlags::O_WRONLY, &NoPin)?;
-    /// comm.write_all(b"worker-1")?;
-    /// drop(comm); // the fd first,
-    /// closer.close(); // then the closer
-    /// # Ok::<(), safe_procfs::Error>(())
-    /// ```
     ///
     /// # Errors
     ///
@@ -259,16 +227,7 @@ impl Handle {
         buf: &'b mut [u8],
     ) -> Result<&'b [u8], Error> {
         let flags = OpenFlags::O_PATH | OpenFlags::O_NOFOLLOW;
-        let fd = match self.open_base(base, path.as_ref(), flags) {
-            Ok(fd) => fd,
-            // A directory of the temporary unmasked procfs is never handed
-            // out, but readlink hands out nothing: it is simply no symlink.
-            Err(e) if e.is_step(Step::TempUnmaskedDirectory) => {
-                return Err(Error::invalid(Errno::EINVAL, Step::ReadlinkNotSymlink).under(base));
-            }
-            Err(e) => return Err(e),
-        };
-        read_link(&fd, buf).map_err(|e| e.under(base))
+        read_link(self.open_base(base, path.as_ref(), flags), buf).map_err(|e| e.under(base))
     }
 
     /// Closes the handle (the Go `Close`): a no-op for the cached handle.
@@ -344,9 +303,8 @@ impl Handle {
         self.refresh(cached, call_fd)
     }
 
-    /// The cached fd was closed or its number reused, or it is of another
-    /// pid namespace: acquire anew and re-publish. The old number is left
-    /// alone (not ours any more, or maybe in use by another thread).
+    /// Acquires and re-publishes the cached root, which failed its check
+    /// or was not there (the old number is left alone: see [`cache`]).
     fn refresh<'a>(
         &self,
         stale: Option<cache::Cached>,
@@ -374,11 +332,35 @@ impl Handle {
         path: &[u8],
         flags: OpenFlags,
     ) -> Result<OwnedFd, Error> {
+        self.open_valid(base, path, flags)
+            .map_err(|e| e.under(base))
+    }
+
+    /// Checks `flags` and `path`, then opens by base.
+    #[inline(always)]
+    fn open_valid(
+        &self,
+        base: ProcBase<'_>,
+        path: &[u8],
+        flags: OpenFlags,
+    ) -> Result<OwnedFd, Error> {
+        let kflags = kernel_flags(flags)?;
+        path::validate(path)?;
         match base {
-            ProcBase::ProcPidFd(pidfd) => self.open_pidfd_base(pidfd, path, flags),
-            _ => self.open_plain(base, path, flags),
+            ProcBase::ProcPidFd(pidfd) => self.open_pidfd_base(pidfd, path, kflags),
+            ProcBase::ProcRoot if self.subset() && !procfs::visible_in_subset(path) => {
+                if procfs::followed_into_self(path, kflags & O_NOFOLLOW != 0) {
+                    // `net` -> `self/net`, `mounts` -> `self/mounts`: the same
+                    // path beneath `self`, on this handle (a directory there
+                    // is ours to hand out).
+                    return self.open_on_handle(ProcBase::ProcSelf, path, kflags);
+                }
+                // On a subset=pid instance the global files are not there at
+                // all: go straight to the unmasked instance, not failing first.
+                open_for_call(want(true, self.no_host, true), base, path, kflags)
+            }
+            _ => self.open_on_handle(base, path, kflags),
         }
-        .map_err(|e| e.under(base))
     }
 
     /// [`ProcBase::ProcPidFd`]: the pidfd's pid, the open under that pid,
@@ -387,10 +369,8 @@ impl Handle {
         &self,
         pidfd: BorrowedFd<'_>,
         path: &[u8],
-        flags: OpenFlags,
+        kflags: u64,
     ) -> Result<OwnedFd, Error> {
-        kernel_flags(flags)?;
-        path::validate(path)?;
         // Only a live pidfd may be sent the PIDFD_GET_INFO ioctl.
         pidfd::check_alive(pidfd)?;
         // The ioctl gives the pid in our pid namespace, the handle's (made in
@@ -399,9 +379,8 @@ impl Handle {
             Some(pid) => pid,
             None => self.pid_from_fdinfo(pidfd)?,
         };
-        let fd = self.open_plain(ProcBase::ProcPid(pid), path, flags)?;
-        // Still there (even as a zombie): its pid was not reused, `fd` is its
-        // file. Otherwise `fd` is closed here.
+        let fd = self.open_on_handle(ProcBase::ProcPid(pid), path, kflags)?;
+        // Still there (even as a zombie): `fd` is its file (else closed here).
         pidfd::check_alive(pidfd)?;
         Ok(fd)
     }
@@ -419,29 +398,6 @@ impl Handle {
         pidfd::pid_from_fdinfo(text)
     }
 
-    #[inline(always)]
-    fn open_plain(
-        &self,
-        base: ProcBase<'_>,
-        path: &[u8],
-        flags: OpenFlags,
-    ) -> Result<OwnedFd, Error> {
-        let kflags = kernel_flags(flags)?;
-        path::validate(path)?;
-        if base == ProcBase::ProcRoot && self.subset() && !procfs::visible_in_subset(path) {
-            if procfs::followed_into_self(path, kflags & O_NOFOLLOW != 0) {
-                // `net` -> `self/net`, `mounts` -> `self/mounts`: the same
-                // path beneath `self`, on this handle (a directory there is
-                // ours to hand out).
-                return self.open_on_handle(ProcBase::ProcSelf, path, kflags);
-            }
-            // On a subset=pid instance the global files are not there at all:
-            // go straight to the unmasked instance instead of failing first.
-            return open_for_call(want(true, self.no_host, true), base, path, kflags);
-        }
-        self.open_on_handle(base, path, kflags)
-    }
-
     /// Resolves `<base>/<path>` on this handle's own procfs.
     fn open_on_handle(
         &self,
@@ -449,7 +405,6 @@ impl Handle {
         path: &[u8],
         kflags: u64,
     ) -> Result<OwnedFd, Error> {
-        // The fd of a root made for this call, closed on return.
         let mut call_fd = None;
         let checked = self.checked_root(&mut call_fd);
         let root = match &checked {
@@ -458,9 +413,8 @@ impl Handle {
         };
         match resolve_at(root, base, path, kflags) {
             Err(e) => self.retry(root, e, base, path, kflags),
-            // The cached handle is masked; a root acquired again that is
-            // not (only a detached clone or the host /proc could be had)
-            // hands out its files, never its directories.
+            // A cached root acquired again unmasked (only a detached clone or
+            // the host /proc could be had) hands out files, never directories.
             Ok(fd) if self.is_cached() && !root.subset() => no_unmasked_directory(fd),
             ok => ok,
         }
@@ -581,20 +535,26 @@ fn has_thread_self() -> bool {
     probe::kernel_at_least(major, minor)
 }
 
-/// `readlinkat(fd, "")` into `buf`.
-fn read_link<'b>(fd: &OwnedFd, buf: &'b mut [u8]) -> Result<&'b [u8], Error> {
-    if buf.is_empty() {
-        return Err(Error::invalid(Errno::ERANGE, Step::ReadlinkTargetTooLong));
-    }
-    match sys::readlinkat(fd.as_fd(), c"", buf) {
-        Ok(n) if n < buf.len() => Ok(buf.get(..n).unwrap_or_default()),
-        Ok(_) => Err(Error::invalid(Errno::ERANGE, Step::ReadlinkTargetTooLong)),
+/// `readlinkat(fd, "")` into `buf`, on the symlink [`Handle::readlink`] opened.
+fn read_link(opened: Result<OwnedFd, Error>, buf: &mut [u8]) -> Result<&[u8], Error> {
+    let read = match opened {
+        // A directory of the temporary unmasked procfs is never handed
+        // out, but readlink hands out nothing: it is simply no symlink.
+        Err(e) if e.is_step(Step::TempUnmaskedDirectory) => Err(Errno::EINVAL),
+        Err(e) => return Err(e),
+        // The kernel refuses an empty buffer with EINVAL: too short.
+        Ok(_) if buf.is_empty() => Ok(0),
+        Ok(fd) => sys::readlinkat(fd.as_fd(), c"", buf),
+    };
+    Err(match read {
+        Ok(n) if n < buf.len() => return Ok(buf.get(..n).unwrap_or_default()),
+        Ok(_) => Error::invalid(Errno::ERANGE, Step::ReadlinkTargetTooLong),
         // We hold the fd, so "does not exist" can only mean "not a symlink".
-        Err(Errno::ENOENT) | Err(Errno::EINVAL) => {
-            Err(Error::invalid(Errno::EINVAL, Step::ReadlinkNotSymlink))
+        Err(Errno::ENOENT | Errno::EINVAL) => {
+            Error::invalid(Errno::EINVAL, Step::ReadlinkNotSymlink)
         }
-        Err(e) => Err(Error::os(e, Step::Readlinkat)),
-    }
+        Err(e) => Error::os(e, Step::Readlinkat),
+    })
 }
 
 /// Resolves `<base>/<path>` beneath `root`.

@@ -39,17 +39,6 @@ impl OwnedFd {
     /// `pread64(2)` into `buf` from `offset`, without moving the file's
     /// offset; retried on `EINTR`; 0 at or past the end of the file.
     ///
-    /// ```
-    /// use safe_procfs::{Handle, OpenFlags};
-    ///
-    /// let proc = Handle::open(&[])?;
-    /// let status = proc.open_self("status", OpenFlags::O_RDONLY)?;
-    /// let mut name = [0u8; 5];
-    /// assert_eq!(status.read_at(&mut name, 0)?, 5);
-    /// assert_eq!(&name, b"Name:");
-    /// # Ok::<(), safe_procfs::Error>(())
-    /// ```
-    ///
     /// # Errors
     ///
     /// The errno of `pread64(2)` (`EINVAL` for an offset above `i64::MAX`).
@@ -73,16 +62,6 @@ impl OwnedFd {
     /// Reads from the current offset to the end of the file into `buf` and
     /// returns the part filled: a small file such as `status`, in one call.
     ///
-    /// ```
-    /// use safe_procfs::{Handle, OpenFlags};
-    ///
-    /// let proc = Handle::open(&[])?;
-    /// let mut buf = [0u8; 64];
-    /// let ostype = proc.open_root("sys/kernel/ostype", OpenFlags::O_RDONLY)?.read_whole(&mut buf)?;
-    /// assert_eq!(ostype, b"Linux\n");
-    /// # Ok::<(), safe_procfs::Error>(())
-    /// ```
-    ///
     /// # Errors
     ///
     /// `EFBIG` if the file does not fit in `buf` (the offset has moved one
@@ -90,22 +69,17 @@ impl OwnedFd {
     /// [`OwnedFd::read`].
     pub fn read_whole<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8], Error> {
         let mut len = 0;
-        loop {
-            let rest = buf.get_mut(len..).unwrap_or_default();
-            if rest.is_empty() {
-                // Full: only an end of file proves that it all fitted.
-                let mut one = [0u8; 1];
-                if self.read(&mut one)? == 0 {
-                    break;
-                }
-                return Err(Error::invalid(Errno::EFBIG, Step::ReadWholeTooLarge));
-            }
+        while let Some(rest) = buf.get_mut(len..).filter(|rest| !rest.is_empty()) {
             match self.read(rest)? {
-                0 => break,
+                0 => return Ok(buf.get(..len).unwrap_or_default()),
                 n => len += n,
             }
         }
-        Ok(buf.get(..len).unwrap_or_default())
+        // Full: only an end of file proves that it all fitted.
+        match self.read(&mut [0u8; 1])? {
+            0 => Ok(buf),
+            _ => Err(Error::invalid(Errno::EFBIG, Step::ReadWholeTooLarge)),
+        }
     }
 
     /// Writes all of `buf` in as few `write(2)` calls as the kernel allows

@@ -4,7 +4,8 @@
 //! asked for: never a file an attacker bind-mounted over it, never where a
 //! symlink or magic-link in the middle of the path would have led, never a
 //! fake filesystem mounted on `/proc`. No allocator, no libc: the crate
-//! issues its own system calls on x86_64, aarch64 and riscv64.
+//! issues its own system calls on x86_64, aarch64 and riscv64, so a static
+//! `#![no_main]` binary can use it (the repository's `docs/freestanding.md`).
 //!
 //! The API is a Rust form of the Go package `procfs` of go-pathrs (the
 //! README maps each name and has an example of each use): a [`Handle`] from
@@ -44,7 +45,7 @@
 //! * Every call first checks that the handle's fd number still names its
 //!   procfs root (a process may close it or reuse the number), so nothing
 //!   is opened in the file that took it: the cached handle re-acquires, a
-//!   handle of your own fails.
+//!   handle of your own fails ([`ErrorKind::SafetyViolation`]).
 //! * Resource errors (`EMFILE`, `ENOMEM`, ...) are returned, never a reason
 //!   to fall back to a weaker kind of procfs; [`no_host_fallback`] refuses
 //!   the weakest kind, the host `/proc`, altogether.
@@ -87,9 +88,6 @@
 //! | trailing `/` on a non-directory | `ENOTDIR` (as the kernel says) |
 //! | entry does not exist | `ENOENT` (as the kernel says) |
 //! | no trustworthy procfs could be obtained at all | [`ErrorKind::SafetyViolation`], errno `EXDEV` or the kernel's |
-//!
-//! A `#![no_std]`, `#![no_main]` static binary with no libc can use the
-//! crate; the repository's `docs/freestanding.md` says how to build one.
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]

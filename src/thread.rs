@@ -41,8 +41,6 @@ impl Drop for ThreadCloser<'_> {
 
 impl core::fmt::Debug for ThreadCloser<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("ThreadCloser")
-            .field("pinned", &true)
-            .finish()
+        f.debug_struct("ThreadCloser").finish_non_exhaustive()
     }
 }
