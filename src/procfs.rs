@@ -127,8 +127,7 @@ mod tests {
         assert!(pid.enter(b"fd").holds_magic_link(b"0"));
         assert!(pid.enter(b"ns").holds_magic_link(b"mnt"));
         assert!(pid.enter(b"map_files").holds_magic_link(b"1-2"));
-        let thread = pid.enter(b"task").enter(b"1235");
-        assert!(thread.holds_magic_link(b"cwd"));
+        assert!(pid.enter(b"task").enter(b"1235").holds_magic_link(b"cwd"));
         assert!(!Place::Root.holds_magic_link(b"self"));
         let fs = Place::Root.enter(b"fs");
         assert!(!fs.enter(b"xfs").holds_magic_link(b"stat"));
