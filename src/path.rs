@@ -176,8 +176,7 @@ impl<'p> Cursor<'p> {
         }
         self.path.replace_prefix(self.end, text)?;
         self.links += 1;
-        self.start = 0;
-        self.end = 0;
+        (self.start, self.end) = (0, 0);
         Ok(())
     }
 }
@@ -382,8 +381,7 @@ mod tests {
         assert_eq!(errno(q.push(b"y")), Errno::ENAMETOOLONG);
         assert_eq!(q.as_bytes().len(), PATH_BUF_LEN - 1);
         assert_eq!(errno(q.push(b"a\0")), Errno::EINVAL);
-        let mut d = [0u8; 10];
-        assert_eq!(fmt_u32(0, &mut d), b"0");
+        assert_eq!(fmt_u32(0, &mut [0; 10]), b"0");
         let mut c = [0xffu8; 11];
         assert_eq!(decimal_cstr(4_294_967_295, &mut c), c"4294967295");
         assert_eq!(decimal_cstr(7, &mut c), c"7");
