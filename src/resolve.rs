@@ -272,12 +272,17 @@ enum Action {
 /// slash demands a directory and follows a final link.
 fn decide(found: Found, last: bool, slash: bool, flags: u64) -> Action {
     let link = matches!(found, Found::Symlink | Found::MagicLink);
-    let nofollow_link = link && last && !slash && flags & O_NOFOLLOW != 0;
     let not_dir = Action::Fail(Error::os(Errno::ENOTDIR, Step::NotADirectory));
+    if link && last && !slash && flags & O_NOFOLLOW != 0 {
+        return if flags & O_DIRECTORY != 0 {
+            not_dir
+        } else if flags & O_PATH != 0 {
+            Action::Hand
+        } else {
+            Action::Fail(Error::os(Errno::ELOOP, Step::TrailingSymlinkNoFollow))
+        };
+    }
     match found {
-        _ if nofollow_link && flags & O_DIRECTORY != 0 => not_dir,
-        _ if nofollow_link && flags & O_PATH != 0 => Action::Hand,
-        _ if nofollow_link => Action::Fail(Error::os(Errno::ELOOP, Step::TrailingSymlinkNoFollow)),
         Found::MagicLink if last && !slash => Action::Follow,
         Found::MagicLink => Action::MagicLinkInPath,
         Found::Symlink => Action::Substitute,
