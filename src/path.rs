@@ -134,14 +134,15 @@ impl<'p> Cursor<'p> {
     /// Moves to the next component, skipping empty and `.` ones; `false`
     /// when none is left.
     pub(crate) fn advance(&mut self) -> bool {
-        let rest = self.path.as_bytes().get(self.end..).unwrap_or_default();
+        let bytes = self.path.as_bytes();
         let mut start = self.end;
-        for name in rest.split(|&b| b == b'/') {
-            if !matches!(name, b"" | b".") {
-                (self.start, self.end) = (start, start + name.len());
+        while let Some(rest) = bytes.get(start..).filter(|r| !r.is_empty()) {
+            let len = rest.iter().position(|&b| b == b'/').unwrap_or(rest.len());
+            if !matches!(rest.get(..len), Some(b"" | b".")) {
+                (self.start, self.end) = (start, start + len);
                 return true;
             }
-            start += name.len() + 1;
+            start += len + 1;
         }
         false
     }
