@@ -158,8 +158,7 @@ fn link_on_root_mount(root: &Root<'_>, dirfd: BorrowedFd<'_>, name: &[u8]) -> Re
 
 /// The walk's follow of the magic-link `name` in `dirfd`, whose own mount
 /// was checked: a mount made on it since (see [`not_mounted_over`]) is
-/// caught after the open. Apart from [`walk`]: their frames would add up
-/// in a debug build.
+/// caught after the open. Apart from [`walk`], whose frame it would grow.
 fn follow_in_walk(
     root: &Root<'_>,
     dirfd: BorrowedFd<'_>,
