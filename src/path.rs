@@ -136,28 +136,20 @@ impl<'p> Cursor<'p> {
     pub(crate) fn advance(&mut self) -> bool {
         let bytes = self.path.as_bytes();
         let mut start = self.end;
-        loop {
-            let rest = bytes.get(start..).unwrap_or_default();
-            let Some(skip) = rest.iter().position(|&b| b != b'/') else {
-                return false;
-            };
-            start += skip;
-            let rest = bytes.get(start..).unwrap_or_default();
-            let end = start + rest.iter().position(|&b| b == b'/').unwrap_or(rest.len());
-            if bytes.get(start..end) != Some(b".") {
-                self.start = start;
-                self.end = end;
+        while let Some(rest) = bytes.get(start..).filter(|r| !r.is_empty()) {
+            let len = rest.iter().position(|&b| b == b'/').unwrap_or(rest.len());
+            if !matches!(rest.get(..len), Some(b"" | b".")) {
+                (self.start, self.end) = (start, start + len);
                 return true;
             }
-            start = end;
+            start += len + 1;
         }
+        false
     }
 
     pub(crate) fn name(&self) -> &[u8] {
-        self.path
-            .as_bytes()
-            .get(self.start..self.end)
-            .unwrap_or_default()
+        let bytes = self.path.as_bytes();
+        bytes.get(self.start..self.end).unwrap_or_default()
     }
 
     /// Whether the current component is the last: only `/` follows it. A
@@ -185,8 +177,7 @@ impl<'p> Cursor<'p> {
         }
         self.path.replace_prefix(self.end, text)?;
         self.links += 1;
-        self.start = 0;
-        self.end = 0;
+        (self.start, self.end) = (0, 0);
         Ok(())
     }
 }
@@ -194,8 +185,7 @@ impl<'p> Cursor<'p> {
 // The work of `PathBuf<N>`'s methods, shared by every `N` (one copy in
 // the binary, not one per buffer size).
 
-/// Writes `s` and a NUL into `buf` after its first `len` bytes; the new
-/// length. On failure `buf` is unchanged.
+/// [`PathBuf::push`] into `buf` holding `len` bytes: the new length.
 fn append(buf: &mut [u8], len: usize, s: &[u8]) -> Result<usize, Error> {
     if has_nul(s) {
         return Err(Error::invalid(Errno::EINVAL, Step::PathHasNul));
@@ -271,10 +261,8 @@ fn dotdot(path: &[u8]) -> Option<bool> {
     seen.then_some(false)
 }
 
-/// Checks a caller's path against the rules of [`crate#paths`]. An
-/// absolute path, or a `..` that would climb out of the base, is refused
-/// with `EXDEV`, as `openat2(RESOLVE_BENEATH)` (and libpathrs) answer it; a
-/// `..` that stays inside the base with `EINVAL`.
+/// Checks a caller's path against the rules of [`crate#paths`], failing
+/// with the errnos of [`crate#errors`].
 pub(crate) fn validate(path: &[u8]) -> Result<(), Error> {
     if path.is_empty() {
         return Err(Error::invalid(Errno::EINVAL, Step::PathEmpty));
@@ -300,58 +288,51 @@ pub(crate) fn validate(path: &[u8]) -> Result<(), Error> {
 mod tests {
     use super::*;
 
-    fn errno(r: Result<(), Error>) -> i32 {
-        r.unwrap_err().raw_os_error().unwrap()
+    fn errno(r: Result<(), Error>) -> Errno {
+        r.unwrap_err().errno()
     }
 
     #[test]
     fn validate_rules() {
-        assert!(validate(b"status").is_ok());
-        assert!(validate(b"attr/apparmor/exec").is_ok());
-        assert!(validate(b"a/./b/").is_ok());
-        assert!(validate(b"..foo/bar..").is_ok());
-        assert_eq!(errno(validate(b"")), Errno::EINVAL.into_raw());
-        assert_eq!(errno(validate(b"/proc/self")), Errno::EXDEV.into_raw());
-        assert_eq!(errno(validate(b"a\0b")), Errno::EINVAL.into_raw());
-        assert_eq!(errno(validate(b"..")), Errno::EXDEV.into_raw());
-        assert_eq!(errno(validate(b"../1/status")), Errno::EXDEV.into_raw());
-        assert_eq!(errno(validate(b"a/../..")), Errno::EXDEV.into_raw());
-        assert_eq!(errno(validate(b"./a/.//../../b")), Errno::EXDEV.into_raw());
-        assert_eq!(errno(validate(b"a/../b")), Errno::EINVAL.into_raw());
-        assert_eq!(errno(validate(b"a/..")), Errno::EINVAL.into_raw());
-        assert_eq!(errno(validate(b"a/b/../..")), Errno::EINVAL.into_raw());
+        for ok in ["status", "attr/apparmor/exec", "a/./b/", "..foo/bar.."] {
+            assert!(validate(ok.as_bytes()).is_ok(), "{ok}");
+        }
+        assert_eq!(errno(validate(b"")), Errno::EINVAL);
+        assert_eq!(errno(validate(b"/proc/self")), Errno::EXDEV);
+        assert_eq!(errno(validate(b"a\0b")), Errno::EINVAL);
+        assert_eq!(errno(validate(b"..")), Errno::EXDEV);
+        assert_eq!(errno(validate(b"../1/status")), Errno::EXDEV);
+        assert_eq!(errno(validate(b"a/../..")), Errno::EXDEV);
+        assert_eq!(errno(validate(b"./a/.//../../b")), Errno::EXDEV);
+        assert_eq!(errno(validate(b"a/../b")), Errno::EINVAL);
+        assert_eq!(errno(validate(b"a/..")), Errno::EINVAL);
+        assert_eq!(errno(validate(b"a/b/../..")), Errno::EINVAL);
         let long = [b'a'; PATH_BUF_LEN];
-        assert_eq!(errno(validate(&long)), Errno::ENAMETOOLONG.into_raw());
+        assert_eq!(errno(validate(&long)), Errno::ENAMETOOLONG);
         assert!(validate(&long[..PATH_BUF_LEN - 1]).is_ok());
     }
 
-    /// The components a cursor visits in `path`, each with whether it is
-    /// the last.
-    fn visits(path: &[u8]) -> std::vec::Vec<(std::string::String, bool)> {
+    /// The components a cursor visits in `path`, each followed by `$` if
+    /// it is the last, else by `/`.
+    fn visits(path: &[u8]) -> std::string::String {
         let mut p = PathBuf::from_bytes(path).unwrap();
         let mut at = Cursor::new(&mut p);
-        let mut seen = std::vec::Vec::new();
+        let mut seen = std::string::String::new();
         while at.advance() {
-            let name = core::str::from_utf8(at.name()).unwrap().into();
-            seen.push((name, at.is_last()));
+            seen.push_str(core::str::from_utf8(at.name()).unwrap());
+            seen.push(if at.is_last() { '$' } else { '/' });
         }
         seen
     }
 
     #[test]
     fn cursor_components() {
-        assert_eq!(visits(b"a/b"), [("a".into(), false), ("b".into(), true)]);
-        assert_eq!(
-            visits(b"./a//b/"),
-            [("a".into(), false), ("b".into(), true)]
-        );
+        assert_eq!(visits(b"a/b"), "a/b$");
+        assert_eq!(visits(b"./a//b/"), "a/b$");
         // A trailing "." is looked up: `b` is not the last.
-        assert_eq!(
-            visits(b"a/./b/."),
-            [("a".into(), false), ("b".into(), false)]
-        );
+        assert_eq!(visits(b"a/./b/."), "a/b/");
         for empty in [&b"."[..], b"./", b".//./"] {
-            assert!(visits(empty).is_empty(), "{empty:?}");
+            assert_eq!(visits(empty), "", "{empty:?}");
         }
         let wants_dir = |p: &[u8]| Cursor::new(&mut PathBuf::from_bytes(p).unwrap()).wants_dir;
         assert!(wants_dir(b"self/") && wants_dir(b"self/.") && wants_dir(b"a//"));
@@ -378,15 +359,15 @@ mod tests {
         let mut p = PathBuf::from_bytes(b"a/b").unwrap();
         let mut at = Cursor::new(&mut p);
         assert!(at.advance());
-        assert_eq!(errno(at.substitute(b"/sys/x")), Errno::EXDEV.into_raw());
-        assert_eq!(errno(at.substitute(b"x/../y")), Errno::EXDEV.into_raw());
-        assert_eq!(errno(at.substitute(b"x\0")), Errno::EINVAL.into_raw());
+        assert_eq!(errno(at.substitute(b"/sys/x")), Errno::EXDEV);
+        assert_eq!(errno(at.substitute(b"x/../y")), Errno::EXDEV);
+        assert_eq!(errno(at.substitute(b"x\0")), Errno::EINVAL);
         assert_eq!(at.name(), b"a");
         for _ in 0..MAX_SYMLINKS {
             at.substitute(b"a").unwrap();
             assert!(at.advance());
         }
-        assert_eq!(errno(at.substitute(b"a")), Errno::ELOOP.into_raw());
+        assert_eq!(errno(at.substitute(b"a")), Errno::ELOOP);
         assert_eq!(p.as_bytes(), b"a/b");
     }
 
@@ -398,19 +379,15 @@ mod tests {
         assert_eq!(p.as_cstr().to_bytes(), b"self/4294967295");
         let mut q = PathBuf::<512>::new();
         q.push(&[b'x'; PATH_BUF_LEN - 1]).unwrap();
-        assert_eq!(errno(q.push(b"y")), Errno::ENAMETOOLONG.into_raw());
+        assert_eq!(errno(q.push(b"y")), Errno::ENAMETOOLONG);
         assert_eq!(q.as_bytes().len(), PATH_BUF_LEN - 1);
-        assert_eq!(errno(q.push(b"a\0")), Errno::EINVAL.into_raw());
-        let mut d = [0u8; 10];
-        assert_eq!(fmt_u32(0, &mut d), b"0");
+        assert_eq!(errno(q.push(b"a\0")), Errno::EINVAL);
+        assert_eq!(fmt_u32(0, &mut [0; 10]), b"0");
         let mut c = [0xffu8; 11];
         assert_eq!(decimal_cstr(4_294_967_295, &mut c), c"4294967295");
         assert_eq!(decimal_cstr(7, &mut c), c"7");
         let mut p = PathBuf::<512>::from_bytes(b"self/fd/3").unwrap();
-        p.with_split_last(|parent, name| {
-            assert_eq!(parent, Some(c"self/fd"));
-            assert_eq!(name, c"3");
-        });
+        p.with_split_last(|parent, name| assert_eq!((parent, name), (Some(c"self/fd"), c"3")));
         assert_eq!(p.as_bytes(), b"self/fd/3");
         let mut one = PathBuf::<512>::from_bytes(b"exe").unwrap();
         one.with_split_last(|parent, name| assert_eq!((parent, name), (None, c"exe")));
@@ -419,7 +396,7 @@ mod tests {
         w.replace_prefix(4, b"1234").unwrap();
         assert_eq!(w.as_bytes(), b"1234/status");
         let e = w.replace_prefix(4, b"12/task/12");
-        assert_eq!(errno(e), Errno::ENAMETOOLONG.into_raw());
+        assert_eq!(errno(e), Errno::ENAMETOOLONG);
         assert_eq!(w.as_bytes(), b"1234/status");
         w.replace_prefix(4, b"1").unwrap();
         assert_eq!(w.as_bytes(), b"1/status");

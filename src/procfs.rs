@@ -1,9 +1,5 @@
 //! The procfs map: what the crate assumes about procfs's layout and the
-//! text it prints, each assumption in one place. It decides which symlinks
-//! are magic-links (by where they lie, never by their text), what a
-//! `subset=pid` instance shows, which top-level links lead into `self`,
-//! whether `thread-self` exists, and how the `Key:\tvalue` lines of
-//! `fdinfo` and the decimal numbers in them are read.
+//! text it prints, each assumption in one place.
 
 /// A global file that a `subset=pid` instance hides: that it does not
 /// resolve tells such an instance from an unmasked one.
@@ -83,17 +79,15 @@ pub(crate) fn visible_in_subset(path: &[u8]) -> bool {
 /// Whether `path` starts with one of procfs's top-level symlinks into
 /// `self/` whose name is its target's last component (`net` -> `self/net`,
 /// `mounts` -> `self/mounts`, fixed by the kernel), and that link is
-/// followed: it is not the last component, or `nofollow` is not asked.
-/// Then `path` beneath `self` is the same file.
+/// followed: anything follows it (even a lone `/`), or `nofollow` is not
+/// asked. Then `path` beneath `self` is the same file.
 pub(crate) fn followed_into_self(path: &[u8], nofollow: bool) -> bool {
     let mut p = path;
     while let Some(rest) = p.strip_prefix(b"./") {
         p = rest;
     }
     match p.strip_prefix(b"net").or_else(|| p.strip_prefix(b"mounts")) {
-        // The name alone: followed unless O_NOFOLLOW.
         Some([]) => !nofollow,
-        // Anything after it, even a lone `/`, makes it followed.
         Some(rest) => rest.first() == Some(&b'/'),
         None => false,
     }
@@ -133,8 +127,7 @@ mod tests {
         assert!(pid.enter(b"fd").holds_magic_link(b"0"));
         assert!(pid.enter(b"ns").holds_magic_link(b"mnt"));
         assert!(pid.enter(b"map_files").holds_magic_link(b"1-2"));
-        let thread = pid.enter(b"task").enter(b"1235");
-        assert!(thread.holds_magic_link(b"cwd"));
+        assert!(pid.enter(b"task").enter(b"1235").holds_magic_link(b"cwd"));
         assert!(!Place::Root.holds_magic_link(b"self"));
         let fs = Place::Root.enter(b"fs");
         assert!(!fs.enter(b"xfs").holds_magic_link(b"stat"));
@@ -144,42 +137,26 @@ mod tests {
 
     #[test]
     fn trailing_magic_links_by_text() {
-        for (p, magic) in [
-            ("self/exe", true),
-            ("thread-self/cwd", true),
-            ("1/root", true),
-            ("self/fd/0", true),
-            ("self/task/12/ns/mnt", true),
-            ("12/map_files/1-2", true),
-            ("exe", false),
-            ("self", false),
-            ("self/status", false),
-            ("self/exe/", false),
-            ("self/./exe", false),
-            ("self//exe", false),
-            ("self/fd", false),
-            ("self/fdinfo/0", false),
-            ("self/task/exe", false),
-            ("fs/exe", false),
-            ("self/fd/0/x", false),
-            ("", false),
-        ] {
-            assert_eq!(ends_in_magic_link(p.as_bytes()), magic, "{p}");
+        // Paths separated by blanks.
+        let magic =
+            "self/exe thread-self/cwd 1/root self/fd/0 self/task/12/ns/mnt 12/map_files/1-2";
+        let not = "exe self self/status self/exe/ self/./exe self//exe self/fd self/fdinfo/0 \
+                   self/task/exe fs/exe self/fd/0/x";
+        for (paths, want) in [(magic, true), (not, false)] {
+            for p in paths.split_ascii_whitespace() {
+                assert_eq!(ends_in_magic_link(p.as_bytes()), want, "{p}");
+            }
         }
+        assert!(!ends_in_magic_link(b""));
     }
 
     #[test]
     fn what_a_subset_instance_shows() {
-        for p in [
-            ".",
-            "",
-            "self/status",
-            "./thread-self/comm",
-            "12/stat",
-            "/self",
-        ] {
+        // Paths separated by blanks; the empty path is shown too.
+        for p in ". self/status ./thread-self/comm 12/stat /self".split(' ') {
             assert!(visible_in_subset(p.as_bytes()), "{p}");
         }
+        assert!(visible_in_subset(b""));
         for p in ["uptime", "sys/kernel", "./net/dev", "mounts", "1x/stat"] {
             assert!(!visible_in_subset(p.as_bytes()), "{p}");
         }

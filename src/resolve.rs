@@ -72,13 +72,9 @@ pub(crate) fn open(root: &Root<'_>, path: &mut PathBuf, flags: u64) -> Result<Ow
     // truncate) before the check after it could say no.
     if !(flags & (O_PATH | O_NOFOLLOW) == O_PATH && ends_in_magic_link(path.as_bytes())) {
         match sys::openat2(root.fd, path.as_cstr(), flags, RESOLVE) {
-            Ok(fd) => {
-                if root.attackable() {
-                    // On the host /proc we still check where we landed.
-                    root.check_same_mount(fd.as_fd())?;
-                }
-                return Ok(fd);
-            }
+            // On the host /proc we still check where we landed.
+            Ok(fd) if root.attackable() => return root.check_same_mount(fd.as_fd()).map(|_| fd),
+            Ok(fd) => return Ok(fd),
             Err(Errno::ELOOP) if flags & O_NOFOLLOW == 0 => {}
             Err(e) if openat2_unavailable(root, e) => return walk(root, path, flags),
             Err(e) => return Err(resolve_err(e, Step::Openat2)),
@@ -162,8 +158,7 @@ fn link_on_root_mount(root: &Root<'_>, dirfd: BorrowedFd<'_>, name: &[u8]) -> Re
 
 /// The walk's follow of the magic-link `name` in `dirfd`, whose own mount
 /// was checked: a mount made on it since (see [`not_mounted_over`]) is
-/// caught after the open. Apart from [`walk`]: their frames would add up
-/// in a debug build.
+/// caught after the open. Apart from [`walk`], whose frame it would grow.
 fn follow_in_walk(
     root: &Root<'_>,
     dirfd: BorrowedFd<'_>,
@@ -244,13 +239,10 @@ enum Found {
 enum Action {
     Enter,
     Substitute,
-    /// Follow the magic-link with the caller's flags (it is the last).
     Follow,
-    /// Open the component again with the caller's flags (it is the last).
     Reopen,
     /// Hand out the `O_PATH|O_NOFOLLOW` fd the walk opened.
     Hand,
-    /// `ELOOP`, after a readlink of the link reports no error of its own.
     MagicLinkInPath,
     Fail(Error),
 }
@@ -375,13 +367,11 @@ mod tests {
                     | if nofollow { O_NOFOLLOW } else { 0 }
                     | if directory { O_DIRECTORY } else { 0 }
                     | if path { O_PATH } else { 0 };
-                let fits = |want: &[Option<bool>; 5]| {
-                    want.iter().zip(got).all(|(w, g)| w.is_none_or(|w| w == g))
-                };
-                let row = table
-                    .iter()
-                    .position(|(f, want, _)| f.contains(&found) && fits(want))
-                    .unwrap();
+                let row = table.iter().position(|(f, want, _)| {
+                    f.contains(&found)
+                        && want.iter().zip(got).all(|(w, g)| w.is_none_or(|w| w == g))
+                });
+                let row = row.unwrap();
                 used[row] = true;
                 assert_eq!(
                     decide(found, last, slash, flags),
