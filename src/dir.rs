@@ -87,7 +87,7 @@ impl DirEntry {
     /// The name as a decimal number: a pid in the root, an fd in `fd/`, a tid in `task/`.
     pub fn number(&self) -> Option<u32> {
         let digits = Some(self.name()).filter(|n| n.len() <= 10)?;
-        crate::parse::decimal(digits)?.try_into().ok()
+        crate::procfs::decimal(digits)?.try_into().ok()
     }
 }
 

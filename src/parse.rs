@@ -3,6 +3,8 @@
 //! (e.g. by [`OwnedFd::read_whole`](crate::OwnedFd::read_whole)); input not in
 //! the kernel's format is `None`, never a guess.
 
+use crate::procfs::decimal;
+
 /// The NUL-terminated fields of `cmdline` or `environ` (of any size:
 /// [`LineReader::nul_fields`](crate::LineReader::nul_fields)), each without
 /// its NUL. An empty argument is an empty field; a last field without its
@@ -108,14 +110,4 @@ impl<'a> Stat<'a> {
     pub fn field_u64(&self, n: usize) -> Option<u64> {
         decimal(self.field(n)?)
     }
-}
-
-/// An unsigned decimal number, all digits, no sign: `None` otherwise.
-pub(crate) fn decimal(digits: &[u8]) -> Option<u64> {
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    digits.iter().try_fold(0u64, |n, &d| {
-        n.checked_mul(10)?.checked_add((d - b'0').into())
-    })
 }

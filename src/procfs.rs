@@ -105,13 +105,15 @@ pub(crate) fn line_value<'t>(text: &'t [u8], key: &[u8]) -> Option<&'t [u8]> {
         .map(<[u8]>::trim_ascii)
 }
 
-/// A decimal number of at most 19 digits (so it cannot overflow a u64):
-/// no sign, no blanks, nothing else.
+/// An unsigned decimal number that fits a u64: all digits, no sign, no
+/// blanks; `None` otherwise. The crate's one number parser.
 pub(crate) fn decimal(s: &[u8]) -> Option<u64> {
-    if s.is_empty() || s.len() > 19 || !s.iter().all(u8::is_ascii_digit) {
+    if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    Some(s.iter().fold(0, |n, d| n * 10 + u64::from(d - b'0')))
+    s.iter().try_fold(0u64, |n, &d| {
+        n.checked_mul(10)?.checked_add((d - b'0').into())
+    })
 }
 
 #[cfg(test)]
@@ -187,7 +189,8 @@ mod tests {
             let got = line_value(text.as_bytes(), key.as_bytes()).and_then(decimal);
             assert_eq!(got, num, "{text:?} {key}");
         }
-        assert_eq!(decimal(b"99999999999999999999"), None);
+        assert_eq!(decimal(b"18446744073709551615"), Some(u64::MAX));
+        assert_eq!(decimal(b"18446744073709551616"), None);
         assert_eq!(decimal(b"-1"), None);
         assert_eq!(line_value(b"pos:\t0\n\nino:\t7", b"ino:"), Some(&b"7"[..]));
         assert_eq!(line_value(b"mnt_ino:\t7\n", b"ino:"), None);
