@@ -10,10 +10,14 @@ use crate::fd::{BorrowedFd, OwnedFd};
 use crate::path::{self, ShortPathBuf};
 use crate::probe::{self, Feature};
 use crate::procfs;
-use crate::resolve;
 use crate::step::Step;
 use crate::sys::{self, Errno, FileId, StatxIds};
 use core::ffi::CStr;
+
+/// How every `openat2` of the crate resolves: the kernel refuses escapes
+/// from the root, magic-links and mount crossings.
+pub(crate) const RESOLVE: u64 =
+    sys::RESOLVE_BENEATH | sys::RESOLVE_NO_MAGICLINKS | sys::RESOLVE_NO_XDEV;
 
 /// A mount id, remembering which kind it is: the 64-bit unique id
 /// (Linux 6.8+, never reused) and the classic id (reused once its mount is
@@ -201,7 +205,7 @@ fn open_fdinfo(proc_root: ProcRootFd<'_>, fd: BorrowedFd<'_>) -> Result<OwnedFd,
         let mut path = ShortPathBuf::new();
         path.push(b"self/fdinfo/")?;
         path.push_u32(fd.as_raw_fd() as u32)?;
-        match sys::openat2(proc_root.0, path.as_cstr(), FDINFO_READ, resolve::RESOLVE) {
+        match sys::openat2(proc_root.0, path.as_cstr(), FDINFO_READ, RESOLVE) {
             Ok(f) => return check_procfs(f.as_fd()).map(|()| f),
             Err(e) if probe::is_unavailable(e) => probe::mark_missing(Feature::Openat2),
             Err(Errno::EXDEV) => return Err(Error::unsafe_path(Step::FdinfoCrossesMount)),

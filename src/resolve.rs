@@ -1,13 +1,13 @@
-//! Safe resolution of a path beneath a verified procfs root: one
-//! `openat2` ([`RESOLVE`]), else (no `openat2`, or a seccomp filter refusing
-//! it) a walk one component at a time with `O_PATH|O_NOFOLLOW`, checking fs
-//! type and mount id at every step and re-resolving the text of procfs's
-//! regular symlinks the same way.
+//! Safe resolution of a path beneath a verified procfs root: one `openat2`
+//! ([`RESOLVE`]), else (no `openat2`, or a seccomp filter refusing it) a
+//! walk one component at a time with `O_PATH|O_NOFOLLOW`, checking fs type
+//! and mount id at every step and re-resolving the text of procfs's regular
+//! symlinks the same way.
 
 use crate::arch::{O_CLOEXEC, O_DIRECTORY, O_NOFOLLOW, O_PATH};
 use crate::error::{Error, ErrorKind};
 use crate::fd::{BorrowedFd, OwnedFd};
-use crate::mount;
+use crate::mount::{self, RESOLVE};
 use crate::path::{Cursor, NameBuf, PathBuf};
 use crate::probe::{self, Feature};
 use crate::procfs::{Place, ends_in_magic_link};
@@ -16,10 +16,6 @@ use crate::step::Step;
 use crate::sys::{self, Errno};
 use core::ffi::CStr;
 
-/// How every `openat2` of the crate resolves: the kernel refuses escapes
-/// from the root, magic-links and mount crossings.
-pub(crate) const RESOLVE: u64 =
-    sys::RESOLVE_BENEATH | sys::RESOLVE_NO_MAGICLINKS | sys::RESOLVE_NO_XDEV;
 /// The flags for a walk step or a parent directory.
 const STEP: u64 = O_PATH | O_NOFOLLOW | O_CLOEXEC;
 

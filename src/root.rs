@@ -13,7 +13,6 @@ use crate::mount::{self, FileInfo, MountId, ProcRootFd};
 use crate::path;
 use crate::probe::{self, Feature};
 use crate::procfs;
-use crate::resolve;
 use crate::step::Step;
 use crate::sys::{self, Errno, FileId};
 
@@ -333,7 +332,7 @@ fn nspid_is_ours(status: &OwnedFd) -> Result<(), Error> {
 fn open_own_status(root: &Root) -> Result<OwnedFd, Error> {
     let read = arch::O_RDONLY | arch::O_NOFOLLOW | arch::O_NOCTTY | arch::O_CLOEXEC;
     if !probe::missing(Feature::Openat2) {
-        match sys::openat2(root.fd, c"self/status", read, resolve::RESOLVE) {
+        match sys::openat2(root.fd, c"self/status", read, mount::RESOLVE) {
             Ok(fd) => return Ok(fd),
             Err(e) if probe::is_unavailable(e) => probe::mark_missing(Feature::Openat2),
             // `self` of a procfs in which we are not visible does not resolve.
