@@ -88,10 +88,11 @@ impl BorrowedFd<'_> {
 
 #[cfg(test)]
 impl BorrowedFd<'static> {
-    /// For unit tests of the layers above (which have no `unsafe`): a
-    /// number that is only packed and compared, never used as a descriptor.
+    /// For unit tests (the layers above have no `unsafe`): a number that is
+    /// only packed, compared, or given to the kernel to refuse (`EBADF`).
     pub(crate) fn number_only(fd: i32) -> Self {
-        // SAFETY: the callers never hand it to the kernel or close it.
+        // SAFETY: breaks `borrow_raw`'s contract on purpose: the callers
+        // never close it, nor give the kernel a number that may be open.
         unsafe { BorrowedFd::borrow_raw(fd) }
     }
 }

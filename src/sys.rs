@@ -28,16 +28,18 @@ use syscalls::Sysno;
 // valid for as long as the process lives; it is never closed.
 pub(crate) const AT_FDCWD: BorrowedFd<'static> = unsafe { BorrowedFd::borrow_raw(-100) };
 
-/// Issues a system call and turns `-errno` into `Err`.
+/// Issues a system call with `args` (the other registers zero) and turns
+/// `-errno` into `Err`.
 ///
 /// # Safety
 /// As [`arch::syscall6`]: the arguments must be valid for `nr`.
 #[inline(always)]
-unsafe fn call(nr: Sysno, a: [usize; 6]) -> Result<usize, Errno> {
+unsafe fn call<const N: usize>(nr: Sysno, args: [usize; N]) -> Result<usize, Errno> {
     #[cfg(feature = "__fault_injection")]
     if let Some(e) = crate::__fault_injection::injected(nr as usize) {
         return Err(e);
     }
+    let a = core::array::from_fn(|i| args.get(i).copied().unwrap_or(0));
     // SAFETY: forwarded from this function's own contract.
     let ret = unsafe { arch::syscall6(nr as usize, a) };
     if (-4095..0).contains(&ret) {
@@ -54,40 +56,22 @@ trait Arg {
 }
 
 macro_rules! arg_by_cast {
-    ($([$($g:ident)?] $t:ty),*) => {$(
+    ($([$($g:ident)?] $t:ty $(: $to_num:ident)?),*) => {$(
         impl<$($g)?> Arg for $t {
             fn to_reg(self) -> usize {
-                self as usize
+                self$(.$to_num())? as usize
             }
         }
     )*};
 }
 arg_by_cast!([] usize, [] u64, [] u32, [] i32, [T] *const T, [T] *mut T);
-
-impl Arg for BorrowedFd<'_> {
-    fn to_reg(self) -> usize {
-        self.as_raw_fd() as usize
-    }
-}
-
-impl Arg for &CStr {
-    fn to_reg(self) -> usize {
-        self.as_ptr() as usize
-    }
-}
+arg_by_cast!([] BorrowedFd<'_>: as_raw_fd, [] &CStr: as_ptr);
 
 /// `syscall!(name, args...)`: [`call`] of `Sysno::name` with each argument
-/// converted by [`Arg`] and the remaining registers zero. Unsafe as `call`
-/// is.
+/// converted by [`Arg`]. Unsafe as `call` is.
 macro_rules! syscall {
-    (@ $nr:ident [$a:expr, $b:expr, $c:expr, $d:expr, $e:expr, $f:expr]) => {
-        call(Sysno::$nr, [$a, $b, $c, $d, $e, $f])
-    };
-    (@ $nr:ident [$($r:expr),*]) => {
-        syscall!(@ $nr [$($r,)* 0])
-    };
     ($nr:ident $(, $a:expr)*) => {
-        syscall!(@ $nr [$($a.to_reg()),*])
+        call(Sysno::$nr, [$($a.to_reg()),*])
     };
 }
 
@@ -113,9 +97,8 @@ pub(crate) fn openat2(
         mode: 0,
         resolve,
     };
-    let size = core::mem::size_of::<OpenHow>();
     // SAFETY: `how` is a live `open_how` of the size passed; `path` ends in NUL.
-    new_fd(unsafe { syscall!(openat2, dirfd, path, &how as *const OpenHow, size) })
+    new_fd(unsafe { syscall!(openat2, dirfd, path, &raw const how, size_of::<OpenHow>()) })
 }
 
 pub(crate) fn dup_cloexec(fd: BorrowedFd<'_>) -> Result<OwnedFd, Errno> {
@@ -360,7 +343,7 @@ pub(crate) fn pidfd_get_pid(pidfd: BorrowedFd<'_>) -> Result<u32, Errno> {
     };
     // SAFETY: the kernel reads and writes one `struct pidfd_info`, the size
     // encoded in the request number.
-    unsafe { syscall!(ioctl, pidfd, PIDFD_GET_INFO, &mut info as *mut PidfdInfo) }?;
+    unsafe { syscall!(ioctl, pidfd, PIDFD_GET_INFO, &raw mut info) }?;
     if info.mask & PIDFD_INFO_PID == 0 || info.pid == 0 {
         return Err(Errno::ESRCH);
     }

@@ -96,11 +96,8 @@ pub fn hook(nr: usize, skip: usize, f: fn()) {
 /// no calls are left to skip, disarming it first (the function may make
 /// this system call itself).
 pub(crate) fn run_hook(nr: usize) {
-    if HOOK_NR.load(Acquire) != nr + 1 {
-        return;
-    }
-    if HOOK_SKIP.load(Acquire) > 0 {
-        HOOK_SKIP.fetch_sub(1, AcqRel);
+    let skip = |left: usize| left.checked_sub(1);
+    if HOOK_NR.load(Acquire) != nr + 1 || HOOK_SKIP.fetch_update(AcqRel, Acquire, skip).is_ok() {
         return;
     }
     let armed = HOOK_NR.compare_exchange(nr + 1, 0, AcqRel, Relaxed);
