@@ -45,7 +45,7 @@ fn under_qemu() -> bool {
 /// Whether `test` may run: it needs CAP_SYS_ADMIN, and without it `call`
 /// (of `name`) must fail with `EPERM` (what the crate's fallbacks to
 /// open_tree and the host /proc rest on) and the test skips.
-fn admin_or_eperm(test: &str, name: &str, call: impl Fn() -> Result<OwnedFd, Errno>) -> bool {
+fn admin_or_eperm(test: &str, name: &str, call: impl Fn() -> Result<OwnedFd>) -> bool {
     if !has_cap_sys_admin() {
         assert_eq!(call().err(), Some(Errno::EPERM), "{name}");
     }
