@@ -12,10 +12,8 @@
 //! so every call is a new generation: its root's pid namespace is checked.
 
 use crate::sys::WipeOnForkWord;
-use core::sync::atomic::{
-    AtomicBool, AtomicU64,
-    Ordering::{AcqRel, Acquire, Relaxed, Release},
-};
+use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
+use core::sync::atomic::{AtomicBool, AtomicU64};
 
 static SENTINEL_WORD: WipeOnForkWord = WipeOnForkWord::new();
 

@@ -17,10 +17,8 @@ pub(crate) use crate::arch::{
 use crate::fd::{BorrowedFd, OwnedFd};
 use core::ffi::CStr;
 use core::mem::MaybeUninit;
-use core::sync::atomic::{
-    AtomicU64, AtomicUsize,
-    Ordering::{AcqRel, Acquire, Release},
-};
+use core::sync::atomic::Ordering::{AcqRel, Acquire, Release};
+use core::sync::atomic::{AtomicU64, AtomicUsize};
 pub(crate) use syscalls::Errno;
 use syscalls::Sysno;
 

@@ -5,10 +5,8 @@
 //! `injected` before every system call. A value is published by a
 //! `Release` store of the word that arms it, read after an `Acquire` load.
 
-use core::sync::atomic::{
-    AtomicBool, AtomicPtr, AtomicUsize,
-    Ordering::{AcqRel, Acquire, Relaxed, Release},
-};
+use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize};
 use syscalls::{Errno, Sysno};
 
 const SLOTS: usize = 16;
