@@ -146,9 +146,8 @@ pub(crate) fn statx(dirfd: BorrowedFd<'_>, path: &CStr, flags: u32, mask: u32) -
 }
 
 /// What identifies a file: device (major << 32 | minor), inode, mode, and
-/// the inode's change time in nanoseconds (for a procfs root: when its
-/// instance was made, which tells a new instance on a reused device number
-/// from the old one).
+/// the inode's change time in nanoseconds (for a procfs root: see `ctime`
+/// in `root`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct FileId {
     pub(crate) dev: u64,

@@ -103,12 +103,10 @@ fn readlinkat_empty_path_on_a_magic_link() {
     let p = dir(c"/proc");
     let link = openat(p.as_fd(), c"self/fd/0", O_PATH | O_NOFOLLOW | O_CLOEXEC).unwrap();
     let mut buf = [0u8; 256];
-    let n = readlinkat(link.as_fd(), c"", &mut buf).unwrap();
-    assert!(n > 0);
+    assert!(readlinkat(link.as_fd(), c"", &mut buf).unwrap() > 0);
     assert_eq!(fstat(link.as_fd()).unwrap().mode & S_IFMT, S_IFLNK);
     // Through the dirfd too, and a too-small buffer truncates.
-    let mut small = [0u8; 1];
-    assert_eq!(readlinkat(p.as_fd(), c"self", &mut small), Ok(1));
+    assert_eq!(readlinkat(p.as_fd(), c"self", &mut [0u8; 1]), Ok(1));
     // Not a symlink: the kernel refuses.
     assert!(readlinkat(p.as_fd(), c"uptime", &mut buf).is_err());
 }
@@ -118,8 +116,7 @@ fn openat2_refuses_escapes_magic_links_and_mount_crossings() {
     let p = dir(c"/proc");
     let resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
     let ok = openat2(p.as_fd(), c"self/status", O_RDONLY | O_CLOEXEC, resolve).unwrap();
-    let mut buf = [0u8; 16];
-    assert!(read(ok.as_fd(), &mut buf).unwrap() > 0);
+    assert!(read(ok.as_fd(), &mut [0u8; 16]).unwrap() > 0);
     let refused = |path, flags| openat2(p.as_fd(), path, flags | O_CLOEXEC, resolve).err();
     assert_eq!(refused(c"../etc", O_PATH), Some(Errno::EXDEV)); // an escape
     assert_eq!(refused(c"self/exe", O_RDONLY), Some(Errno::ELOOP)); // a magic-link
@@ -189,8 +186,7 @@ fn ids_and_uname() {
     assert_eq!(getpid(), std::process::id());
     let tid = gettid();
     assert!(tid > 0);
-    let other = std::thread::spawn(gettid).join().unwrap();
-    assert_ne!(tid, other);
+    assert_ne!(tid, std::thread::spawn(gettid).join().unwrap());
     let release = uname_release().unwrap();
     // SAFETY: utsname is plain bytes: all-zero is a valid value.
     let mut ours: libc::utsname = unsafe { std::mem::zeroed() };
