@@ -157,8 +157,7 @@ pub(crate) struct FileId {
 }
 
 fn nanoseconds(sec: u64, nsec: u32) -> u64 {
-    sec.wrapping_mul(1_000_000_000)
-        .wrapping_add(u64::from(nsec))
+    sec.wrapping_mul(1_000_000_000).wrapping_add(nsec.into())
 }
 
 fn dev_number(major: u32, minor: u32) -> u64 {
