@@ -28,18 +28,16 @@ type Result<T> = core::result::Result<T, Errno>;
 // valid for as long as the process lives; it is never closed.
 pub(crate) const AT_FDCWD: BorrowedFd<'static> = unsafe { BorrowedFd::borrow_raw(-100) };
 
-/// Issues a system call with `args` (the other registers zero) and turns
-/// `-errno` into `Err`.
+/// Issues a system call and turns `-errno` into `Err`.
 ///
 /// # Safety
 /// As [`arch::syscall6`]: the arguments must be valid for `nr`.
 #[inline(always)]
-unsafe fn call<const N: usize>(nr: Sysno, args: [usize; N]) -> Result<usize> {
+unsafe fn call(nr: Sysno, a: [usize; 6]) -> Result<usize> {
     #[cfg(feature = "__fault_injection")]
     if let Some(e) = crate::__fault_injection::injected(nr as usize) {
         return Err(e);
     }
-    let a = core::array::from_fn(|i| args.get(i).copied().unwrap_or(0));
     // SAFETY: forwarded from this function's own contract.
     let ret = unsafe { arch::syscall6(nr as usize, a) };
     if (-4095..0).contains(&ret) {
@@ -68,10 +66,17 @@ arg_by_cast!([] usize, [] u64, [] u32, [] i32, [T] *const T, [T] *mut T);
 arg_by_cast!([] BorrowedFd<'_>: as_raw_fd, [] &CStr: as_ptr);
 
 /// `syscall!(name, args...)`: [`call`] of `Sysno::name` with each argument
-/// converted by [`Arg`]. Unsafe as `call` is.
+/// converted by [`Arg`] and the remaining registers zero. Unsafe as `call`
+/// is.
 macro_rules! syscall {
+    (@ $nr:ident [$a:expr, $b:expr, $c:expr, $d:expr, $e:expr, $f:expr]) => {
+        call(Sysno::$nr, [$a, $b, $c, $d, $e, $f])
+    };
+    (@ $nr:ident [$($r:expr),*]) => {
+        syscall!(@ $nr [$($r,)* 0])
+    };
     ($nr:ident $(, $a:expr)*) => {
-        call(Sysno::$nr, [$($a.to_reg()),*])
+        syscall!(@ $nr [$($a.to_reg()),*])
     };
 }
 
