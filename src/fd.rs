@@ -22,10 +22,7 @@ pub struct OwnedFd {
 /// numbers are.
 #[repr(transparent)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct BorrowedFd<'a> {
-    fd: i32,
-    owner: PhantomData<&'a OwnedFd>,
-}
+pub struct BorrowedFd<'a>(i32, PhantomData<&'a OwnedFd>);
 
 impl OwnedFd {
     /// The raw descriptor number; `self` still owns it.
@@ -49,19 +46,13 @@ impl OwnedFd {
 
     /// Lends the descriptor for as long as `self` is borrowed.
     pub fn as_fd(&self) -> BorrowedFd<'_> {
-        BorrowedFd {
-            fd: self.fd,
-            owner: PhantomData,
-        }
+        BorrowedFd(self.fd, PhantomData)
     }
 
     /// Keeps the descriptor open for the rest of the process (nothing will
     /// close it) and lends it for that long.
     pub(crate) fn leak(self) -> BorrowedFd<'static> {
-        BorrowedFd {
-            fd: self.into_raw_fd(),
-            owner: PhantomData,
-        }
+        BorrowedFd(self.into_raw_fd(), PhantomData)
     }
 }
 
@@ -74,31 +65,29 @@ impl BorrowedFd<'_> {
     /// the kernel and to nothing else: a number that breaks this gets the
     /// kernel's answer, `EBADF` if it is not open, or names another file.)
     pub const unsafe fn borrow_raw(fd: i32) -> Self {
-        BorrowedFd {
-            fd,
-            owner: PhantomData,
-        }
+        BorrowedFd(fd, PhantomData)
     }
 
     /// The raw descriptor number; its owner still owns it.
     pub fn as_raw_fd(&self) -> i32 {
-        self.fd
+        self.0
     }
 }
 
 #[cfg(test)]
 impl BorrowedFd<'static> {
-    /// For unit tests of the layers above (which have no `unsafe`): a
-    /// number that is only packed and compared, never used as a descriptor.
+    /// For unit tests (the layers above have no `unsafe`): a number that is
+    /// only packed, compared, or given to the kernel to refuse (`EBADF`).
     pub(crate) fn number_only(fd: i32) -> Self {
-        // SAFETY: the callers never hand it to the kernel or close it.
+        // SAFETY: breaks `borrow_raw`'s contract on purpose: the callers
+        // never close it, nor give the kernel a number that may be open.
         unsafe { BorrowedFd::borrow_raw(fd) }
     }
 }
 
 impl fmt::Debug for BorrowedFd<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BorrowedFd").field("fd", &self.fd).finish()
+        f.debug_struct("BorrowedFd").field("fd", &self.0).finish()
     }
 }
 
@@ -112,7 +101,7 @@ impl AtomicStaticFd {
     }
 
     pub(crate) fn store(&self, fd: BorrowedFd<'static>, order: Ordering) {
-        self.0.store(!fd.fd, order);
+        self.0.store(!fd.as_raw_fd(), order);
     }
 
     /// The descriptor last stored, if one was.
@@ -201,7 +190,7 @@ mod std_interop {
         fn from(fd: BorrowedFd<'a>) -> Self {
             // SAFETY: ours is open for 'a, by the contract of `borrow_raw`
             // (so it is not -1 either).
-            unsafe { std::os::fd::BorrowedFd::borrow_raw(fd.fd) }
+            unsafe { std::os::fd::BorrowedFd::borrow_raw(fd.as_raw_fd()) }
         }
     }
 
@@ -219,7 +208,7 @@ mod std_interop {
 
     impl AsRawFd for BorrowedFd<'_> {
         fn as_raw_fd(&self) -> RawFd {
-            self.fd
+            self.0
         }
     }
 

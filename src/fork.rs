@@ -12,10 +12,8 @@
 //! so every call is a new generation: its root's pid namespace is checked.
 
 use crate::sys::WipeOnForkWord;
-use core::sync::atomic::{
-    AtomicBool, AtomicU64,
-    Ordering::{AcqRel, Acquire, Relaxed, Release},
-};
+use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
+use core::sync::atomic::{AtomicBool, AtomicU64};
 
 static SENTINEL_WORD: WipeOnForkWord = WipeOnForkWord::new();
 
@@ -29,19 +27,14 @@ static TRIED: AtomicBool = AtomicBool::new(false);
 /// This process's generation: never 0 nor a number its parents had, so a
 /// root checked under another number checks its pid namespace again.
 pub(crate) fn generation() -> u64 {
-    match SENTINEL_WORD.get() {
-        Some(word) => current(word),
-        None => without_sentinel(),
-    }
+    SENTINEL_WORD.get().map_or_else(without_sentinel, current)
 }
 
 /// Names this process among its parents and children in 32 bits (never 0),
 /// or 0 where no fork sentinel can tell them apart.
 pub(crate) fn tag() -> u64 {
-    match SENTINEL_WORD.get() {
-        Some(_) => (generation() & 0xffff_ffff).max(1),
-        None => 0,
-    }
+    let low_bits = |_| (generation() & 0xffff_ffff).max(1);
+    SENTINEL_WORD.get().map_or(0, low_bits)
 }
 
 /// The word's number; on the first look after a fork (0), a new number for

@@ -51,10 +51,8 @@ static KERNEL: AtomicU32 = AtomicU32::new(0);
 pub(crate) fn kernel_at_least(major: u32, minor: u32) -> bool {
     let mut v = KERNEL.load(Relaxed);
     if v == 0 {
-        v = sys::uname_release()
-            .ok()
-            .and_then(|r| parse_release(&r))
-            .unwrap_or(u32::MAX);
+        let release = sys::uname_release().ok();
+        v = release.and_then(|r| parse_release(&r)).unwrap_or(u32::MAX);
         KERNEL.store(v, Relaxed);
     }
     v >= (major << 16) | minor

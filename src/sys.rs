@@ -17,12 +17,12 @@ pub(crate) use crate::arch::{
 use crate::fd::{BorrowedFd, OwnedFd};
 use core::ffi::CStr;
 use core::mem::MaybeUninit;
-use core::sync::atomic::{
-    AtomicU64, AtomicUsize,
-    Ordering::{AcqRel, Acquire, Release},
-};
+use core::sync::atomic::Ordering::{AcqRel, Acquire, Release};
+use core::sync::atomic::{AtomicU64, AtomicUsize};
 pub(crate) use syscalls::Errno;
 use syscalls::Sysno;
+
+type Result<T> = core::result::Result<T, Errno>;
 
 // SAFETY: not a descriptor but the kernel's name for the current directory,
 // valid for as long as the process lives; it is never closed.
@@ -33,7 +33,7 @@ pub(crate) const AT_FDCWD: BorrowedFd<'static> = unsafe { BorrowedFd::borrow_raw
 /// # Safety
 /// As [`arch::syscall6`]: the arguments must be valid for `nr`.
 #[inline(always)]
-unsafe fn call(nr: Sysno, a: [usize; 6]) -> Result<usize, Errno> {
+unsafe fn call(nr: Sysno, a: [usize; 6]) -> Result<usize> {
     #[cfg(feature = "__fault_injection")]
     if let Some(e) = crate::__fault_injection::injected(nr as usize) {
         return Err(e);
@@ -54,27 +54,16 @@ trait Arg {
 }
 
 macro_rules! arg_by_cast {
-    ($([$($g:ident)?] $t:ty),*) => {$(
+    ($([$($g:ident)?] $t:ty $(: $to_num:ident)?),*) => {$(
         impl<$($g)?> Arg for $t {
             fn to_reg(self) -> usize {
-                self as usize
+                self$(.$to_num())? as usize
             }
         }
     )*};
 }
 arg_by_cast!([] usize, [] u64, [] u32, [] i32, [T] *const T, [T] *mut T);
-
-impl Arg for BorrowedFd<'_> {
-    fn to_reg(self) -> usize {
-        self.as_raw_fd() as usize
-    }
-}
-
-impl Arg for &CStr {
-    fn to_reg(self) -> usize {
-        self.as_ptr() as usize
-    }
-}
+arg_by_cast!([] BorrowedFd<'_>: as_raw_fd, [] &CStr: as_ptr);
 
 /// `syscall!(name, args...)`: [`call`] of `Sysno::name` with each argument
 /// converted by [`Arg`] and the remaining registers zero. Unsafe as `call`
@@ -91,13 +80,13 @@ macro_rules! syscall {
     };
 }
 
-fn new_fd(r: Result<usize, Errno>) -> Result<OwnedFd, Errno> {
+fn new_fd(r: Result<usize>) -> Result<OwnedFd> {
     let fd = r? as i32;
     // SAFETY: the kernel just returned `fd` as a new descriptor owned by us.
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
-pub(crate) fn openat(dirfd: BorrowedFd<'_>, path: &CStr, flags: u64) -> Result<OwnedFd, Errno> {
+pub(crate) fn openat(dirfd: BorrowedFd<'_>, path: &CStr, flags: u64) -> Result<OwnedFd> {
     // SAFETY: `path` is NUL-terminated.
     new_fd(unsafe { syscall!(openat, dirfd, path, flags) })
 }
@@ -107,24 +96,23 @@ pub(crate) fn openat2(
     path: &CStr,
     flags: u64,
     resolve: u64,
-) -> Result<OwnedFd, Errno> {
+) -> Result<OwnedFd> {
     let how = OpenHow {
         flags,
         mode: 0,
         resolve,
     };
-    let size = core::mem::size_of::<OpenHow>();
     // SAFETY: `how` is a live `open_how` of the size passed; `path` ends in NUL.
-    new_fd(unsafe { syscall!(openat2, dirfd, path, &how as *const OpenHow, size) })
+    new_fd(unsafe { syscall!(openat2, dirfd, path, &raw const how, size_of::<OpenHow>()) })
 }
 
-pub(crate) fn dup_cloexec(fd: BorrowedFd<'_>) -> Result<OwnedFd, Errno> {
+pub(crate) fn dup_cloexec(fd: BorrowedFd<'_>) -> Result<OwnedFd> {
     // SAFETY: F_DUPFD_CLOEXEC touches no memory; a bad fd gives EBADF.
     new_fd(unsafe { syscall!(fcntl, fd, F_DUPFD_CLOEXEC) })
 }
 
 /// `fstatfs(2)`: the filesystem magic of `fd`.
-pub(crate) fn fstatfs_type(fd: BorrowedFd<'_>) -> Result<i64, Errno> {
+pub(crate) fn fstatfs_type(fd: BorrowedFd<'_>) -> Result<i64> {
     let mut buf = MaybeUninit::<Statfs>::uninit();
     // SAFETY: the kernel writes one `struct statfs` (layout asserted in arch/).
     unsafe { syscall!(fstatfs, fd, buf.as_mut_ptr()) }?;
@@ -142,12 +130,7 @@ pub(crate) struct StatxIds {
     pub(crate) mnt_id: u64,
 }
 
-pub(crate) fn statx(
-    dirfd: BorrowedFd<'_>,
-    path: &CStr,
-    flags: u32,
-    mask: u32,
-) -> Result<StatxIds, Errno> {
+pub(crate) fn statx(dirfd: BorrowedFd<'_>, path: &CStr, flags: u32, mask: u32) -> Result<StatxIds> {
     let mut buf = MaybeUninit::<Statx>::zeroed();
     // SAFETY: the kernel writes at most one `struct statx` (size asserted in
     // arch/); `path` is NUL-terminated.
@@ -168,9 +151,8 @@ pub(crate) fn statx(
 }
 
 /// What identifies a file: device (major << 32 | minor), inode, mode, and
-/// the inode's change time in nanoseconds (for a procfs root: when its
-/// instance was made, which tells a new instance on a reused device number
-/// from the old one).
+/// the inode's change time in nanoseconds (for a procfs root: see `ctime`
+/// in `root`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct FileId {
     pub(crate) dev: u64,
@@ -180,8 +162,7 @@ pub(crate) struct FileId {
 }
 
 fn nanoseconds(sec: u64, nsec: u32) -> u64 {
-    sec.wrapping_mul(1_000_000_000)
-        .wrapping_add(u64::from(nsec))
+    sec.wrapping_mul(1_000_000_000).wrapping_add(nsec.into())
 }
 
 fn dev_number(major: u32, minor: u32) -> u64 {
@@ -189,7 +170,7 @@ fn dev_number(major: u32, minor: u32) -> u64 {
 }
 
 /// `fstat(2)`, for when `statx` is unavailable.
-pub(crate) fn fstat(fd: BorrowedFd<'_>) -> Result<FileId, Errno> {
+pub(crate) fn fstat(fd: BorrowedFd<'_>) -> Result<FileId> {
     let mut buf = MaybeUninit::<Stat>::uninit();
     // SAFETY: the kernel writes one `struct stat` (layout asserted in arch/).
     unsafe { syscall!(fstat, fd, buf.as_mut_ptr()) }?;
@@ -208,32 +189,28 @@ pub(crate) fn fstat(fd: BorrowedFd<'_>) -> Result<FileId, Errno> {
     })
 }
 
-pub(crate) fn readlinkat(
-    dirfd: BorrowedFd<'_>,
-    path: &CStr,
-    buf: &mut [u8],
-) -> Result<usize, Errno> {
+pub(crate) fn readlinkat(dirfd: BorrowedFd<'_>, path: &CStr, buf: &mut [u8]) -> Result<usize> {
     // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`.
     unsafe { syscall!(readlinkat, dirfd, path, buf.as_mut_ptr(), buf.len()) }
 }
 
-pub(crate) fn read(fd: BorrowedFd<'_>, buf: &mut [u8]) -> Result<usize, Errno> {
+pub(crate) fn read(fd: BorrowedFd<'_>, buf: &mut [u8]) -> Result<usize> {
     // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`.
     unsafe { syscall!(read, fd, buf.as_mut_ptr(), buf.len()) }
 }
 
-pub(crate) fn write(fd: BorrowedFd<'_>, buf: &[u8]) -> Result<usize, Errno> {
+pub(crate) fn write(fd: BorrowedFd<'_>, buf: &[u8]) -> Result<usize> {
     // SAFETY: the kernel reads at most `buf.len()` bytes from `buf`.
     unsafe { syscall!(write, fd, buf.as_ptr(), buf.len()) }
 }
 
 /// `close(2)` of `fd`, reporting the kernel's answer (a drop ignores it).
-pub(crate) fn close(fd: OwnedFd) -> Result<(), Errno> {
+pub(crate) fn close(fd: OwnedFd) -> Result<()> {
     close_number(fd.into_raw_fd())
 }
 
 /// Only for [`close`] and the drop of an [`OwnedFd`], which own `fd`.
-fn close_number(fd: i32) -> Result<(), Errno> {
+fn close_number(fd: i32) -> Result<()> {
     // SAFETY: closing a descriptor touches no memory of ours; callers own `fd`.
     unsafe { syscall!(close, fd) }.map(drop)
 }
@@ -246,31 +223,27 @@ impl Drop for OwnedFd {
     }
 }
 
-pub(crate) fn fsopen(fsname: &CStr, flags: u32) -> Result<OwnedFd, Errno> {
+pub(crate) fn fsopen(fsname: &CStr, flags: u32) -> Result<OwnedFd> {
     // SAFETY: `fsname` is NUL-terminated.
     new_fd(unsafe { syscall!(fsopen, fsname, flags) })
 }
 
-pub(crate) fn fsconfig_set_string(
-    fd: BorrowedFd<'_>,
-    key: &CStr,
-    value: &CStr,
-) -> Result<(), Errno> {
+pub(crate) fn fsconfig_set_string(fd: BorrowedFd<'_>, key: &CStr, value: &CStr) -> Result<()> {
     // SAFETY: both strings are NUL-terminated; aux must be 0 for SET_STRING.
     unsafe { syscall!(fsconfig, fd, FSCONFIG_SET_STRING, key, value) }.map(drop)
 }
 
-pub(crate) fn fsconfig_create(fd: BorrowedFd<'_>) -> Result<(), Errno> {
+pub(crate) fn fsconfig_create(fd: BorrowedFd<'_>) -> Result<()> {
     // SAFETY: CMD_CREATE takes no pointers (key and value must be NULL).
     unsafe { syscall!(fsconfig, fd, FSCONFIG_CMD_CREATE) }.map(drop)
 }
 
-pub(crate) fn fsmount(fd: BorrowedFd<'_>, flags: u32, attr: u32) -> Result<OwnedFd, Errno> {
+pub(crate) fn fsmount(fd: BorrowedFd<'_>, flags: u32, attr: u32) -> Result<OwnedFd> {
     // SAFETY: no pointers are passed.
     new_fd(unsafe { syscall!(fsmount, fd, flags, attr) })
 }
 
-pub(crate) fn open_tree(dirfd: BorrowedFd<'_>, path: &CStr, flags: u32) -> Result<OwnedFd, Errno> {
+pub(crate) fn open_tree(dirfd: BorrowedFd<'_>, path: &CStr, flags: u32) -> Result<OwnedFd> {
     // SAFETY: `path` is NUL-terminated.
     new_fd(unsafe { syscall!(open_tree, dirfd, path, flags) })
 }
@@ -299,7 +272,7 @@ impl WipeOnForkWord {
 
     /// Maps the page and stores `value` in its word; unmaps it again if
     /// `madvise` fails or another thread's page came first (which stays).
-    pub(crate) fn set_up(&self, value: u64) -> Result<(), Errno> {
+    pub(crate) fn set_up(&self, value: u64) -> Result<()> {
         let (prot, flags, no_fd) = (PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, usize::MAX);
         // SAFETY: a new anonymous private mapping: no existing memory is touched.
         let addr = unsafe { syscall!(mmap, 0usize, PAGE, prot, flags, no_fd) }?;
@@ -329,7 +302,7 @@ impl WipeOnForkWord {
 }
 
 /// `uname(2)`: the kernel release (`utsname.release`, NUL-padded).
-pub(crate) fn uname_release() -> Result<[u8; 65], Errno> {
+pub(crate) fn uname_release() -> Result<[u8; 65]> {
     let mut buf = MaybeUninit::<Utsname>::uninit();
     // SAFETY: the kernel writes one `struct new_utsname` (size asserted).
     unsafe { syscall!(uname, buf.as_mut_ptr()) }?;
@@ -338,29 +311,28 @@ pub(crate) fn uname_release() -> Result<[u8; 65], Errno> {
 }
 
 /// `pidfd_open(pid, 0)`: the kernel sets `O_CLOEXEC` on every pidfd.
-pub(crate) fn pidfd_open(pid: u32) -> Result<OwnedFd, Errno> {
+pub(crate) fn pidfd_open(pid: u32) -> Result<OwnedFd> {
     // SAFETY: no pointers are passed.
     new_fd(unsafe { syscall!(pidfd_open, pid) })
 }
 
-pub(crate) fn pidfd_send_signal(pidfd: BorrowedFd<'_>, sig: i32) -> Result<(), Errno> {
+pub(crate) fn pidfd_send_signal(pidfd: BorrowedFd<'_>, sig: i32) -> Result<()> {
     // SAFETY: a NULL siginfo is allowed; no other pointers are passed.
     unsafe { syscall!(pidfd_send_signal, pidfd, sig) }.map(drop)
 }
 
-/// The pid of the pidfd's process in the caller's pid namespace, by the
-/// `PIDFD_GET_INFO` ioctl (Linux 6.13+). Only call this on an fd that
-/// `pidfd_send_signal` accepted (a pidfd or a `/proc/<pid>` directory):
-/// an unknown ioctl must not reach an arbitrary device. `ESRCH` when the
-/// process was reaped or is not visible here.
-pub(crate) fn pidfd_get_pid(pidfd: BorrowedFd<'_>) -> Result<u32, Errno> {
+/// The pid of the pidfd's process in our pid namespace (`ESRCH`: reaped or
+/// not visible here), by `PIDFD_GET_INFO` (Linux 6.13+). Only for an fd that
+/// `pidfd_send_signal` accepted (a pidfd or a `/proc/<pid>` directory): an
+/// unknown ioctl must not reach an arbitrary device.
+pub(crate) fn pidfd_get_pid(pidfd: BorrowedFd<'_>) -> Result<u32> {
     let mut info = PidfdInfo {
         mask: PIDFD_INFO_PID,
         ..PidfdInfo::default()
     };
     // SAFETY: the kernel reads and writes one `struct pidfd_info`, the size
     // encoded in the request number.
-    unsafe { syscall!(ioctl, pidfd, PIDFD_GET_INFO, &mut info as *mut PidfdInfo) }?;
+    unsafe { syscall!(ioctl, pidfd, PIDFD_GET_INFO, &raw mut info) }?;
     if info.mask & PIDFD_INFO_PID == 0 || info.pid == 0 {
         return Err(Errno::ESRCH);
     }
@@ -369,19 +341,19 @@ pub(crate) fn pidfd_get_pid(pidfd: BorrowedFd<'_>) -> Result<u32, Errno> {
 
 /// Fills `buf` with `struct linux_dirent64` records and returns the bytes
 /// used (0 at the end of the directory).
-pub(crate) fn getdents64(fd: BorrowedFd<'_>, buf: &mut [u8]) -> Result<usize, Errno> {
+pub(crate) fn getdents64(fd: BorrowedFd<'_>, buf: &mut [u8]) -> Result<usize> {
     // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`.
     unsafe { syscall!(getdents64, fd, buf.as_mut_ptr(), buf.len()) }
 }
 
-pub(crate) fn lseek_set(fd: BorrowedFd<'_>, offset: u64) -> Result<u64, Errno> {
+pub(crate) fn lseek_set(fd: BorrowedFd<'_>, offset: u64) -> Result<u64> {
     // SAFETY: no pointers are passed.
     unsafe { syscall!(lseek, fd, offset, SEEK_SET) }.map(|o| o as u64)
 }
 
 /// Reads at `offset` without moving the file offset (one register on the
 /// three 64-bit targets).
-pub(crate) fn pread64(fd: BorrowedFd<'_>, buf: &mut [u8], offset: u64) -> Result<usize, Errno> {
+pub(crate) fn pread64(fd: BorrowedFd<'_>, buf: &mut [u8], offset: u64) -> Result<usize> {
     // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`.
     unsafe { syscall!(pread64, fd, buf.as_mut_ptr(), buf.len(), offset) }
 }

@@ -5,10 +5,8 @@
 //! `injected` before every system call. A value is published by a
 //! `Release` store of the word that arms it, read after an `Acquire` load.
 
-use core::sync::atomic::{
-    AtomicBool, AtomicPtr, AtomicUsize,
-    Ordering::{AcqRel, Acquire, Relaxed, Release},
-};
+use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize};
 use syscalls::{Errno, Sysno};
 
 const SLOTS: usize = 16;
@@ -29,11 +27,7 @@ pub fn block(nr: usize, errno: i32) {
 
 // Calls the kernel never fails: a real `close` releases the fd even
 // when it reports an error.
-const CANNOT_FAIL: [usize; 3] = [
-    Sysno::close as usize,
-    Sysno::getpid as usize,
-    Sysno::gettid as usize,
-];
+const CANNOT_FAIL: [Sysno; 3] = [Sysno::close, Sysno::getpid, Sysno::gettid];
 
 // The n-th system call from now fails once: calls still to let pass
 // (usize::MAX: none armed), the errno, and the calls counted.
@@ -96,11 +90,8 @@ pub fn hook(nr: usize, skip: usize, f: fn()) {
 /// no calls are left to skip, disarming it first (the function may make
 /// this system call itself).
 pub(crate) fn run_hook(nr: usize) {
-    if HOOK_NR.load(Acquire) != nr + 1 {
-        return;
-    }
-    if HOOK_SKIP.load(Acquire) > 0 {
-        HOOK_SKIP.fetch_sub(1, AcqRel);
+    let skip = |left: usize| left.checked_sub(1);
+    if HOOK_NR.load(Acquire) != nr + 1 || HOOK_SKIP.fetch_update(AcqRel, Acquire, skip).is_ok() {
         return;
     }
     let armed = HOOK_NR.compare_exchange(nr + 1, 0, AcqRel, Relaxed);
@@ -117,7 +108,7 @@ pub(crate) fn run_hook(nr: usize) {
 /// is armed (counts the call for [`fail_nth`]).
 pub(crate) fn injected(nr: usize) -> Option<Errno> {
     run_hook(nr);
-    if !CANNOT_FAIL.contains(&nr) {
+    if !CANNOT_FAIL.iter().any(|&c| c as usize == nr) {
         COUNTED.fetch_add(1, Relaxed);
         match NTH_LEFT.load(Acquire) {
             usize::MAX => {}

@@ -30,13 +30,6 @@ pub(crate) fn in_forked_child(f: impl FnOnce() -> bool) -> bool {
     reaped == pid && status == 0
 }
 
-/// A number that is no open fd, to see the kernel answer `EBADF`.
-fn not_an_fd() -> BorrowedFd<'static> {
-    // SAFETY: breaks `borrow_raw`'s contract on purpose: the number is only
-    // passed to system calls, which refuse it, and never closed.
-    unsafe { BorrowedFd::borrow_raw(-1) }
-}
-
 fn dir(path: &CStr) -> OwnedFd {
     openat(AT_FDCWD, path, O_PATH | O_DIRECTORY | O_CLOEXEC).expect("open dir")
 }
@@ -49,12 +42,23 @@ fn under_qemu() -> bool {
     buf[..n].windows(4).any(|w| w == b"qemu")
 }
 
+/// Whether `test` may run: it needs CAP_SYS_ADMIN, and without it `call`
+/// (of `name`) must fail with `EPERM` (what the crate's fallbacks to
+/// open_tree and the host /proc rest on) and the test skips.
+fn admin_or_eperm(test: &str, name: &str, call: impl Fn() -> Result<OwnedFd>) -> bool {
+    if !has_cap_sys_admin() {
+        assert_eq!(call().err(), Some(Errno::EPERM), "{name}");
+    }
+    let why = std::format!("needs CAP_SYS_ADMIN ({name} said EPERM)");
+    skip_unless(has_cap_sys_admin(), test, &why)
+}
+
 #[test]
 fn fstatfs_of_proc_is_procfs_and_of_root_is_not() {
     let p = dir(c"/proc");
     assert_eq!(fstatfs_type(p.as_fd()), Ok(PROC_SUPER_MAGIC));
     assert_ne!(fstatfs_type(dir(c"/").as_fd()), Ok(PROC_SUPER_MAGIC));
-    assert_eq!(fstatfs_type(not_an_fd()), Err(Errno::EBADF));
+    assert_eq!(fstatfs_type(BorrowedFd::number_only(-1)), Err(Errno::EBADF));
 }
 
 #[test]
@@ -84,15 +88,14 @@ fn fstat_matches_statx_inode() {
     let id = fstat(p.as_fd()).unwrap();
     assert_eq!(id.ino, PROC_ROOT_INO);
     assert_eq!(id.mode & S_IFMT, S_IFDIR);
+    assert_ne!(id.ctime, 0);
     // The decoded st_dev is the device statx reports (of `/` too, on another
     // filesystem, whose device may have a non-zero major).
     let ids = STATX_INO | STATX_TYPE | STATX_MODE | STATX_CTIME;
-    let stx = statx(p.as_fd(), c"", AT_EMPTY_PATH, ids).unwrap();
-    assert_eq!(stx.file, id);
-    assert_ne!(id.ctime, 0);
-    let root = dir(c"/");
-    let stx = statx(root.as_fd(), c"", AT_EMPTY_PATH, ids).unwrap();
-    assert_eq!(stx.file, fstat(root.as_fd()).unwrap());
+    for d in [p, dir(c"/")] {
+        let stx = statx(d.as_fd(), c"", AT_EMPTY_PATH, ids).unwrap();
+        assert_eq!(stx.file, fstat(d.as_fd()).unwrap());
+    }
 }
 
 #[test]
@@ -100,12 +103,10 @@ fn readlinkat_empty_path_on_a_magic_link() {
     let p = dir(c"/proc");
     let link = openat(p.as_fd(), c"self/fd/0", O_PATH | O_NOFOLLOW | O_CLOEXEC).unwrap();
     let mut buf = [0u8; 256];
-    let n = readlinkat(link.as_fd(), c"", &mut buf).unwrap();
-    assert!(n > 0);
+    assert!(readlinkat(link.as_fd(), c"", &mut buf).unwrap() > 0);
     assert_eq!(fstat(link.as_fd()).unwrap().mode & S_IFMT, S_IFLNK);
     // Through the dirfd too, and a too-small buffer truncates.
-    let mut small = [0u8; 1];
-    assert_eq!(readlinkat(p.as_fd(), c"self", &mut small), Ok(1));
+    assert_eq!(readlinkat(p.as_fd(), c"self", &mut [0u8; 1]), Ok(1));
     // Not a symlink: the kernel refuses.
     assert!(readlinkat(p.as_fd(), c"uptime", &mut buf).is_err());
 }
@@ -115,12 +116,10 @@ fn openat2_refuses_escapes_magic_links_and_mount_crossings() {
     let p = dir(c"/proc");
     let resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
     let ok = openat2(p.as_fd(), c"self/status", O_RDONLY | O_CLOEXEC, resolve).unwrap();
-    let mut buf = [0u8; 16];
-    assert!(read(ok.as_fd(), &mut buf).unwrap() > 0);
-    let escape = openat2(p.as_fd(), c"../etc", O_PATH | O_CLOEXEC, resolve);
-    assert_eq!(escape.err(), Some(Errno::EXDEV));
-    let magic_link = openat2(p.as_fd(), c"self/exe", O_RDONLY | O_CLOEXEC, resolve);
-    assert_eq!(magic_link.err(), Some(Errno::ELOOP));
+    assert!(read(ok.as_fd(), &mut [0u8; 16]).unwrap() > 0);
+    let refused = |path, flags| openat2(p.as_fd(), path, flags | O_CLOEXEC, resolve).err();
+    assert_eq!(refused(c"../etc", O_PATH), Some(Errno::EXDEV)); // an escape
+    assert_eq!(refused(c"self/exe", O_RDONLY), Some(Errno::ELOOP)); // a magic-link
     let crossing = openat2(AT_FDCWD, c"/proc", O_PATH | O_CLOEXEC, RESOLVE_NO_XDEV);
     assert_eq!(crossing.err(), Some(Errno::EXDEV));
     // O_PATH with O_LARGEFILE is refused by openat2 (why the crate strips
@@ -138,7 +137,7 @@ fn read_write_close() {
     assert!(n > 0 && buf[n - 1] == b'\n');
     let g = openat(p.as_fd(), c"thread-self/comm", O_WRONLY | O_CLOEXEC).unwrap();
     assert_eq!(write(g.as_fd(), &buf[..n]), Ok(n));
-    assert_eq!(write(not_an_fd(), b"x"), Err(Errno::EBADF));
+    assert_eq!(write(BorrowedFd::number_only(-1), b"x"), Err(Errno::EBADF));
     let file = openat(p.as_fd(), c"uptime", O_RDONLY | O_CLOEXEC).unwrap();
     assert_eq!(close(file), Ok(()));
     // (Not that number again: another test's thread may have reused it.)
@@ -147,21 +146,16 @@ fn read_write_close() {
 
 #[test]
 fn new_mount_api_makes_a_private_procfs() {
+    let new_ctx = || fsopen(c"proc", FSOPEN_CLOEXEC);
     if under_qemu() {
         // qemu-user does not implement the new mount API.
-        assert_eq!(fsopen(c"proc", FSOPEN_CLOEXEC).err(), Some(Errno::ENOSYS));
+        assert_eq!(new_ctx().err(), Some(Errno::ENOSYS));
         return;
     }
-    if !has_cap_sys_admin() {
-        // What the crate's fallback to open_tree and the host /proc rests on.
-        assert_eq!(fsopen(c"proc", FSOPEN_CLOEXEC).err(), Some(Errno::EPERM));
-    }
-    let why = "needs CAP_SYS_ADMIN (fsopen said EPERM)";
-    let test = "new_mount_api_makes_a_private_procfs";
-    if !skip_unless(has_cap_sys_admin(), test, why) {
+    if !admin_or_eperm("new_mount_api_makes_a_private_procfs", "fsopen", new_ctx) {
         return;
     }
-    let ctx = fsopen(c"proc", FSOPEN_CLOEXEC).expect("fsopen proc");
+    let ctx = new_ctx().expect("fsopen proc");
     fsconfig_set_string(ctx.as_fd(), c"subset", c"pid").unwrap();
     let unknown = fsconfig_set_string(ctx.as_fd(), c"no-such-option", c"x");
     assert_eq!(unknown.err(), Some(Errno::EINVAL));
@@ -170,23 +164,19 @@ fn new_mount_api_makes_a_private_procfs() {
     let m = fsmount(ctx.as_fd(), FSMOUNT_CLOEXEC, attrs).unwrap();
     assert_eq!(fstatfs_type(m.as_fd()), Ok(PROC_SUPER_MAGIC));
     // subset=pid hides the global files.
-    let hidden = openat(m.as_fd(), c"uptime", O_RDONLY | O_CLOEXEC);
-    assert_eq!(hidden.err(), Some(Errno::ENOENT));
-    assert!(openat(m.as_fd(), c"self/status", O_RDONLY | O_CLOEXEC).is_ok());
+    let open = |path| openat(m.as_fd(), path, O_RDONLY | O_CLOEXEC).err();
+    assert_eq!(open(c"uptime"), Some(Errno::ENOENT));
+    assert_eq!(open(c"self/status"), None);
 }
 
 #[test]
 fn open_tree_clones_proc() {
     let flags = OPEN_TREE_CLONE | O_CLOEXEC as u32;
-    if !has_cap_sys_admin() {
-        let refused = open_tree(AT_FDCWD, c"/proc", flags);
-        assert_eq!(refused.err(), Some(Errno::EPERM));
-    }
-    let why = "needs CAP_SYS_ADMIN (open_tree said EPERM)";
-    if !skip_unless(has_cap_sys_admin(), "open_tree_clones_proc", why) {
+    let clone = || open_tree(AT_FDCWD, c"/proc", flags);
+    if !admin_or_eperm("open_tree_clones_proc", "open_tree", clone) {
         return;
     }
-    let t = open_tree(AT_FDCWD, c"/proc", flags).expect("open_tree");
+    let t = clone().expect("open_tree");
     assert_eq!(fstatfs_type(t.as_fd()), Ok(PROC_SUPER_MAGIC));
     assert_eq!(fstat(t.as_fd()).unwrap().ino, PROC_ROOT_INO);
 }
@@ -196,8 +186,7 @@ fn ids_and_uname() {
     assert_eq!(getpid(), std::process::id());
     let tid = gettid();
     assert!(tid > 0);
-    let other = std::thread::spawn(gettid).join().unwrap();
-    assert_ne!(tid, other);
+    assert_ne!(tid, std::thread::spawn(gettid).join().unwrap());
     let release = uname_release().unwrap();
     // SAFETY: utsname is plain bytes: all-zero is a valid value.
     let mut ours: libc::utsname = unsafe { std::mem::zeroed() };
