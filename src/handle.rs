@@ -193,6 +193,17 @@ impl Handle {
     /// `OpenThreadSelf`), with the thread pinned by `pin` until the returned
     /// [`ThreadCloser`] is closed (after the fd); on error it is unpinned.
     ///
+    /// ```
+    /// use safe_procfs::{Handle, NoPin, OpenFlags};
+    ///
+    /// let proc = Handle::open(&[])?;
+    /// let (comm, closer) = proc.open_thread_self("comm", OpenFlags::O_WRONLY, &NoPin)?;
+    /// comm.write_all(b"worker-1")?;
+    /// drop(comm); // the fd first,
+    /// closer.close(); // then the closer
+    /// # Ok::<(), safe_procfs::Error>(())
+    /// ```
+    ///
     /// # Errors
     ///
     /// As [`Handle::open_root`].
