@@ -5,7 +5,7 @@
 //! prove is [`verify`]'s.
 
 use crate::arch;
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
 use crate::fd::OwnedFd;
 use crate::mount;
 use crate::probe::{self, Feature};
@@ -45,11 +45,7 @@ pub(crate) fn acquire(want: Want) -> Result<OwnedRoot, Error> {
             None => {}
         }
     }
-    Err(Error::new(
-        ErrorKind::NotSupported,
-        Errno::EOPNOTSUPP,
-        Step::NoHostFallback,
-    ))
+    Err(Error::unsupported(Step::NoHostFallback))
 }
 
 /// The one filter: `Ok` if [`acquire`] tries the next candidate after

@@ -126,6 +126,11 @@ impl Error {
         Self::new(ErrorKind::InvalidArgument, errno, step)
     }
 
+    /// A kernel facility the operation needs is missing (`EOPNOTSUPP`).
+    pub(crate) fn unsupported(step: Step) -> Self {
+        Self::new(ErrorKind::NotSupported, Errno::EOPNOTSUPP, step)
+    }
+
     /// A failed safety check; the errno is `EXDEV` unless said otherwise.
     pub(crate) fn unsafe_path(step: Step) -> Self {
         Self::new(ErrorKind::SafetyViolation, Errno::EXDEV, step)

@@ -5,7 +5,7 @@
 //! `ino:` line (Linux 5.14+) is cross-checked against the fd's real inode.
 
 use crate::arch;
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
 use crate::fd::{BorrowedFd, OwnedFd};
 use crate::path::{self, ShortPathBuf};
 use crate::probe::{self, Feature};
@@ -184,11 +184,7 @@ fn read_mount_id(file: &OwnedFd, ino: u64) -> Result<u64, Error> {
         (Some(id), None) if !probe::kernel_at_least(5, 14) => Ok(id),
         (Some(_), None) => Err(Error::unsafe_path(Step::FdinfoNoIno)),
         // Kernels before 3.15 print no mnt_id: mounts cannot be checked.
-        _ => Err(Error::new(
-            ErrorKind::NotSupported,
-            Errno::EOPNOTSUPP,
-            Step::NoMountId,
-        )),
+        _ => Err(Error::unsupported(Step::NoMountId)),
     }
 }
 
