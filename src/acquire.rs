@@ -97,18 +97,15 @@ fn private_instance(want: Want) -> Result<OwnedRoot, Error> {
     let fd = sys::fsmount(ctx.as_fd(), sys::FSMOUNT_CLOEXEC, attrs)
         .map_err(|e| Error::os(e, Step::Fsmount))?;
     drop(ctx);
+    let kind = HandleKind::PrivateInstance;
     if !want.for_one_call {
-        return verify(fd, HandleKind::PrivateInstance, masks);
+        return verify(fd, kind, masks);
     }
     // fsmount() returns the root of the new instance, of our own pid
     // namespace, and it is closed after this one call: a procfs is all
     // there is to check.
     mount::check_procfs(fd.as_fd())?;
-    Ok(ProcRoot::unidentified(
-        fd,
-        HandleKind::PrivateInstance,
-        masks,
-    ))
+    Ok(ProcRoot::unidentified(fd, kind, masks))
 }
 
 fn detached_clone() -> Result<OwnedRoot, Error> {

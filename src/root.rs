@@ -118,15 +118,13 @@ impl<F> ProcRoot<F> {
 
     /// The same facts with `fd`.
     fn with_fd<G>(&self, fd: G) -> ProcRoot<G> {
-        let (kind, bits, dev, ctime, mnt_id) =
-            (self.kind, self.bits, self.dev, self.ctime, self.mnt_id);
         ProcRoot {
             fd,
-            kind,
-            bits,
-            dev,
-            ctime,
-            mnt_id,
+            kind: self.kind,
+            bits: self.bits,
+            dev: self.dev,
+            ctime: self.ctime,
+            mnt_id: self.mnt_id,
         }
     }
 
