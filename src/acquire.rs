@@ -54,16 +54,11 @@ pub(crate) fn acquire(want: Want) -> Result<OwnedRoot, Error> {
 /// the host `/proc`'s failure is a verdict on it. Notes a missing facility.
 fn give_way(e: Error, kind: HandleKind) -> Result<(), Error> {
     use Errno as E;
-    if matches!(
-        e.errno(),
-        E::EMFILE | E::ENFILE | E::ENOMEM | E::ENOSPC | E::EAGAIN | E::EINTR
-    ) {
-        return Err(e);
-    }
-    let feature = match kind {
-        HandleKind::PrivateInstance => Feature::NewMountApi,
-        HandleKind::DetachedClone => Feature::OpenTree,
-        HandleKind::HostMount => return Err(e.into_safety_violation()),
+    let feature = match (e.errno(), kind) {
+        (E::EMFILE | E::ENFILE | E::ENOMEM | E::ENOSPC | E::EAGAIN | E::EINTR, _) => return Err(e),
+        (_, HandleKind::PrivateInstance) => Feature::NewMountApi,
+        (_, HandleKind::DetachedClone) => Feature::OpenTree,
+        (_, HandleKind::HostMount) => return Err(e.into_safety_violation()),
     };
     if probe::is_unavailable(e.errno()) {
         probe::mark_missing(feature);
