@@ -201,11 +201,7 @@ impl<'fd> Root<'fd> {
     pub(crate) fn check_still_ours(&self) -> Result<(), Error> {
         let reused = || Error::unsafe_path(Step::HandleFdReused);
         let (id, mnt) = mount::identify(self.fd).map_err(|e| match e.errno() {
-            Errno::EBADF => Error::new(
-                ErrorKind::SafetyViolation,
-                Errno::EBADF,
-                Step::HandleFdClosed,
-            ),
+            Errno::EBADF => Error::new(ErrorKind::SafetyViolation, e.errno(), Step::HandleFdClosed),
             _ => e,
         })?;
         if self.is_another_file(&id, mnt) {
