@@ -19,7 +19,6 @@ const CHECKED: usize = 4;
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Cached {
     pub(crate) root: Root<'static>,
-    /// The fork generation at which its pid namespace was last checked.
     pub(crate) checked: u64,
     seq: u64,
 }

@@ -121,7 +121,6 @@ impl Error {
         Self::new(ErrorKind::Os, errno, step)
     }
 
-    /// An argument refused by the crate with `errno`.
     pub(crate) fn invalid(errno: Errno, step: Step) -> Self {
         Self::new(ErrorKind::InvalidArgument, errno, step)
     }

@@ -64,7 +64,6 @@ pub(crate) struct ProcRoot<F> {
 /// A root in use: its fd borrowed for `'fd`.
 pub(crate) type Root<'fd> = ProcRoot<BorrowedFd<'fd>>;
 
-/// A root that owns its fd (see [`ProcRoot`]).
 pub(crate) type OwnedRoot = ProcRoot<OwnedFd>;
 
 /// `subset=pid` is in force: global files are hidden.
@@ -116,7 +115,6 @@ impl<F> ProcRoot<F> {
         facts.with_fd(fd(self.fd))
     }
 
-    /// The same facts with `fd`.
     fn with_fd<G>(&self, fd: G) -> ProcRoot<G> {
         ProcRoot {
             fd,
@@ -136,7 +134,6 @@ impl<F> ProcRoot<F> {
         self.bits & ROOT_HIDEPID != 0
     }
 
-    /// The root's mount id, where it is known.
     pub(crate) fn mnt(&self) -> Option<MountId> {
         (self.bits & ROOT_HAS_MNT != 0).then_some(MountId {
             id: self.mnt_id,
@@ -179,7 +176,6 @@ impl<'fd> Root<'fd> {
         self.mnt().map_or_else(measure, Ok)
     }
 
-    /// This root with its mount id measured.
     pub(crate) fn with_mount_id(&self) -> Result<Root<'fd>, Error> {
         let mut root = *self;
         root.set_mount_id(self.mount_id()?);
