@@ -302,8 +302,7 @@ mod tests {
             ProcBase::ProcPidFd(max),
         ];
         for errno in 1..4096 {
-            let e = Error::unsafe_path(Step::OtherPidNamespace);
-            let e = Error::new(e.kind(), Errno::new(errno), Step::Fsmount);
+            let e = Error::new(ErrorKind::SafetyViolation, Errno::new(errno), Step::Fsmount);
             assert_eq!((e.raw_os_error(), e.base()), (Some(errno), None));
             for base in bases {
                 let noted = e.under(base).under(ProcBase::ProcSelf);

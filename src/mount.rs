@@ -108,15 +108,14 @@ pub(crate) fn mount_id_at(dirfd: BorrowedFd<'_>, name: &CStr) -> Result<Option<M
 /// Identity and mount id of `fd`. `proc_root` is the procfs root used to
 /// read `fdinfo` when `statx` cannot give the mount id.
 pub(crate) fn inspect(proc_root: ProcRootFd<'_>, fd: BorrowedFd<'_>) -> Result<FileInfo, Error> {
-    let (id, mnt) = identify(fd)?;
+    let (FileId { ino, mode, .. }, mnt) = identify(fd)?;
     let mnt = match mnt {
         Some(mnt) => mnt,
         None => MountId {
-            id: fdinfo_mount_id(proc_root, fd, id.ino)?,
+            id: fdinfo_mount_id(proc_root, fd, ino)?,
             unique: false,
         },
     };
-    let (ino, mode) = (id.ino, id.mode);
     Ok(FileInfo { ino, mnt, mode })
 }
 
