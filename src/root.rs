@@ -70,9 +70,7 @@ pub(crate) type OwnedRoot = ProcRoot<OwnedFd>;
 pub(crate) const ROOT_SUBSET: u8 = 1;
 /// `hidepid=ptraceable` is in force: other users' pids are hidden.
 pub(crate) const ROOT_HIDEPID: u8 = 2;
-/// `mnt_id` holds the mount id.
 const ROOT_HAS_MNT: u8 = 4;
-/// ... and it is a unique one.
 const ROOT_UNIQUE: u8 = 8;
 
 impl<F> ProcRoot<F> {
