@@ -162,8 +162,7 @@ fn follow_in_walk(
     flags: u64,
 ) -> Result<OwnedFd, Error> {
     let fd = open_name(dirfd, name, flags, Step::OpenMagicLink)?;
-    link_on_root_mount(root, dirfd, name)?;
-    Ok(fd)
+    link_on_root_mount(root, dirfd, name).map(|()| fd)
 }
 
 /// `openat(dirfd, name, flags)` for one component `name`.
