@@ -38,10 +38,9 @@ impl<'f, 'b> LineReader<'f, 'b> {
 
     /// Reads `fd` one NUL-terminated field (`cmdline`, `environ`) at a time.
     pub fn nul_fields(fd: &'f OwnedFd, buf: &'b mut [u8]) -> Self {
-        LineReader {
-            terminator: 0,
-            ..Self::new(fd, buf)
-        }
+        let mut reader = Self::new(fd, buf);
+        reader.terminator = 0;
+        reader
     }
 
     /// The next record (the last may lack its terminator); `None` at the end.

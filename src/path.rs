@@ -231,9 +231,8 @@ pub(crate) fn fmt_u32(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
     buf.get(start..).unwrap_or_default()
 }
 
-/// `n` in decimal as a C string, written into the end of `buf` (10 digits
-/// and the NUL always fit: the empty fallbacks are never taken). Not a
-/// `PathBuf<11>`: that grows the fdinfo frames of a debug build.
+/// `n` in decimal as a C string at the end of `buf` (10 digits and the NUL
+/// always fit). Not a `PathBuf<11>`: that grows debug builds' frames.
 pub(crate) fn decimal_cstr(n: u32, buf: &mut [u8; 11]) -> &CStr {
     let Some((digits, nul)) = buf.split_first_chunk_mut::<10>() else {
         return c"";
