@@ -61,12 +61,11 @@ impl<'f, 'b> LineReader<'f, 'b> {
                 return Ok(self.buf.get(from..from + len));
             }
             if self.eof {
-                let (from, to) = (self.start, self.end);
-                self.start = to;
-                if from == to || core::mem::take(&mut self.skipping) {
+                let from = core::mem::replace(&mut self.start, self.end);
+                if from == self.end || core::mem::take(&mut self.skipping) {
                     return Ok(None);
                 }
-                return Ok(self.buf.get(from..to));
+                return Ok(self.buf.get(from..self.end));
             }
             // The record's start to the front, unless skipped (a loop: no
             // panicking range check, unlike `copy_within`).
