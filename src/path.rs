@@ -40,8 +40,7 @@ impl<const N: usize> PathBuf<N> {
     }
 
     pub(crate) fn push_u32(&mut self, n: u32) -> Result<(), Error> {
-        let mut digits = [0u8; 10];
-        self.push(fmt_u32(n, &mut digits))
+        self.push(fmt_u32(n, &mut [0; 10]))
     }
 
     /// The path without its NUL.
