@@ -160,9 +160,8 @@ impl<'a> ReadDir<'a> {
 
 /// The `linux_dirent64` record at the start of `rec` and its length.
 fn parse_record(rec: &[u8]) -> Option<(DirEntry, usize)> {
-    let ino = u64::from_ne_bytes(rec.get(..8)?.try_into().ok()?);
-    let reclen = u16::from_ne_bytes(rec.get(D_RECLEN..D_RECLEN + 2)?.try_into().ok()?);
-    let reclen = usize::from(reclen);
+    let ino = u64::from_ne_bytes(*rec.first_chunk()?);
+    let reclen = usize::from(u16::from_ne_bytes(*rec.get(D_RECLEN..)?.first_chunk()?));
     let raw_name = rec.get(D_NAME..reclen)?;
     let name = raw_name.get(..raw_name.iter().position(|&b| b == 0)?)?;
     let mut entry = DirEntry {

@@ -38,10 +38,9 @@ impl<'f, 'b> LineReader<'f, 'b> {
 
     /// Reads `fd` one NUL-terminated field (`cmdline`, `environ`) at a time.
     pub fn nul_fields(fd: &'f OwnedFd, buf: &'b mut [u8]) -> Self {
-        LineReader {
-            terminator: 0,
-            ..Self::new(fd, buf)
-        }
+        let mut reader = Self::new(fd, buf);
+        reader.terminator = 0;
+        reader
     }
 
     /// The next record (the last may lack its terminator); `None` at the end.
@@ -62,12 +61,11 @@ impl<'f, 'b> LineReader<'f, 'b> {
                 return Ok(self.buf.get(from..from + len));
             }
             if self.eof {
-                let (from, to) = (self.start, self.end);
-                self.start = to;
-                if from == to || core::mem::take(&mut self.skipping) {
+                let from = core::mem::replace(&mut self.start, self.end);
+                if from == self.end || core::mem::take(&mut self.skipping) {
                     return Ok(None);
                 }
-                return Ok(self.buf.get(from..to));
+                return Ok(self.buf.get(from..self.end));
             }
             // The record's start to the front, unless skipped (a loop: no
             // panicking range check, unlike `copy_within`).

@@ -80,10 +80,8 @@ impl<'a> Stat<'a> {
         let pid = text.get(..open)?.strip_suffix(b" ")?;
         let comm = text.get(open + 1..close)?;
         let rest = text.get(close + 1..)?.strip_prefix(b" ")?;
-        if pid.is_empty() || !pid.iter().all(u8::is_ascii_digit) || rest.is_empty() {
-            return None;
-        }
-        Some(Stat { pid, comm, rest })
+        let valid = !pid.is_empty() && pid.iter().all(u8::is_ascii_digit) && !rest.is_empty();
+        valid.then_some(Stat { pid, comm, rest })
     }
 
     /// Field 1, the pid (a thread's id in `task/<tid>/stat`).

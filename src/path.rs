@@ -32,13 +32,6 @@ impl<const N: usize> PathBuf<N> {
         }
     }
 
-    #[cfg(test)]
-    pub(crate) fn from_bytes(s: &[u8]) -> Result<Self, Error> {
-        let mut p = Self::new();
-        p.push(s)?;
-        Ok(p)
-    }
-
     /// Appends `s`, keeping the terminating NUL; on failure the buffer is
     /// unchanged.
     pub(crate) fn push(&mut self, s: &[u8]) -> Result<(), Error> {
@@ -47,8 +40,7 @@ impl<const N: usize> PathBuf<N> {
     }
 
     pub(crate) fn push_u32(&mut self, n: u32) -> Result<(), Error> {
-        let mut digits = [0u8; 10];
-        self.push(fmt_u32(n, &mut digits))
+        self.push(fmt_u32(n, &mut [0; 10]))
     }
 
     /// The path without its NUL.
@@ -231,9 +223,8 @@ pub(crate) fn fmt_u32(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
     buf.get(start..).unwrap_or_default()
 }
 
-/// `n` in decimal as a C string, written into the end of `buf` (10 digits
-/// and the NUL always fit: the empty fallbacks are never taken). Not a
-/// `PathBuf<11>`: that grows the fdinfo frames of a debug build.
+/// `n` in decimal as a C string at the end of `buf` (10 digits and the NUL
+/// always fit). Not a `PathBuf<11>`: that grows debug builds' frames.
 pub(crate) fn decimal_cstr(n: u32, buf: &mut [u8; 11]) -> &CStr {
     let Some((digits, nul)) = buf.split_first_chunk_mut::<10>() else {
         return c"";
@@ -264,24 +255,16 @@ fn dotdot(path: &[u8]) -> Option<bool> {
 /// Checks a caller's path against the rules of [`crate#paths`], failing
 /// with the errnos of [`crate#errors`].
 pub(crate) fn validate(path: &[u8]) -> Result<(), Error> {
-    if path.is_empty() {
-        return Err(Error::invalid(Errno::EINVAL, Step::PathEmpty));
-    }
-    if path.first() == Some(&b'/') {
-        return Err(Error::invalid(Errno::EXDEV, Step::PathAbsolute));
-    }
-    if has_nul(path) {
-        return Err(Error::invalid(Errno::EINVAL, Step::PathHasNul));
-    }
-    match dotdot(path) {
-        Some(true) => return Err(Error::invalid(Errno::EXDEV, Step::PathEscapesBase)),
-        Some(false) => return Err(Error::invalid(Errno::EINVAL, Step::PathHasDotDot)),
-        None => {}
-    }
-    if path.len() >= PATH_BUF_LEN {
-        return Err(Error::invalid(Errno::ENAMETOOLONG, Step::PathTooLong));
-    }
-    Ok(())
+    let (errno, step) = match dotdot(path) {
+        _ if path.is_empty() => (Errno::EINVAL, Step::PathEmpty),
+        _ if path.first() == Some(&b'/') => (Errno::EXDEV, Step::PathAbsolute),
+        _ if has_nul(path) => (Errno::EINVAL, Step::PathHasNul),
+        Some(true) => (Errno::EXDEV, Step::PathEscapesBase),
+        Some(false) => (Errno::EINVAL, Step::PathHasDotDot),
+        None if path.len() >= PATH_BUF_LEN => (Errno::ENAMETOOLONG, Step::PathTooLong),
+        None => return Ok(()),
+    };
+    Err(Error::invalid(errno, step))
 }
 
 #[cfg(test)]
@@ -292,31 +275,36 @@ mod tests {
         r.unwrap_err().errno()
     }
 
+    fn buf<const N: usize>(s: &[u8]) -> PathBuf<N> {
+        let mut p = PathBuf::new();
+        p.push(s).unwrap();
+        p
+    }
+
     #[test]
     fn validate_rules() {
         for ok in ["status", "attr/apparmor/exec", "a/./b/", "..foo/bar.."] {
             assert!(validate(ok.as_bytes()).is_ok(), "{ok}");
         }
-        assert_eq!(errno(validate(b"")), Errno::EINVAL);
-        assert_eq!(errno(validate(b"/proc/self")), Errno::EXDEV);
-        assert_eq!(errno(validate(b"a\0b")), Errno::EINVAL);
-        assert_eq!(errno(validate(b"..")), Errno::EXDEV);
-        assert_eq!(errno(validate(b"../1/status")), Errno::EXDEV);
-        assert_eq!(errno(validate(b"a/../..")), Errno::EXDEV);
-        assert_eq!(errno(validate(b"./a/.//../../b")), Errno::EXDEV);
-        assert_eq!(errno(validate(b"a/../b")), Errno::EINVAL);
-        assert_eq!(errno(validate(b"a/..")), Errno::EINVAL);
-        assert_eq!(errno(validate(b"a/b/../..")), Errno::EINVAL);
+        let exdev = "/proc/self .. ../1/status a/../.. ./a/.//../../b";
+        for p in exdev.split(' ') {
+            assert_eq!(errno(validate(p.as_bytes())), Errno::EXDEV, "{p}");
+        }
+        for p in ["", "a\0b", "a/../b", "a/..", "a/b/../.."] {
+            assert_eq!(errno(validate(p.as_bytes())), Errno::EINVAL, "{p:?}");
+        }
         let long = [b'a'; PATH_BUF_LEN];
         assert_eq!(errno(validate(&long)), Errno::ENAMETOOLONG);
         assert!(validate(&long[..PATH_BUF_LEN - 1]).is_ok());
     }
 
-    /// The components a cursor visits in `path`, each followed by `$` if
-    /// it is the last, else by `/`.
     fn visits(path: &[u8]) -> std::string::String {
-        let mut p = PathBuf::from_bytes(path).unwrap();
-        let mut at = Cursor::new(&mut p);
+        rest(&mut Cursor::new(&mut buf(path)))
+    }
+
+    /// The components the cursor `at` visits from here, each followed by
+    /// `$` if it is the last, else by `/`.
+    fn rest(at: &mut Cursor<'_>) -> std::string::String {
         let mut seen = std::string::String::new();
         while at.advance() {
             seen.push_str(core::str::from_utf8(at.name()).unwrap());
@@ -334,14 +322,14 @@ mod tests {
         for empty in [&b"."[..], b"./", b".//./"] {
             assert_eq!(visits(empty), "", "{empty:?}");
         }
-        let wants_dir = |p: &[u8]| Cursor::new(&mut PathBuf::from_bytes(p).unwrap()).wants_dir;
+        let wants_dir = |p: &[u8]| Cursor::new(&mut buf(p)).wants_dir;
         assert!(wants_dir(b"self/") && wants_dir(b"self/.") && wants_dir(b"a//"));
         assert!(!wants_dir(b"self") && !wants_dir(b".") && !wants_dir(b"self/.x"));
     }
 
     #[test]
     fn cursor_substitutes_links() {
-        let mut p = PathBuf::from_bytes(b"net/dev").unwrap();
+        let mut p = buf(b"net/dev");
         let mut at = Cursor::new(&mut p);
         assert!(at.advance());
         assert_eq!(at.name(), b"net");
@@ -349,14 +337,10 @@ mod tests {
         assert!(at.advance());
         assert_eq!((at.name(), at.is_last()), (&b"self"[..], false));
         at.substitute(b"1234").unwrap();
-        assert!(at.advance() && at.advance());
-        assert_eq!((at.name(), at.is_last()), (&b"net"[..], false));
-        assert!(at.advance());
-        assert_eq!((at.name(), at.is_last()), (&b"dev"[..], true));
-        assert!(!at.advance());
+        assert_eq!(rest(&mut at), "1234/net/dev$");
         assert_eq!(p.as_bytes(), b"1234/net/dev");
         // What RESOLVE_BENEATH refuses, and a loop, change nothing.
-        let mut p = PathBuf::from_bytes(b"a/b").unwrap();
+        let mut p = buf(b"a/b");
         let mut at = Cursor::new(&mut p);
         assert!(at.advance());
         assert_eq!(errno(at.substitute(b"/sys/x")), Errno::EXDEV);
@@ -373,7 +357,7 @@ mod tests {
 
     #[test]
     fn buffer_is_nul_terminated_and_bounded() {
-        let mut p = PathBuf::<512>::from_bytes(b"self/").unwrap();
+        let mut p = buf::<512>(b"self/");
         p.push_u32(4_294_967_295).unwrap();
         assert_eq!(p.as_bytes(), b"self/4294967295");
         assert_eq!(p.as_cstr().to_bytes(), b"self/4294967295");
@@ -386,13 +370,13 @@ mod tests {
         let mut c = [0xffu8; 11];
         assert_eq!(decimal_cstr(4_294_967_295, &mut c), c"4294967295");
         assert_eq!(decimal_cstr(7, &mut c), c"7");
-        let mut p = PathBuf::<512>::from_bytes(b"self/fd/3").unwrap();
+        let mut p = buf::<512>(b"self/fd/3");
         p.with_split_last(|parent, name| assert_eq!((parent, name), (Some(c"self/fd"), c"3")));
         assert_eq!(p.as_bytes(), b"self/fd/3");
-        let mut one = PathBuf::<512>::from_bytes(b"exe").unwrap();
+        let mut one = buf::<512>(b"exe");
         one.with_split_last(|parent, name| assert_eq!((parent, name), (None, c"exe")));
         // Replacing a consumed prefix in place, growing and shrinking.
-        let mut w = PathBuf::<16>::from_bytes(b"self/status").unwrap();
+        let mut w = buf::<16>(b"self/status");
         w.replace_prefix(4, b"1234").unwrap();
         assert_eq!(w.as_bytes(), b"1234/status");
         let e = w.replace_prefix(4, b"12/task/12");

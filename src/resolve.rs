@@ -162,8 +162,7 @@ fn follow_in_walk(
     flags: u64,
 ) -> Result<OwnedFd, Error> {
     let fd = open_name(dirfd, name, flags, Step::OpenMagicLink)?;
-    link_on_root_mount(root, dirfd, name)?;
-    Ok(fd)
+    link_on_root_mount(root, dirfd, name).map(|()| fd)
 }
 
 /// `openat(dirfd, name, flags)` for one component `name`.
@@ -321,11 +320,7 @@ fn reopen(
 
 #[cfg(test)]
 mod tests {
-    use super::{Action, Found, decide};
-    use crate::arch::{O_CLOEXEC, O_DIRECTORY, O_NOFOLLOW, O_PATH};
-    use crate::error::Error;
-    use crate::step::Step;
-    use crate::sys::Errno;
+    use super::*;
 
     /// [`decide`]'s table, row by row as in its doc: every combination of
     /// the inputs gets the action of the first row that matches it, and
