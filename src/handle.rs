@@ -34,7 +34,6 @@ enum Source {
     /// The process-wide cached root, read from the cache on every call; its
     /// fd as opened, never closed, is for `AsFd` while it is re-published.
     Cached(#[cfg_attr(not(feature = "std"), allow(dead_code))] BorrowedFd<'static>),
-    /// A root this handle owns.
     Owned(EndOnDrop<HandleRoot>),
 }
 
@@ -83,8 +82,11 @@ impl Handle {
                 no_host,
             });
         }
-        let root = acquire::acquire(want(unmasked, no_host, false))?;
-        Ok(Handle::on(root, !unmasked, no_host))
+        Ok(Handle::on(
+            acquire::acquire(want(unmasked, no_host, false))?,
+            !unmasked,
+            no_host,
+        ))
     }
 
     /// A handle on `root`, published to the cache if `cache` and it may be.
@@ -412,7 +414,6 @@ impl Handle {
         }
     }
 
-    /// After a failed lookup on this handle's root: the retries.
     #[cold]
     fn retry(
         &self,

@@ -92,7 +92,6 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 #![warn(clippy::missing_errors_doc)]
-// The library never panics: no unwrap, no indexing that could go out of bounds.
 #![cfg_attr(
     not(test),
     deny(
