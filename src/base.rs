@@ -9,9 +9,7 @@ use crate::fd::BorrowedFd;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ProcBase<'fd> {
     /// The procfs root (`/proc`); see [`Handle::open_root`](crate::Handle::open_root)
-    /// for global files on a masked handle. A batch of them (sysctl writes,
-    /// say) costs less through one [`unmasked_proc_root`](crate::unmasked_proc_root)
-    /// handle, closed right after.
+    /// for global files on a masked handle.
     ProcRoot,
     /// The calling process (`/proc/self`), resolved on every call so that a
     /// forked child sees itself.
@@ -25,8 +23,7 @@ pub enum ProcBase<'fd> {
     ProcPid(u32),
     /// The process of the borrowed pidfd `pidfd` (`/proc/<its pid>`),
     /// race-free against pid recycling. The pid is taken from the pidfd
-    /// (the `PIDFD_GET_INFO` ioctl, Linux 6.13+, else the `Pid:` line of its
-    /// `fdinfo` read through the handle). After the open,
+    /// (`PIDFD_GET_INFO`, Linux 6.13+, else its `fdinfo`). After the open,
     /// `pidfd_send_signal(pidfd, 0)` must still find the process, alive or
     /// an unreaped zombie: while it exists its pid cannot be reused, so the
     /// file opened was its file; otherwise the fd is closed and the call

@@ -102,17 +102,13 @@ pub fn no_host_fallback(how: &mut ProcfsOpenHow) -> Result<(), Error> {
 /// [`Handle::builder`](crate::Handle::builder).
 ///
 /// ```
-/// use safe_procfs::{Handle, OpenFlags};
+/// use safe_procfs::{ErrorKind, Handle};
 ///
 /// // As Handle::open(&[unmasked_proc_root, no_host_fallback]):
 /// match Handle::builder().unmasked().no_host_fallback().open() {
-///     Ok(proc) => {
-///         let mut buf = [0u8; 256];
-///         let _uptime = proc.open_root("uptime", OpenFlags::O_RDONLY)?.read_whole(&mut buf)?;
-///         proc.close()?;
-///     }
+///     Ok(proc) => proc.close()?,
 ///     // Neither a private procfs nor a detached clone here (not root, say).
-///     Err(e) if e.kind() == safe_procfs::ErrorKind::NotSupported => {}
+///     Err(e) if e.kind() == ErrorKind::NotSupported => {}
 ///     Err(e) => return Err(e),
 /// }
 /// # Ok::<(), safe_procfs::Error>(())

@@ -19,8 +19,6 @@ use crate::{fork, mount, pidfd, probe, procfs, resolve};
 use core::sync::atomic::{AtomicU64, Ordering};
 
 /// A handle to a verified procfs (see [how it stays safe](crate#how-it-stays-safe)).
-/// The default handle is masked (`subset=pid`, `hidepid=ptraceable` where
-/// possible) and cached process-wide.
 #[derive(Debug)]
 pub struct Handle {
     source: Source,
@@ -36,7 +34,6 @@ enum Source {
     /// The process-wide cached root, read from the cache on every call; its
     /// fd as opened, never closed, is for `AsFd` while it is re-published.
     Cached(#[cfg_attr(not(feature = "std"), allow(dead_code))] BorrowedFd<'static>),
-    /// A root this handle owns.
     Owned(EndOnDrop<HandleRoot>),
 }
 
@@ -52,8 +49,9 @@ impl EndFd for HandleRoot {
 
 impl Handle {
     /// Opens a procfs handle (the Go `OpenProcRoot`/`Open`). Without options
-    /// it is the process-wide cached masked handle (no syscalls once made);
-    /// for the options see [`unmasked_proc_root`](crate::unmasked_proc_root)
+    /// it is the process-wide cached handle (no syscalls once made), masked
+    /// (`subset=pid`, `hidepid=ptraceable` where possible); for the options
+    /// see [`unmasked_proc_root`](crate::unmasked_proc_root)
     /// and [`no_host_fallback`](crate::no_host_fallback).
     ///
     /// # Errors
@@ -127,7 +125,8 @@ impl Handle {
     /// Opens `path` ([rules](crate#paths)) relative to the procfs root (the
     /// Go `OpenRoot`). On a masked handle, global files (`sys/...`, `uptime`)
     /// are looked up on a temporary unmasked procfs, closed right after, at
-    /// many times the cost of a plain open.
+    /// many times the cost of a plain open; for a batch (sysctl writes, say)
+    /// open one [`unmasked_proc_root`](crate::unmasked_proc_root) handle.
     ///
     /// # Errors
     ///
@@ -265,15 +264,6 @@ impl Handle {
         matches!(self.source, Source::Cached(..))
     }
 
-    /// The root fd: the cached one as last published, else the handle's own.
-    #[cfg(feature = "std")]
-    fn root_fd(&self) -> BorrowedFd<'_> {
-        match &self.source {
-            Source::Cached(fd) => cache::cached().map_or(*fd, |c| c.root.fd),
-            Source::Owned(root) => root.get().0.fd.as_fd(),
-        }
-    }
-
     /// This handle's root, checked to still be ours and of our pid
     /// namespace. A root made for this call only leaves its fd in
     /// `call_fd`, in the caller's frame, closed when that frame ends.
@@ -292,8 +282,7 @@ impl Handle {
             }
             Source::Cached(_) => cache::cached(),
         };
-        // No entry (being re-published by another thread): a root of our
-        // own is made.
+        // No entry (another thread is re-publishing it): we make our own.
         if let Some(cached) = cached {
             let now = fork::generation();
             let verdict = cached.root.check_still_ours().and_then(|()| {
@@ -347,7 +336,6 @@ impl Handle {
             .map_err(|e| e.under(base))
     }
 
-    /// Checks `flags` and `path`, then opens by base.
     #[inline(always)]
     fn open_valid(
         &self,
@@ -361,9 +349,8 @@ impl Handle {
             ProcBase::ProcPidFd(pidfd) => self.open_pidfd_base(pidfd, path, kflags),
             ProcBase::ProcRoot if self.subset() && !procfs::visible_in_subset(path) => {
                 if procfs::followed_into_self(path, kflags & O_NOFOLLOW != 0) {
-                    // `net` -> `self/net`, `mounts` -> `self/mounts`: the same
-                    // path beneath `self`, on this handle (a directory there
-                    // is ours to hand out).
+                    // `net` -> `self/net`: the same path beneath `self`, on
+                    // this handle (a directory there is ours to hand out).
                     return self.open_on_handle(ProcBase::ProcSelf, path, kflags);
                 }
                 // On a subset=pid instance the global files are not there at
@@ -386,12 +373,8 @@ impl Handle {
         pidfd::check_alive(pidfd)?;
         // The ioctl gives the pid in our pid namespace, the handle's (made in
         // it, or checked to be); fdinfo read through the handle gives that.
-        let pid = match pidfd::pid_by_ioctl(pidfd)? {
-            Some(pid) => pid,
-            None => self.pid_from_fdinfo(pidfd)?,
-        };
+        let pid = pidfd::pid_by_ioctl(pidfd)?.map_or_else(|| self.pid_from_fdinfo(pidfd), Ok)?;
         let fd = self.open_on_handle(ProcBase::ProcPid(pid), path, kflags)?;
-        // Still there (even as a zombie): `fd` is its file (else closed here).
         pidfd::check_alive(pidfd)?;
         Ok(fd)
     }
@@ -431,7 +414,6 @@ impl Handle {
         }
     }
 
-    /// After a failed lookup on this handle's root: the retries.
     #[cold]
     fn retry(
         &self,
@@ -489,8 +471,6 @@ fn no_unmasked_directory(fd: OwnedFd) -> Result<OwnedFd, Error> {
     }
     match mount::check_procfs(fd.as_fd()) {
         Err(e) if e.kind() == ErrorKind::SafetyViolation => Ok(fd),
-        // The check could not run (ENOMEM, EINTR, ...): refused, with the
-        // reason it could not.
         Err(e) => Err(e),
         Ok(()) => Err(Error::new(
             ErrorKind::SafetyViolation,
@@ -532,7 +512,6 @@ fn kernel_flags(flags: OpenFlags) -> Result<u64, Error> {
     })
 }
 
-/// What [`acquire::acquire`] may fall back to.
 fn want(unmasked: bool, no_host: bool, for_one_call: bool) -> Want {
     Want {
         unmasked,
@@ -568,7 +547,6 @@ fn read_link(opened: Result<OwnedFd, Error>, buf: &mut [u8]) -> Result<&[u8], Er
     })
 }
 
-/// Resolves `<base>/<path>` beneath `root`.
 fn resolve_at(
     root: &Root<'_>,
     base: ProcBase<'_>,
@@ -608,24 +586,29 @@ fn build_path(full: &mut PathBuf, base: ProcBase<'_>, path: &[u8]) -> Result<(),
 
 #[cfg(feature = "std")]
 mod std_interop {
-    use super::Handle;
+    use super::{Handle, Source, cache};
     use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 
-    /// The root's fd, without the methods' per-call check: after a `dup2`
-    /// over it, or in a child forked into a new pid namespace before its
-    /// first call, it names what the number names then.
-    impl AsRawFd for Handle {
-        fn as_raw_fd(&self) -> RawFd {
-            self.root_fd().as_raw_fd()
-        }
-    }
-
-    /// As [`AsRawFd`]: unchecked.
+    /// The root's fd (the cached one as last published), without the
+    /// methods' per-call check: after a `dup2` over it, or in a child forked
+    /// into a new pid namespace before its first call, it names what the
+    /// number names then.
     impl AsFd for Handle {
         fn as_fd(&self) -> BorrowedFd<'_> {
             // The handle's root fd stays open while the handle lives (the
             // cached one for the life of the process).
-            self.root_fd().into()
+            match &self.source {
+                Source::Cached(fd) => cache::cached().map_or(*fd, |c| c.root.fd),
+                Source::Owned(root) => root.get().0.fd.as_fd(),
+            }
+            .into()
+        }
+    }
+
+    /// As [`AsFd`]: unchecked.
+    impl AsRawFd for Handle {
+        fn as_raw_fd(&self) -> RawFd {
+            self.as_fd().as_raw_fd()
         }
     }
 }

@@ -92,7 +92,6 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 #![warn(clippy::missing_errors_doc)]
-// The library never panics: no unwrap, no indexing that could go out of bounds.
 #![cfg_attr(
     not(test),
     deny(
@@ -114,18 +113,13 @@ extern crate std;
 #[cfg_attr(target_arch = "x86_64", path = "../arch/x86_64.rs")]
 mod arch;
 
-// The modules by concern (no two name each other, directly or in a loop):
-// - the kernel: arch/ (syscall stubs, the kernel ABI), fd (OwnedFd,
-//   BorrowedFd), sys (typed syscalls; sys_fault: test-only failure
-//   injection)
+// The modules by concern (no two name each other, directly or in a loop;
+// each module's first doc line says what it holds):
+// - the kernel: arch/ (syscall stubs, the kernel ABI), fd, sys, sys_fault
 // - the vocabulary: error, step (what failed), base (ProcBase)
-// - the facts: procfs (the procfs map), path (path buffers and cursor),
-//   probe (kernel features), fork (fork generation), mount (mount and
-//   filesystem checks), seqlock (a sequence-locked cell), lines
-// - roots: root (the value and its checks), acquire (which procfs, in
-//   which order), cache (the process-wide root)
-// - lookups: resolve (openat2 or the walk), fallback (where a failed
-//   lookup is retried), handle (the public methods)
+// - the facts: procfs, path, probe, fork, mount, seqlock, lines
+// - roots: root, acquire (which procfs, in which order), cache
+// - lookups: resolve (openat2 or the walk), fallback, handle
 // - the rest of the public surface: flags, dir, io, parse, pidfd, thread
 #[cfg(feature = "__fault_injection")]
 #[doc(hidden)]
